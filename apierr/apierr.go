@@ -1,0 +1,108 @@
+// Package apierr is the catalog of stable error numbers that outpace returns to
+// clients: the seed-002 CTI codes (301xxx, 302xxx, 303xxx), the task status codes
+// (1024–1028) and our own validation code. Every layer wraps an *Error so that the
+// gRPC edge can map it to a status without string matching.
+package apierr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, documented error number. Codes never change meaning.
+type Code int
+
+// Seed-002 CTI error codes.
+const (
+	Unknown            Code = 301000
+	NotFoundCallID     Code = 301004
+	InvalidCallType    Code = 301005
+	InvalidAgentState  Code = 301006
+	NotFoundAgent      Code = 301014
+	NotFoundParty      Code = 301016
+	InvalidParams      Code = 301018
+	PBXError           Code = 301019
+	RequestTooFast     Code = 301027
+	NotFoundAgentID    Code = 302001
+	AgentIsInConsult   Code = 303004
+	AgentIsInConferece Code = 303005
+)
+
+// Task status codes of seed 003.
+const (
+	TaskNotExist   Code = 1024
+	TaskNotStarted Code = 1025
+	TaskInProgress Code = 1026
+	TaskPaused     Code = 1027
+	TaskOver       Code = 1028
+)
+
+var names = map[Code]string{
+	Unknown:            "Unknown",
+	NotFoundCallID:     "NotFoundCallID",
+	InvalidCallType:    "InvalidCallType",
+	InvalidAgentState:  "InvalidAgentState",
+	NotFoundAgent:      "NotFoundAgent",
+	NotFoundParty:      "NotFoundParty",
+	InvalidParams:      "InvalidParams",
+	PBXError:           "PBXError",
+	RequestTooFast:     "RequestTooFast",
+	NotFoundAgentID:    "NotFoundAgentID",
+	AgentIsInConsult:   "AgentIsInConsultScene",
+	AgentIsInConferece: "AgentIsInConferenceScene",
+	TaskNotExist:       "TaskNotExist",
+	TaskNotStarted:     "TaskNotStarted",
+	TaskInProgress:     "TaskInProgress",
+	TaskPaused:         "TaskPaused",
+	TaskOver:           "TaskOver",
+}
+
+// String returns the seed name of the code, e.g. "InvalidAgentState".
+func (c Code) String() string {
+	if n, ok := names[c]; ok {
+		return n
+	}
+	return fmt.Sprintf("Code(%d)", int(c))
+}
+
+// Error is an API error: a stable code, the input field it concerns (empty when
+// none) and a human message. It may wrap a sentinel error for errors.Is.
+type Error struct {
+	Code  Code
+	Field string
+	Msg   string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s(%d)", e.Code, int(e.Code))
+	if e.Field != "" {
+		s += " " + e.Field
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	return s
+}
+
+// Unwrap returns the wrapped sentinel, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an *Error with the given code and message.
+func New(c Code, format string, args ...any) *Error {
+	return &Error{Code: c, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an InvalidParams error naming the offending field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: InvalidParams, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or Unknown.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Unknown
+}
