@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/outpace-dev/outpace/pacing"
+)
+
+// Ready is what one or more Steps produced. The caller must handle it in this
+// order, then call Advance:
+//
+//  1. Writes (Numbers, Records, Tasks) must be durable before any Command runs:
+//     a number is marked Dialing before its Originate goes out, so a crash
+//     never dials a number twice.
+//  2. Commands go to the telephony backend (or the runner's timer wheel) in
+//     slice order.
+//  3. Events go to the event log and to subscribers, in slice order.
+//
+// The slices are owned by the engine and reused after Advance: copy what you
+// keep.
+type Ready struct {
+	Numbers  []NumberUpdate
+	Records  []CallRecord
+	Tasks    []TaskUpdate
+	Commands []Command
+	Events   []CTIEvent
+}
+
+// Empty reports whether there is nothing to do.
+func (rd *Ready) Empty() bool {
+	return len(rd.Numbers) == 0 && len(rd.Records) == 0 && len(rd.Tasks) == 0 &&
+		len(rd.Commands) == 0 && len(rd.Events) == 0
+}
+
+// TaskUpdate is a durable change of a task's status or progress.
+type TaskUpdate struct {
+	At        time.Time
+	Task      TaskID
+	Status    TaskStatus
+	Exhausted bool // no number left to dial now (status stays; seed-003 status 3 callback when ended)
+}
+
+// CommandKind says what a Command asks for.
+type CommandKind uint8
+
+// Commands to the backend and to the runner.
+const (
+	// CmdOriginate dials Phone from CallerID; the backend reports progress,
+	// answer (live or machine) or failure, and gives up after Timeout of ringing.
+	CmdOriginate CommandKind = iota + 1
+	// CmdConnect bridges the answered customer of Call to Agent's phone.
+	CmdConnect
+	// CmdPlayHangup plays Message (safe-harbor or machine message) to the
+	// customer of Call, then hangs up. An empty Message hangs up at once.
+	CmdPlayHangup
+	// CmdHangup ends every leg of Call.
+	CmdHangup
+	// CmdSetTimer asks the runner to deliver EvTimer with Timer at At.
+	CmdSetTimer
+	// CmdFetchNumbers asks the runner for up to Count numbers of Task that are
+	// due at At, delivered as EvNumbers (possibly empty, with Exhausted set).
+	CmdFetchNumbers
+)
+
+// Command is one instruction from the engine to the world.
+type Command struct {
+	Kind     CommandKind
+	At       time.Time
+	Task     TaskID
+	Call     CallID
+	Number   NumberID
+	Agent    AgentID
+	Phone    string // called number (CmdOriginate) or agent phone (CmdConnect)
+	CallerID string
+	Timeout  time.Duration
+	Message  string
+	Count    int
+	Timer    Timer
+}
+
+// TimerKind says what a timer is for.
+type TimerKind uint8
+
+// Timers.
+const (
+	TimerPacing   TimerKind = iota + 1 // ID = task: ask the pacer again
+	TimerDeadline                      // ID = call: connect deadline of a waiting live answer
+	TimerACW                           // ID = agent: after-call work expiry
+)
+
+// Timer identifies a timer. Gen makes stale timers harmless: a timer whose Gen
+// no longer matches its object is ignored, so timers are never cancelled.
+type Timer struct {
+	Kind TimerKind
+	ID   uint64
+	Gen  uint32
+}
+
+// EventKind says what an input Event is.
+type EventKind uint8
+
+// Input events.
+const (
+	// Administration.
+	EvCreateQueue EventKind = iota + 1 // Queue
+	EvCreateAgent                      // Agent
+	EvCreateTask                       // TaskSpec
+	EvAddNumbers                       // Task, Numbers: appended to the task's in-memory list
+	EvNumbers                          // Task, Numbers, Exhausted: the answer to CmdFetchNumbers
+	EvStartTask                        // Task (also resumes a paused task)
+	EvPauseTask                        // Task
+	EvEndTask                          // Task
+
+	// Agents.
+	EvAgentLogin    // Agent, Reason (0 = Ready, else NotReady with that reason)
+	EvAgentReady    // Agent
+	EvAgentNotReady // Agent, Reason
+	EvAgentLogout   // Agent
+	EvSignIn        // Agent, Queue
+	EvSignOut       // Agent, Queue
+
+	// Backend.
+	EvProgress      // Call: the customer's phone rings
+	EvAnswered      // Call, Outcome (OutcomeLive or OutcomeMachine)
+	EvFailed        // Call, Outcome (busy, no answer, invalid), Cause
+	EvAgentAnswered // Call: the agent picked up; customer and agent are bridged
+	EvAgentFailed   // Call: the agent's phone did not pick up
+	EvHangup        // Call, Side: a leg hung up (ends the call)
+
+	// Runner.
+	EvTimer // Timer
+)
+
+// Side says who hung up.
+type Side uint8
+
+// Sides of a call.
+const (
+	SideCustomer Side = iota + 1
+	SideAgent
+	SideSystem
+)
+
+// Event is one input to the engine. Every event carries its time; the engine
+// never reads a clock. Only the fields its Kind names are used.
+type Event struct {
+	At      time.Time
+	Kind    EventKind
+	Task    TaskID
+	Call    CallID
+	Agent   AgentID
+	Queue   QueueID
+	Outcome pacing.Outcome
+	Cause   int
+	Reason  int
+	Side    Side
+	Timer   Timer
+
+	Numbers   []Number
+	Exhausted bool
+
+	TaskSpec  *TaskSpec
+	QueueSpec *QueueSpec
+	AgentSpec *AgentSpec
+}
