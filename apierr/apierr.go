@@ -18,6 +18,7 @@ const (
 	NotFoundCallID     Code = 301004
 	InvalidCallType    Code = 301005
 	InvalidAgentState  Code = 301006
+	HeldInProcess      Code = 301010
 	NotFoundAgent      Code = 301014
 	NotFoundParty      Code = 301016
 	InvalidParams      Code = 301018
@@ -42,6 +43,7 @@ var names = map[Code]string{
 	NotFoundCallID:     "NotFoundCallID",
 	InvalidCallType:    "InvalidCallType",
 	InvalidAgentState:  "InvalidAgentState",
+	HeldInProcess:      "HeldInProcess",
 	NotFoundAgent:      "NotFoundAgent",
 	NotFoundParty:      "NotFoundParty",
 	InvalidParams:      "InvalidParams",

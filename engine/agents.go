@@ -1,0 +1,484 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/fsm"
+	"github.com/outpace-dev/outpace/pacing"
+)
+
+type queue struct {
+	spec    QueueSpec
+	members []*agent // in sign-in order
+	tasks   []*task
+
+	loggedIn, idle, paused int
+	busy                   []pacing.Agent // dense; busyA[i] is the agent of busy[i]
+	busyA                  []*agent
+	waitq                  []*call // live answers waiting for an agent, oldest first
+	rr                     int     // round-robin position
+}
+
+// agent class: how an agent counts in its queues.
+type class uint8
+
+const (
+	classOut class = iota
+	classIdle
+	classPaused
+	classBusy
+)
+
+type membership struct {
+	q       *queue
+	busyIdx int
+}
+
+type agent struct {
+	spec   AgentSpec
+	state  fsm.AgentState
+	reason int
+	call   *call
+	phase  pacing.AgentPhase
+	since  time.Time // start of the current phase / idle period
+	callAt time.Time // start of the current call's talk
+	queues []membership
+	cls    class
+
+	pendingLogout bool
+	pendingReason int // -1: none; else go NotReady(reason) once the call ends
+	acwGen        uint32
+	answered      int
+	talk          time.Duration
+}
+
+func (a *agent) classify() class {
+	switch {
+	case a.state == fsm.AgentLogout:
+		return classOut
+	case a.call != nil:
+		return classBusy
+	case a.state == fsm.AgentNotReady && a.reason == fsm.ReasonAfterCall:
+		return classBusy
+	case a.state == fsm.AgentNotReady:
+		return classPaused
+	}
+	return classIdle
+}
+
+func (e *Engine) createQueue(spec *QueueSpec) error {
+	if spec == nil || spec.ID == 0 {
+		return apierr.Invalid("queue.id", "must be set")
+	}
+	if _, dup := e.queues[spec.ID]; dup {
+		return apierr.Invalid("queue.id", "queue %d already exists", spec.ID)
+	}
+	s := *spec
+	if s.Strategy == 0 {
+		s.Strategy = StrategyLongestIdle
+	}
+	if s.Strategy > StrategyPriority {
+		return apierr.Invalid("queue.strategy", "must be 1–8, got %d", s.Strategy)
+	}
+	e.queues[s.ID] = &queue{spec: s}
+	return nil
+}
+
+func (e *Engine) createAgent(spec *AgentSpec) error {
+	if spec == nil || spec.ID == 0 {
+		return apierr.Invalid("agent.id", "must be set")
+	}
+	if _, dup := e.agents[spec.ID]; dup {
+		return apierr.Invalid("agent.id", "agent %d already exists", spec.ID)
+	}
+	e.agents[spec.ID] = &agent{spec: *spec, pendingReason: -1}
+	return nil
+}
+
+func (e *Engine) agent(id AgentID) (*agent, error) {
+	a, ok := e.agents[id]
+	if !ok {
+		return nil, apierr.New(apierr.NotFoundAgentID, "agent %d does not exist", id)
+	}
+	return a, nil
+}
+
+// setAgent applies mutate to a and moves a between its queues' counts.
+func (e *Engine) setAgent(a *agent, mutate func()) {
+	old := a.cls
+	for i := range a.queues {
+		e.uncount(a, &a.queues[i], old)
+	}
+	mutate()
+	a.cls = a.classify()
+	if a.cls == classBusy && a.call == nil {
+		a.phase = pacing.PhaseWrap
+	}
+	for i := range a.queues {
+		e.count(a, &a.queues[i], a.cls)
+	}
+	if a.cls != old {
+		for _, m := range a.queues {
+			for _, t := range m.q.tasks {
+				e.markDirty(t)
+			}
+		}
+		if a.cls == classIdle {
+			e.connectWaitingFor(a)
+		}
+	}
+}
+
+func (e *Engine) count(a *agent, m *membership, c class) {
+	q := m.q
+	switch c {
+	case classOut:
+		return
+	case classIdle:
+		q.idle++
+	case classPaused:
+		q.paused++
+	case classBusy:
+		m.busyIdx = len(q.busy)
+		q.busy = append(q.busy, pacing.Agent{Phase: a.phase, Since: a.since, Call: a.callAt})
+		q.busyA = append(q.busyA, a)
+	}
+	q.loggedIn++
+}
+
+func (e *Engine) uncount(a *agent, m *membership, c class) {
+	q := m.q
+	switch c {
+	case classOut:
+		return
+	case classIdle:
+		q.idle--
+	case classPaused:
+		q.paused--
+	case classBusy:
+		i, last := m.busyIdx, len(q.busy)-1
+		if i != last {
+			q.busy[i] = q.busy[last]
+			moved := q.busyA[last]
+			q.busyA[i] = moved
+			for j := range moved.queues {
+				if moved.queues[j].q == q {
+					moved.queues[j].busyIdx = i
+				}
+			}
+		}
+		q.busy = q.busy[:last]
+		q.busyA[last] = nil
+		q.busyA = q.busyA[:last]
+	}
+	q.loggedIn--
+}
+
+// connectWaitingFor offers the oldest waiting call of a's queues to a, which
+// just became idle.
+func (e *Engine) connectWaitingFor(a *agent) {
+	var best *call
+	for _, m := range a.queues {
+		if len(m.q.waitq) > 0 {
+			c := m.q.waitq[0]
+			if best == nil || c.answerAt.Before(best.answerAt) {
+				best = c
+			}
+		}
+	}
+	if best != nil {
+		e.offer(best, a)
+	}
+}
+
+// connectWaiting offers waiting calls of q to its idle agents.
+func (e *Engine) connectWaiting(q *queue) {
+	for len(q.waitq) > 0 {
+		a := e.pickAgent(q)
+		if a == nil {
+			return
+		}
+		e.offer(q.waitq[0], a)
+	}
+}
+
+// pickAgent chooses an idle agent of q by the queue's ring strategy.
+func (e *Engine) pickAgent(q *queue) *agent {
+	if q.idle == 0 {
+		return nil
+	}
+	var best *agent
+	n := len(q.members)
+	switch q.spec.Strategy {
+	case StrategyRoundRobin:
+		for i := 0; i < n; i++ {
+			a := q.members[(q.rr+i)%n]
+			if a.cls == classIdle {
+				q.rr = (q.rr + i + 1) % n
+				return a
+			}
+		}
+		return nil
+	case StrategyRandom:
+		k := e.rng.IntN(q.idle)
+		for _, a := range q.members {
+			if a.cls == classIdle {
+				if k == 0 {
+					return a
+				}
+				k--
+			}
+		}
+		return nil
+	}
+	for _, a := range q.members {
+		if a.cls != classIdle {
+			continue
+		}
+		if best == nil {
+			best = a
+			if q.spec.Strategy == StrategySequential || q.spec.Strategy == StrategyRingAll {
+				return a
+			}
+			continue
+		}
+		var better bool
+		switch q.spec.Strategy {
+		case StrategyFewestCalls:
+			better = a.talk < best.talk
+		case StrategyLeastAnswered:
+			better = a.answered < best.answered
+		case StrategyPriority:
+			better = a.spec.Priority < best.spec.Priority
+		default: // StrategyLongestIdle
+			better = a.since.Before(best.since)
+		}
+		if better {
+			best = a
+		}
+	}
+	return best
+}
+
+func (e *Engine) signInOut(ev *Event) error {
+	a, err := e.agent(ev.Agent)
+	if err != nil {
+		return err
+	}
+	q, ok := e.queues[ev.Queue]
+	if !ok {
+		return apierr.Invalid("queue", "queue %d does not exist", ev.Queue)
+	}
+	idx := -1
+	for i, m := range a.queues {
+		if m.q == q {
+			idx = i
+		}
+	}
+	if ev.Kind == EvSignIn {
+		if idx >= 0 {
+			return nil // already a member: idempotent
+		}
+		a.queues = append(a.queues, membership{q: q})
+		q.members = append(q.members, a)
+		e.count(a, &a.queues[len(a.queues)-1], a.cls)
+		if a.cls == classIdle {
+			e.connectWaitingFor(a)
+		}
+	} else {
+		if idx < 0 {
+			return nil
+		}
+		e.uncount(a, &a.queues[idx], a.cls)
+		a.queues = append(a.queues[:idx], a.queues[idx+1:]...)
+		for i, m := range q.members {
+			if m == a {
+				q.members = append(q.members[:i], q.members[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, t := range q.tasks {
+		e.markDirty(t)
+	}
+	return nil
+}
+
+// agentRequest handles login, ready, not ready and logout. While the agent is
+// on a call, not ready and logout are deferred to the end of the call.
+func (e *Engine) agentRequest(ev *Event) error {
+	a, err := e.agent(ev.Agent)
+	if err != nil {
+		return err
+	}
+	switch ev.Kind {
+	case EvAgentLogin:
+		if ev.Reason != 0 && !fsm.ValidReason(ev.Reason) {
+			return apierr.Invalid("reason", "reason code %d is not 2, 4, 11 or 12–98", ev.Reason)
+		}
+		how := fsm.AgentLogin
+		if ev.Reason != 0 {
+			how = fsm.AgentLoginNotReady
+		}
+		next, err := fsm.AgentNext(a.state, how)
+		if err != nil {
+			return err
+		}
+		e.setAgent(a, func() { a.state, a.reason, a.since = next, ev.Reason, e.now })
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventAgentLogin, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+		}
+	case EvAgentReady:
+		if a.call != nil {
+			a.pendingReason, a.pendingLogout = -1, false
+			return nil
+		}
+		if a.state == fsm.AgentNotReady && a.reason == fsm.ReasonAfterCall {
+			e.leaveACW(a, fsm.AgentSetReady)
+			return nil
+		}
+		next, err := fsm.AgentNext(a.state, fsm.AgentSetReady)
+		if err != nil {
+			return err
+		}
+		e.setAgent(a, func() { a.state, a.reason, a.since = next, 0, e.now })
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone})
+		}
+	case EvAgentNotReady:
+		if !fsm.ValidReason(ev.Reason) || ev.Reason == 0 {
+			return apierr.Invalid("reason", "reason code %d is not 2, 4, 11 or 12–98", ev.Reason)
+		}
+		if _, err := fsm.AgentNext(a.state, fsm.AgentSetNotReady); err != nil {
+			return err
+		}
+		if a.call != nil {
+			a.pendingReason = ev.Reason
+			return nil
+		}
+		e.setAgent(a, func() { a.state, a.reason, a.since = fsm.AgentNotReady, ev.Reason, e.now })
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+		}
+	case EvAgentLogout:
+		if _, err := fsm.AgentNext(a.state, fsm.AgentDoLogout); err != nil {
+			return err
+		}
+		if a.call != nil {
+			a.pendingLogout = true
+			return nil
+		}
+		e.logout(a)
+	}
+	return nil
+}
+
+func (e *Engine) logout(a *agent) {
+	e.setAgent(a, func() {
+		a.state, a.reason, a.since, a.pendingLogout, a.pendingReason = fsm.AgentLogout, 0, e.now, false, -1
+	})
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventAgentLogout, Agent: a.spec.ID, ThisDN: a.spec.Phone})
+	}
+}
+
+// afterCall moves an agent whose call just ended into after-call work, or
+// straight to what it asked for while on the call.
+func (e *Engine) afterCall(a *agent, talked bool) {
+	c := a.call
+	if talked {
+		a.talk += e.now.Sub(c.rec.AgentAnswer)
+	}
+	acw := c.task.spec.ACWTimeout
+	if a.pendingLogout || a.pendingReason >= 0 || acw <= 0 {
+		e.setAgent(a, func() { a.call = nil })
+		e.afterWork(a)
+		return
+	}
+	a.acwGen++
+	e.setAgent(a, func() {
+		a.call = nil
+		a.state, a.reason, a.since = fsm.AgentNotReady, fsm.ReasonAfterCall, e.now
+		a.phase = pacing.PhaseWrap
+	})
+	e.rd.Commands = append(e.rd.Commands, Command{
+		Kind: CmdSetTimer, At: e.now.Add(acw), Agent: a.spec.ID,
+		Timer: Timer{Kind: TimerACW, ID: uint64(a.spec.ID), Gen: a.acwGen},
+	})
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+	}
+}
+
+// leaveACW ends after-call work (by the agent's Ready or by expiry).
+func (e *Engine) leaveACW(a *agent, how fsm.AgentEvent) {
+	if _, err := fsm.AgentNext(a.state, how); err != nil {
+		return
+	}
+	a.acwGen++
+	e.afterWork(a)
+}
+
+// afterWork settles an agent with no call: pending logout, pending not-ready
+// reason, or Ready.
+func (e *Engine) afterWork(a *agent) {
+	switch {
+	case a.pendingLogout:
+		e.logout(a)
+	case a.pendingReason >= 0:
+		r := a.pendingReason
+		e.setAgent(a, func() { a.state, a.reason, a.since, a.pendingReason = fsm.AgentNotReady, r, e.now, -1 })
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: r})
+		}
+	default:
+		e.setAgent(a, func() { a.state, a.reason, a.since = fsm.AgentReady, 0, e.now })
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+		}
+		if a.cls == classIdle {
+			for _, m := range a.queues {
+				for _, t := range m.q.tasks {
+					t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAgentFree})
+				}
+			}
+		}
+	}
+}
+
+// AgentStatus is an agent's state as the API shows it.
+type AgentStatus struct {
+	State    fsm.AgentState
+	Reason   int
+	OnCall   bool
+	Call     CallID
+	Answered int
+}
+
+// AgentStatus returns an agent's state.
+func (e *Engine) AgentStatus(id AgentID) (AgentStatus, error) {
+	a, err := e.agent(id)
+	if err != nil {
+		return AgentStatus{}, err
+	}
+	s := AgentStatus{State: a.state, Reason: a.reason, OnCall: a.call != nil, Answered: a.answered}
+	if a.call != nil {
+		s.Call = a.call.id
+	}
+	return s, nil
+}
+
+// QueueStats are a queue's live counts (seed queuesummary).
+type QueueStats struct {
+	LoggedIn, Idle, Paused, Busy, Waiting int
+}
+
+// QueueStats returns a queue's live counts.
+func (e *Engine) QueueStats(id QueueID) (QueueStats, error) {
+	q, ok := e.queues[id]
+	if !ok {
+		return QueueStats{}, apierr.Invalid("queue", "queue %d does not exist", id)
+	}
+	return QueueStats{LoggedIn: q.loggedIn, Idle: q.idle, Paused: q.paused, Busy: len(q.busy), Waiting: len(q.waitq)}, nil
+}
