@@ -1,0 +1,43 @@
+// Command outpace is the predictive dialer: the server, the simulator and the
+// tools around them, as subcommands of one binary. Run `outpace --help`.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "outpace:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "outpace",
+		Short: "A predictive dialer engine that proves its pacing in its own simulator",
+		Long: `outpace places outbound calls for campaigns so that each answered call meets
+a free agent, keeps the abandon rate under the legal cap, and lets you tune and
+prove its pacing in a discrete-event simulator before going live.
+
+Start with a simulation of one of the benchmark scenarios:
+
+  outpace sim --scenario bench/scenarios/S3.yaml
+  outpace sim --scenario bench/scenarios/S3.yaml --set task.pacing.mode=ratio --set task.pacing.ratio=1:2`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(simCmd())
+	for _, add := range extraCommands {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// extraCommands lets each subcommand's file register itself, so that the
+// subcommands stay in files of their own.
+var extraCommands []func() *cobra.Command
