@@ -124,9 +124,6 @@ func (e *Engine) setAgent(a *agent, mutate func()) {
 				e.markDirty(t)
 			}
 		}
-		if a.cls == classIdle {
-			e.connectWaitingFor(a)
-		}
 	}
 }
 
@@ -173,23 +170,6 @@ func (e *Engine) uncount(a *agent, m *membership, c class) {
 		q.busyA = q.busyA[:last]
 	}
 	q.loggedIn--
-}
-
-// connectWaitingFor offers the oldest waiting call of a's queues to a, which
-// just became idle.
-func (e *Engine) connectWaitingFor(a *agent) {
-	var best *call
-	for _, m := range a.queues {
-		if len(m.q.waitq) > 0 {
-			c := m.q.waitq[0]
-			if best == nil || c.answerAt.Before(best.answerAt) {
-				best = c
-			}
-		}
-	}
-	if best != nil {
-		e.offer(best, a)
-	}
 }
 
 // connectWaiting offers waiting calls of q to its idle agents.
@@ -283,9 +263,6 @@ func (e *Engine) signInOut(ev *Event) error {
 		a.queues = append(a.queues, membership{q: q})
 		q.members = append(q.members, a)
 		e.count(a, &a.queues[len(a.queues)-1], a.cls)
-		if a.cls == classIdle {
-			e.connectWaitingFor(a)
-		}
 	} else {
 		if idx < 0 {
 			return nil
@@ -393,7 +370,7 @@ func (e *Engine) afterCall(a *agent, talked bool) {
 	acw := c.task.spec.ACWTimeout
 	if a.pendingLogout || a.pendingReason >= 0 || acw <= 0 {
 		e.setAgent(a, func() { a.call = nil })
-		e.afterWork(a)
+		e.afterWork(a, false)
 		return
 	}
 	a.acwGen++
@@ -417,12 +394,12 @@ func (e *Engine) leaveACW(a *agent, how fsm.AgentEvent) {
 		return
 	}
 	a.acwGen++
-	e.afterWork(a)
+	e.afterWork(a, true)
 }
 
 // afterWork settles an agent with no call: pending logout, pending not-ready
-// reason, or Ready.
-func (e *Engine) afterWork(a *agent) {
+// reason, or Ready. fromACW says whether after-call work just ended.
+func (e *Engine) afterWork(a *agent, fromACW bool) {
 	switch {
 	case a.pendingLogout:
 		e.logout(a)
@@ -435,7 +412,11 @@ func (e *Engine) afterWork(a *agent) {
 	default:
 		e.setAgent(a, func() { a.state, a.reason, a.since = fsm.AgentReady, 0, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+			reason := 0
+			if fromACW {
+				reason = fsm.ReasonAfterCall
+			}
+			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: reason})
 		}
 		if a.cls == classIdle {
 			for _, m := range a.queues {

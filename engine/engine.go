@@ -94,6 +94,7 @@ func (e *Engine) Step(ev Event) error {
 		t := e.dirty[len(e.dirty)-1]
 		e.dirty = e.dirty[:len(e.dirty)-1]
 		t.dirty = false
+		e.connectWaiting(t.queue)
 		e.pace(t)
 	}
 	return err
@@ -511,7 +512,6 @@ func (e *Engine) backendEvent(ev *Event) error {
 		} else {
 			c.stage = stageWaiting
 			e.waitFor(c, deadline)
-			e.connectWaiting(t.queue)
 		}
 	case EvHangup:
 		e.hangup(c, ev)

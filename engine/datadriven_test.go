@@ -1,0 +1,311 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/outpace-dev/outpace/pacing"
+)
+
+var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// harness drives an engine from a datadriven script. It plays the runner: it
+// keeps the timers the engine asks for and fires them when time advances.
+type harness struct {
+	e       *Engine
+	now     time.Time
+	timers  []Command
+	nextNum NumberID
+}
+
+func newHarness() *harness {
+	return &harness{
+		e:   New(Config{Rand: rand.New(rand.NewPCG(1, 1)), CTIEvents: true}),
+		now: epoch,
+	}
+}
+
+func (h *harness) step(ev Event, b *strings.Builder) {
+	ev.At = h.now
+	if err := h.e.Step(ev); err != nil {
+		fmt.Fprintf(b, "error: %v\n", err)
+	}
+	h.flush(b)
+}
+
+func (h *harness) flush(b *strings.Builder) {
+	if !h.e.HasReady() {
+		return
+	}
+	rd := h.e.Ready()
+	for _, u := range rd.Tasks {
+		fmt.Fprintf(b, "task %d: %s", u.Task, u.Status)
+		if u.Exhausted {
+			b.WriteString(" (no number left)")
+		}
+		b.WriteString("\n")
+	}
+	for _, u := range rd.Numbers {
+		fmt.Fprintf(b, "number %d: %s", u.Number, numberState(u.State))
+		if u.Outcome != pacing.OutcomeNone {
+			fmt.Fprintf(b, " outcome=%s", u.Outcome)
+		}
+		fmt.Fprintf(b, " attempts=%d", u.Attempts)
+		if !u.NextAt.IsZero() {
+			fmt.Fprintf(b, " next=+%s", u.NextAt.Sub(epoch))
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range rd.Records {
+		fmt.Fprintf(b, "record call=%d outcome=%s result=%d end=%d agent=%d ring=%ds wait=%ds talk=%ds\n",
+			r.Call, r.Outcome, r.Result, r.EndResult, r.Agent, r.RingSeconds(), r.WaitSeconds(), r.TalkSeconds())
+	}
+	for _, c := range rd.Commands {
+		switch c.Kind {
+		case CmdOriginate:
+			fmt.Fprintf(b, "> originate call=%d number=%d timeout=%s\n", c.Call, c.Number, c.Timeout)
+		case CmdConnect:
+			fmt.Fprintf(b, "> connect call=%d agent=%d\n", c.Call, c.Agent)
+		case CmdPlayHangup:
+			fmt.Fprintf(b, "> play-hangup call=%d message=%q\n", c.Call, c.Message)
+		case CmdHangup:
+			fmt.Fprintf(b, "> hangup call=%d\n", c.Call)
+		case CmdSetTimer:
+			fmt.Fprintf(b, "> timer %s id=%d at=+%s\n", timerName(c.Timer.Kind), c.Timer.ID, c.At.Sub(epoch))
+			h.timers = append(h.timers, c)
+		case CmdFetchNumbers:
+			fmt.Fprintf(b, "> fetch task=%d count=%d\n", c.Task, c.Count)
+		}
+	}
+	for _, ev := range rd.Events {
+		fmt.Fprintf(b, "  %s", ev.Name)
+		if ev.Call != 0 {
+			fmt.Fprintf(b, " call=%d", ev.Call)
+		}
+		if ev.Role != RoleUnknown {
+			fmt.Fprintf(b, " role=%s", ev.Role)
+		}
+		if ev.Agent != 0 {
+			fmt.Fprintf(b, " agent=%d", ev.Agent)
+		}
+		if ev.Reason != 0 {
+			fmt.Fprintf(b, " reason=%d", ev.Reason)
+		}
+		b.WriteString("\n")
+	}
+	h.e.Advance(rd)
+}
+
+func numberState(s NumberState) string {
+	return [...]string{"pending", "dialing", "done", "skipped"}[s]
+}
+
+func timerName(k TimerKind) string {
+	switch k {
+	case TimerPacing:
+		return "pacing"
+	case TimerDeadline:
+		return "deadline"
+	case TimerACW:
+		return "acw"
+	}
+	return "?"
+}
+
+// advance moves time forward by d, firing due timers in time order.
+func (h *harness) advance(d time.Duration, b *strings.Builder) {
+	end := h.now.Add(d)
+	for {
+		sort.SliceStable(h.timers, func(i, j int) bool { return h.timers[i].At.Before(h.timers[j].At) })
+		if len(h.timers) == 0 || h.timers[0].At.After(end) {
+			break
+		}
+		t := h.timers[0]
+		h.timers = h.timers[1:]
+		if t.At.After(h.now) {
+			h.now = t.At
+		}
+		var sub strings.Builder
+		h.step(Event{Kind: EvTimer, Timer: t.Timer}, &sub)
+		if sub.Len() > 0 {
+			fmt.Fprintf(b, "at +%s:\n%s", h.now.Sub(epoch), sub.String())
+		}
+	}
+	h.now = end
+}
+
+func (h *harness) printState(b *strings.Builder) {
+	ids := make([]int, 0, len(h.e.tasks))
+	for id := range h.e.tasks {
+		ids = append(ids, int(id))
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s, _ := h.e.TaskStats(TaskID(id))
+		fmt.Fprintf(b, "task %d: %s ringing=%d waiting=%d live=%d abandoned=%d queued=%d\n",
+			id, s.Status, s.Ringing, s.Waiting, s.LiveAnswers, s.Abandoned, s.Queued)
+	}
+	qids := make([]int, 0, len(h.e.queues))
+	for id := range h.e.queues {
+		qids = append(qids, int(id))
+	}
+	slices.Sort(qids)
+	for _, id := range qids {
+		s, _ := h.e.QueueStats(QueueID(id))
+		fmt.Fprintf(b, "queue %d: logged-in=%d idle=%d paused=%d busy=%d waiting=%d\n",
+			id, s.LoggedIn, s.Idle, s.Paused, s.Busy, s.Waiting)
+	}
+	aids := make([]int, 0, len(h.e.agents))
+	for id := range h.e.agents {
+		aids = append(aids, int(id))
+	}
+	slices.Sort(aids)
+	for _, id := range aids {
+		s, _ := h.e.AgentStatus(AgentID(id))
+		fmt.Fprintf(b, "agent %d: %s", id, s.State)
+		if s.Reason != 0 {
+			fmt.Fprintf(b, "(%d)", s.Reason)
+		}
+		if s.OnCall {
+			fmt.Fprintf(b, " on call %d", s.Call)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func TestDataDriven(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		h := newHarness()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			var b strings.Builder
+			arg := func(key string, def string) string {
+				for _, a := range d.CmdArgs {
+					if a.Key == key {
+						if len(a.Vals) == 0 {
+							return "true"
+						}
+						return a.Vals[0]
+					}
+				}
+				return def
+			}
+			num := func(key string, def int) int {
+				v, err := strconv.Atoi(arg(key, strconv.Itoa(def)))
+				if err != nil {
+					t.Fatalf("%s: %s=%q is not a number", d.Pos, key, arg(key, ""))
+				}
+				return v
+			}
+			dur := func(key string, def time.Duration) time.Duration {
+				v, err := time.ParseDuration(arg(key, def.String()))
+				if err != nil {
+					t.Fatalf("%s: %s: %v", d.Pos, key, err)
+				}
+				return v
+			}
+			call := CallID(num("call", 0))
+			agent := AgentID(num("agent", 0))
+			switch d.Cmd {
+			case "add-queue":
+				h.step(Event{Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: QueueID(num("id", 1)), Strategy: Strategy(num("strategy", 1))}}, &b)
+			case "add-agents":
+				first, n := num("first", 1), num("n", 1)
+				for i := first; i < first+n; i++ {
+					h.step(Event{Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: AgentID(i), Phone: fmt.Sprintf("10%02d", i), Priority: num("priority", 0)}}, &b)
+					if q := num("queue", 1); q > 0 {
+						h.step(Event{Kind: EvSignIn, Agent: AgentID(i), Queue: QueueID(q)}, &b)
+					}
+					if arg("login", "true") == "true" {
+						h.step(Event{Kind: EvAgentLogin, Agent: AgentID(i)}, &b)
+					}
+				}
+			case "add-task":
+				spec := &TaskSpec{
+					ID: TaskID(num("id", 1)), Queue: QueueID(num("queue", 1)),
+					Pacing:          pacing.Config{Mode: pacing.Mode(arg("mode", "progressive")), Ratio: arg("ratio", "")},
+					NoAnswerTimeout: dur("timeout", 25*time.Second), AllowShortRing: arg("short-ring", "") == "true",
+					ConnectDeadline: dur("deadline", 2*time.Second), AllowZeroDeadline: true,
+					ACWTimeout: dur("acw", 0), MaxLinesPerAgent: float64(num("lines", 3)),
+					SafeHarbor: arg("safe-harbor", ""),
+					Retry: RetryPolicy{
+						Busy:     RetryRule{MaxAttempts: num("busy-attempts", 0), Delay: dur("busy-delay", 0)},
+						NoAnswer: RetryRule{MaxAttempts: num("noanswer-attempts", 0), Delay: dur("noanswer-delay", 0)},
+					},
+				}
+				h.step(Event{Kind: EvCreateTask, TaskSpec: spec}, &b)
+			case "add-numbers":
+				n := num("n", 1)
+				nums := make([]Number, n)
+				for i := range nums {
+					h.nextNum++
+					nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
+				}
+				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: nums}, &b)
+			case "start-task":
+				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
+			case "pause-task":
+				h.step(Event{Kind: EvPauseTask, Task: TaskID(num("id", 1))}, &b)
+			case "end-task":
+				h.step(Event{Kind: EvEndTask, Task: TaskID(num("id", 1))}, &b)
+			case "login":
+				h.step(Event{Kind: EvAgentLogin, Agent: agent, Reason: num("reason", 0)}, &b)
+			case "ready":
+				h.step(Event{Kind: EvAgentReady, Agent: agent}, &b)
+			case "not-ready":
+				h.step(Event{Kind: EvAgentNotReady, Agent: agent, Reason: num("reason", 2)}, &b)
+			case "logout":
+				h.step(Event{Kind: EvAgentLogout, Agent: agent}, &b)
+			case "sign-in":
+				h.step(Event{Kind: EvSignIn, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
+			case "sign-out":
+				h.step(Event{Kind: EvSignOut, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
+			case "progress":
+				h.step(Event{Kind: EvProgress, Call: call}, &b)
+			case "answer":
+				out := pacing.OutcomeLive
+				if arg("machine", "") == "true" {
+					out = pacing.OutcomeMachine
+				}
+				h.step(Event{Kind: EvAnswered, Call: call, Outcome: out}, &b)
+			case "fail":
+				out := map[string]pacing.Outcome{"busy": pacing.OutcomeBusy, "no_answer": pacing.OutcomeNoAnswer, "invalid": pacing.OutcomeInvalid}[arg("outcome", "invalid")]
+				h.step(Event{Kind: EvFailed, Call: call, Outcome: out, Cause: num("cause", 0)}, &b)
+			case "agent-answer":
+				h.step(Event{Kind: EvAgentAnswered, Call: call}, &b)
+			case "agent-fail":
+				h.step(Event{Kind: EvAgentFailed, Call: call}, &b)
+			case "hangup":
+				side := SideCustomer
+				if arg("side", "customer") == "agent" {
+					side = SideAgent
+				}
+				h.step(Event{Kind: EvHangup, Call: call, Side: side}, &b)
+			case "advance":
+				if len(d.CmdArgs) != 1 {
+					t.Fatalf("%s: advance takes one duration", d.Pos)
+				}
+				dd, err := time.ParseDuration(d.CmdArgs[0].Key)
+				if err != nil {
+					t.Fatalf("%s: %v", d.Pos, err)
+				}
+				h.advance(dd, &b)
+			case "print-state":
+				h.printState(&b)
+			default:
+				t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
+			}
+			if b.Len() == 0 {
+				return "ok\n"
+			}
+			return b.String()
+		})
+	})
+}
