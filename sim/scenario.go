@@ -470,7 +470,7 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 			}
 		}
 	}
-	if sum := o.Live.At(0) + o.Machine.At(0) + o.NoAnswer.At(0) + o.Busy.At(0) + o.Invalid.At(0); math.Abs(sum-1) > 1e-6 {
+	if sum := o.Live.At(0) + o.Machine.At(0) + o.NoAnswer.At(0) + o.Busy.At(0) + o.Invalid.At(0); math.Abs(sum-1) > 1e-3 {
 		return apierr.Invalid("outcomes", "probabilities sum to %v, want 1", sum)
 	}
 	t := &sc.Task

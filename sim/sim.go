@@ -28,9 +28,10 @@ type Options struct {
 	Progress func(done, total time.Duration)
 	// CTIEvents turns on the engine's seed-002 events (slower; for inspection).
 	CTIEvents bool
-	// Check, if set, is called after every engine Ready with the engine, so a
-	// test can assert invariants at every step.
-	Check func(s *Sim) error
+	// Check, if set, is called with every engine Ready after the simulator has
+	// carried it out and before Advance, so a test can assert invariants at
+	// every step.
+	Check func(s *Sim, rd *engine.Ready) error
 }
 
 // happening kinds in the event heap.
@@ -276,12 +277,12 @@ func (s *Sim) drain() error {
 				return err
 			}
 		}
-		s.eng.Advance(rd)
 		if s.opts.Check != nil {
-			if err := s.opts.Check(s); err != nil {
+			if err := s.opts.Check(s, &rd); err != nil {
 				return err
 			}
 		}
+		s.eng.Advance(rd)
 	}
 }
 
