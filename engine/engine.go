@@ -203,8 +203,10 @@ func (e *Engine) addNumbers(t *task, ev *Event) {
 	if len(ev.Numbers) > 0 {
 		t.drained = false
 		t.empty = false
-		if t.head > 0 && t.head == len(t.list) {
-			t.list, t.head = t.list[:0], 0
+		if t.head > 0 { // compact, so the buffer does not creep forward forever
+			n := copy(t.list, t.list[t.head:])
+			clear(t.list[n:])
+			t.list, t.head = t.list[:n], 0
 		}
 		t.list = append(t.list, ev.Numbers...)
 	}

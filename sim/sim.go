@@ -60,6 +60,7 @@ type happening struct {
 type simCall struct {
 	gen     uint32
 	live    bool
+	agent   int // index of the agent it was connected to, or -1
 	number  engine.NumberID
 	attempt int
 }
@@ -97,6 +98,7 @@ type Sim struct {
 	retries    retryHeap
 	numBuf     []engine.Number
 	pending    []engine.Event // inputs to step once the current Ready is handled
+	rd         engine.Ready
 	noAnswer   time.Duration
 
 	m metrics
@@ -257,7 +259,8 @@ func (s *Sim) drain() error {
 				return nil
 			}
 			ev := s.pending[0]
-			s.pending = s.pending[1:]
+			n := copy(s.pending, s.pending[1:])
+			s.pending = s.pending[:n]
 			ev.At = s.at()
 			s.m.events++
 			if err := s.eng.Step(ev); err != nil {
@@ -265,7 +268,8 @@ func (s *Sim) drain() error {
 			}
 			continue
 		}
-		rd := s.eng.Ready()
+		s.rd = s.eng.Ready()
+		rd := &s.rd
 		for i := range rd.Records {
 			s.m.record(s, &rd.Records[i])
 		}
@@ -278,11 +282,11 @@ func (s *Sim) drain() error {
 			}
 		}
 		if s.opts.Check != nil {
-			if err := s.opts.Check(s, &rd); err != nil {
+			if err := s.opts.Check(s, rd); err != nil {
 				return err
 			}
 		}
-		s.eng.Advance(rd)
+		s.eng.Advance(*rd)
 	}
 }
 
@@ -296,6 +300,7 @@ func (s *Sim) command(c *engine.Command) error {
 			return nil
 		}
 		i := s.byID[c.Agent]
+		sc.agent = i
 		a := &s.agents[i]
 		if a.idleSince >= 0 {
 			s.m.idleWait(s, s.now-a.idleSince)
@@ -354,9 +359,10 @@ func (s *Sim) newCall() *simCall {
 		s.spare = s.spare[:n-1]
 		c.gen++
 		c.live = false
+		c.agent = -1
 		return c
 	}
-	return &simCall{gen: 1}
+	return &simCall{gen: 1, agent: -1}
 }
 
 func (s *Sim) forget(id engine.CallID) {
@@ -388,7 +394,7 @@ func (s *Sim) handle(h *happening) error {
 			s.push(happening{at: s.now + int64(talk), kind: hTalkEnd, id: h.id, gen: c.gen})
 			return s.step(engine.Event{Kind: engine.EvAgentAnswered, Call: id})
 		default:
-			st, _ := s.callAgent(id)
+			st := c.agent
 			s.forget(id)
 			if err := s.step(engine.Event{Kind: engine.EvHangup, Call: id, Side: engine.SideCustomer}); err != nil {
 				return err
@@ -434,18 +440,6 @@ func (s *Sim) handle(h *happening) error {
 		return s.deliverRetries()
 	}
 	return nil
-}
-
-// callAgent returns the index of the agent on call id.
-func (s *Sim) callAgent(id engine.CallID) (int, bool) {
-	// The engine knows; ask it through the agents on calls (rare path: once per connected call).
-	for i := range s.agents {
-		st, err := s.eng.AgentStatus(s.agents[i].id)
-		if err == nil && st.OnCall && st.Call == id {
-			return i, true
-		}
-	}
-	return -1, false
 }
 
 // afterHangup starts the agent's wrap-up if the engine put it in after-call work.
