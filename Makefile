@@ -1,0 +1,47 @@
+# outpace — run `make help` for the targets.
+GO ?= go
+BIN := bin/outpace
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/outpace
+	$(GO) build -o $(BIN) ./cmd/outpace
+
+.PHONY: run
+run: build ## the main job: simulate the demo campaign and print its report (no setup needed)
+	$(BIN) sim --scenario bench/scenarios/S3.yaml --set task.pacing.mode=predictive
+
+.PHONY: demo
+demo: build ## a short simulator run of each pacing mode on scenario S3, with readable reports
+	@for m in progressive predictive; do \
+		$(BIN) sim -q --scenario bench/scenarios/S3.yaml --set duration=2h --set task.pacing.mode=$$m || exit 1; echo; \
+	done
+
+.PHONY: test
+test: ## run every test (what CI runs)
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+.PHONY: bench
+bench: ## run the Go benchmarks (engine, simulator, pacers, store)
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./pacing/... ./fsm/ ./store/...
+
+.PHONY: lint
+lint: ## gofmt, go vet and staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+.PHONY: generate
+generate: ## regenerate committed generated files (state-machine diagrams)
+	$(GO) run ./internal/gendiagrams docs/state-machines.md
+
+.PHONY: pacing-report
+pacing-report: build ## regenerate the pacing scoreboard in BENCHMARKS.md (takes a while)
+	$(BIN) report --out BENCHMARKS.md
