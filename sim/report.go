@@ -277,8 +277,15 @@ func Setting(c pacing.Config) string {
 		return c.Ratio
 	case pacing.ModeProgressive:
 		return "1:1"
+	case pacing.ModeVicidial:
+		v := c.Vicidial
+		return fmt.Sprintf("max_level=%g intensity=%d", orDefault(v.MaxLevel, 3), v.Intensity)
+	case pacing.ModeIssabel:
+		return fmt.Sprintf("overcommit=%t threshold=%g", c.Issabel.Overcommit, orDefault(c.Issabel.Threshold, 0.97))
+	case pacing.ModeClosedForm:
+		return fmt.Sprintf("aggressiveness=%g", orDefault(c.ClosedForm.Aggressiveness, 1.2))
 	}
-	return fmt.Sprintf("%g", c.AbandonTarget)
+	return fmt.Sprintf("abandon_target=%g", c.AbandonTarget)
 }
 
 // WriteText writes the report as a human-readable table.
@@ -318,4 +325,11 @@ func (r *Report) WriteText(w io.Writer) error {
 func clock(sec float64) string {
 	m := int(sec / 60)
 	return fmt.Sprintf("%d:%02d", m/60, m%60)
+}
+
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
 }
