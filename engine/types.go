@@ -135,9 +135,10 @@ func (r *CallRecord) RingSeconds() int64 { return secs(r.Start, firstNonZero(r.A
 // TalkSeconds returns billsec: from the bridge to the end of the call.
 func (r *CallRecord) TalkSeconds() int64 { return secs(r.AgentAnswer, r.End) }
 
-// WaitSeconds returns the time the answered customer waited for an agent.
+// WaitSeconds returns the time the answered customer waited for an agent:
+// until the agent picked up, or until the end when no agent did.
 func (r *CallRecord) WaitSeconds() int64 {
-	return secs(r.Answer, firstNonZero(r.AgentAnswer, r.AgentRing, r.End))
+	return secs(r.Answer, firstNonZero(r.AgentAnswer, r.End))
 }
 
 // TotalSeconds returns the whole duration of the call.
