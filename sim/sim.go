@@ -13,6 +13,7 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -28,10 +29,35 @@ type Options struct {
 	Progress func(done, total time.Duration)
 	// CTIEvents turns on the engine's seed-002 events (slower; for inspection).
 	CTIEvents bool
+	// Hooks connect the run to the world outside (a server's store and event
+	// log); all are optional.
+	Hooks Hooks
+
+	// Speed, when positive, runs the simulation in real time scaled by Speed
+	// (1 = real time, 10 = ten times faster) until Stop is closed, instead of
+	// as fast as possible for the scenario's duration. Inputs are stepped as
+	// they arrive. This is the simulator as a live backend.
+	Speed  float64
+	Stop   <-chan struct{}
+	Inputs <-chan engine.Event
+
 	// Check, if set, is called with every engine Ready after the simulator has
 	// carried it out and before Advance, so a test can assert invariants at
 	// every step.
 	Check func(s *Sim, rd *engine.Ready) error
+}
+
+// Hooks connect a run to a store and an event log.
+type Hooks struct {
+	// Commit, if set, is called with every engine Ready before its commands
+	// are carried out: the records must be durable when it returns.
+	Commit func(rd *engine.Ready) error
+	// Fetch, if set, supplies the numbers to dial instead of the scenario's
+	// list: up to max numbers of task due at now, appended to buf.
+	Fetch func(task engine.TaskID, now time.Time, max int, buf []engine.Number) (nums []engine.Number, exhausted bool, err error)
+	// Setup, if set, is called once the simulated queue, task and agents
+	// exist and before the task starts.
+	Setup func(s *Sim) error
 }
 
 // happening kinds in the event heap.
@@ -190,6 +216,11 @@ func (s *Sim) setup() error {
 	for t := s.warm + int64(sc.Report.Slice); t < s.end; t += int64(sc.Report.Slice) {
 		s.push(happening{at: t, kind: hSlice})
 	}
+	if s.opts.Hooks.Setup != nil {
+		if err := s.opts.Hooks.Setup(s); err != nil {
+			return err
+		}
+	}
 	return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
 }
 
@@ -206,6 +237,9 @@ func (s *Sim) login(i int) error {
 
 // Run simulates the whole scenario and returns its report.
 func (s *Sim) Run() (*Report, error) {
+	if s.opts.Speed > 0 {
+		return s.runLive()
+	}
 	total := time.Duration(s.end)
 	var n int
 	for len(s.heap) > 0 {
@@ -226,6 +260,43 @@ func (s *Sim) Run() (*Report, error) {
 		s.opts.Progress(total, total)
 	}
 	return s.m.report(s), nil
+}
+
+// runLive runs in scaled real time until Stop is closed, stepping Inputs as
+// they come. The report covers the time simulated.
+func (s *Sim) runLive() (*Report, error) {
+	s.end = math.MaxInt64
+	wallStart := time.Now()
+	wall := func() int64 { return int64(float64(time.Since(wallStart)) * s.opts.Speed) }
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := int64(math.MaxInt64)
+		if len(s.heap) > 0 {
+			next = s.heap[0].at
+		}
+		if wait := float64(next-wall()) / s.opts.Speed; wait > 0 {
+			timer.Reset(time.Duration(min(wait, float64(time.Hour))))
+			select {
+			case <-s.opts.Stop:
+				s.advanceTo(max(s.now, wall()))
+				return s.m.report(s), nil
+			case ev := <-s.opts.Inputs:
+				s.advanceTo(max(s.now, wall()))
+				if err := s.step(ev); err != nil {
+					return nil, err
+				}
+				continue
+			case <-timer.C:
+				continue
+			}
+		}
+		h := s.pop()
+		s.advanceTo(h.at)
+		if err := s.handle(&h); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // advanceTo moves virtual time, integrating agent time for occupancy.
@@ -270,6 +341,11 @@ func (s *Sim) drain() error {
 		}
 		s.rd = s.eng.Ready()
 		rd := &s.rd
+		if s.opts.Hooks.Commit != nil {
+			if err := s.opts.Hooks.Commit(rd); err != nil {
+				return err
+			}
+		}
 		for i := range rd.Records {
 			s.m.record(s, &rd.Records[i])
 		}
@@ -518,6 +594,15 @@ func (s *Sim) schedule(it ScheduleItem) error {
 
 func (s *Sim) fetch(count int) error {
 	s.numBuf = s.numBuf[:0]
+	if f := s.opts.Hooks.Fetch; f != nil {
+		nums, exhausted, err := f(s.taskID, s.at(), count, s.numBuf)
+		if err != nil {
+			return err
+		}
+		s.numBuf = nums
+		s.pending = append(s.pending, engine.Event{Kind: engine.EvNumbers, Task: s.taskID, Numbers: nums, Exhausted: exhausted})
+		return nil
+	}
 	for count > 0 && len(s.retries) > 0 && s.retries[0].at <= s.now {
 		r := s.retries.pop()
 		s.numBuf = append(s.numBuf, engine.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})

@@ -250,3 +250,43 @@ func checkInvariants(t *testing.T, yml string) {
 		t.Fatalf("report: %d connected + %d abandoned > %d live answers", r.Connected, r.Abandoned, r.LiveAnswers)
 	}
 }
+
+// TestLive runs the simulator as a live backend, 3600 times faster than real
+// time, with numbers from a Fetch hook and every Ready committed first.
+func TestLive(t *testing.T) {
+	sc := loadFile(t, "../bench/scenarios/S3.yaml", "warmup=0s")
+	stop := make(chan struct{})
+	var fetched, committed int
+	var next engine.NumberID
+	opts := Options{
+		Speed: 3600,
+		Stop:  stop,
+		Hooks: Hooks{
+			Commit: func(rd *engine.Ready) error { committed++; return nil },
+			Fetch: func(task engine.TaskID, now time.Time, max int, buf []engine.Number) ([]engine.Number, bool, error) {
+				for i := 0; i < max && fetched < 500; i++ {
+					next++
+					fetched++
+					buf = append(buf, engine.Number{ID: next, Task: task})
+				}
+				return buf, fetched >= 500, nil
+			},
+		},
+	}
+	s, err := New(sc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(time.Second); close(stop) }()
+	r, err := s.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Dials == 0 || committed == 0 || fetched == 0 {
+		t.Fatalf("live run did nothing: %d dials, %d commits, %d fetched", r.Dials, committed, fetched)
+	}
+	if simulated := s.Now().Sub(sc.Start); simulated < 30*time.Minute || simulated > 3*time.Hour {
+		t.Fatalf("simulated %s in about a second at 3600×", simulated)
+	}
+	t.Logf("simulated %s: %d dials, %d numbers fetched, %d commits", s.Now().Sub(sc.Start), r.Dials, fetched, committed)
+}
