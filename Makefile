@@ -1,7 +1,7 @@
 # outpace — run `make help` for the targets.
 GO ?= go
 BIN := bin/outpace
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 

@@ -460,7 +460,7 @@ func TestVicidialReplay(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		cfg := Config{Mode: ModeVicidial, Vicidial: VicidialConfig{
 			Method: VicidialAverage, Intensity: rng.IntN(81) - 40, MaxLevel: 5,
-			DropSeconds: time.Duration(rng.IntN(2)) * 9900 * time.Millisecond,
+			DropAfter: time.Duration(rng.IntN(2)) * 9900 * time.Millisecond,
 		}}
 		often, err := New(cfg, nil)
 		if err != nil {

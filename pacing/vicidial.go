@@ -40,10 +40,10 @@ type VicidialConfig struct {
 	// DropLimit is the day's drop fraction above which the method acts
 	// (default 0.03).
 	DropLimit float64 `yaml:"drop_limit" json:"drop_limit,omitempty"`
-	// DropSeconds is VICIdial's drop_call_seconds: a live answer that waited
+	// DropAfter is VICIdial's drop_call_seconds: a live answer that waited
 	// this long for an agent counts as a drop. Zero means the task's connect
 	// deadline: then exactly the abandoned live answers are drops.
-	DropSeconds time.Duration `yaml:"drop_seconds" json:"drop_seconds,omitempty"`
+	DropAfter time.Duration `yaml:"drop_seconds" json:"drop_seconds,omitempty"`
 	// AvailableOnly tallies Ready agents only instead of Ready and in-call.
 	AvailableOnly bool `yaml:"available_only" json:"available_only,omitempty"`
 	// LatestHHMM is the latest hour of the TAPERED method, as HHMM (default 2100).
@@ -80,8 +80,8 @@ func (c VicidialConfig) withDefaults() (VicidialConfig, error) {
 		return c, apierr.Invalid("pacing.vicidial.diff_target", "must be a finite number, got %v", c.DiffTarget)
 	case !(c.DropLimit > 0 && c.DropLimit < 1):
 		return c, apierr.Invalid("pacing.vicidial.drop_limit", "must be a fraction in (0, 1), got %v", c.DropLimit)
-	case c.DropSeconds < 0:
-		return c, apierr.Invalid("pacing.vicidial.drop_seconds", "must not be negative, got %v", c.DropSeconds)
+	case c.DropAfter < 0:
+		return c, apierr.Invalid("pacing.vicidial.drop_seconds", "must not be negative, got %v", c.DropAfter)
 	case c.LatestHHMM < 0 || c.LatestHHMM > 2359 || c.LatestHHMM%100 > 59:
 		return c, apierr.Invalid("pacing.vicidial.latest_hhmm", "must be a time of day HHMM from 0001 to 2359, got %d", c.LatestHHMM)
 	case !(c.StartLevel >= 1 && c.StartLevel <= c.MaxLevel):
@@ -120,7 +120,7 @@ func (c VicidialConfig) withDefaults() (VicidialConfig, error) {
 // calendar day of the loop time began; like VICIdial's campaign stats, it and
 // the day's dial count are refreshed only every 60 s, so the brake engages up
 // to a minute late. A drop is a live answer abandoned before reaching an
-// agent, or one that waited DropSeconds or more when that is set.
+// agent, or one that waited DropAfter or more when that is set.
 //
 // The loops run on their own clock, started by the first Decide: Decide places
 // calls only when a dialer tick is due and returns the next loop time in
@@ -192,7 +192,7 @@ func (v *Vicidial) Observe(o Observation) {
 			v.answersToday++
 		}
 	case ObsConnect:
-		if v.cfg.DropSeconds > 0 && o.Duration >= v.cfg.DropSeconds {
+		if v.cfg.DropAfter > 0 && o.Duration >= v.cfg.DropAfter {
 			v.drop(o.At)
 		}
 	case ObsAbandon:

@@ -84,11 +84,10 @@ type happening struct {
 }
 
 type simCall struct {
-	gen     uint32
-	live    bool
-	agent   int // index of the agent it was connected to, or -1
-	number  engine.NumberID
-	attempt int
+	gen    uint32
+	live   bool
+	agent  int // index of the agent it was connected to, or -1
+	number engine.NumberID
 }
 
 type simAgent struct {
