@@ -21,6 +21,9 @@ type Config struct {
 	// FetchBatch is how many numbers the engine asks for at a time
 	// (CmdFetchNumbers); it asks again when fewer than half remain. Default 256.
 	FetchBatch int
+	// LastCall is the highest call ID used before (by a previous run, as the
+	// store recovered it); new calls are numbered above it.
+	LastCall CallID
 }
 
 // Engine is the deterministic dialer core. It is not safe for concurrent use:
@@ -53,12 +56,13 @@ func New(cfg Config) *Engine {
 		rng = rand.New(rand.NewPCG(1, 2))
 	}
 	return &Engine{
-		cfg:    cfg,
-		rng:    rng,
-		tasks:  make(map[TaskID]*task),
-		queues: make(map[QueueID]*queue),
-		agents: make(map[AgentID]*agent),
-		calls:  make(map[CallID]*call),
+		cfg:      cfg,
+		rng:      rng,
+		tasks:    make(map[TaskID]*task),
+		queues:   make(map[QueueID]*queue),
+		agents:   make(map[AgentID]*agent),
+		calls:    make(map[CallID]*call),
+		nextCall: cfg.LastCall,
 	}
 }
 
