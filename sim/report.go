@@ -333,3 +333,28 @@ func orDefault(v, def float64) float64 {
 	}
 	return v
 }
+
+// LiveStats are a running simulation's figures so far (measured time only).
+type LiveStats struct {
+	Simulated   time.Duration
+	Dials       int64
+	LiveAnswers int64
+	Connected   int64
+	Abandoned   int64
+	AbandonRate float64
+	Occupancy   float64
+	Task        engine.TaskStats
+	Queue       engine.QueueStats
+}
+
+// Live returns the figures so far, without ending the run.
+func (s *Sim) Live() LiveStats {
+	m := &s.m
+	ts, _ := s.eng.TaskStats(s.taskID)
+	qs, _ := s.eng.QueueStats(s.queueID)
+	return LiveStats{
+		Simulated: time.Duration(s.now), Dials: m.dials, LiveAnswers: m.live, Connected: m.connected,
+		Abandoned: m.abandoned, AbandonRate: ratio(float64(m.abandoned), float64(m.live)),
+		Occupancy: ratio(m.busyNs, m.loggedNs), Task: ts, Queue: qs,
+	}
+}

@@ -40,6 +40,20 @@ type Options struct {
 	Speed  float64
 	Stop   <-chan struct{}
 	Inputs <-chan engine.Event
+	// Every and OnTick: in live mode, OnTick is called every Every of wall
+	// time from the simulation's goroutine (for statistics and logs).
+	Every  time.Duration
+	OnTick func(s *Sim)
+
+	// Task, when set, is the task to run instead of one made from the
+	// scenario (a stored task: its ID, queue and settings); Agents are then the
+	// IDs of the simulated agents (default 1…agents.count). Status is the
+	// task's stored status: a task that is not running is created but not
+	// started. LastCall numbers new calls above a previous run's.
+	Task     *engine.TaskSpec
+	Agents   []engine.AgentID
+	Status   engine.TaskStatus
+	LastCall engine.CallID
 
 	// Check, if set, is called with every engine Ready after the simulator has
 	// carried it out and before Advance, so a test can assert invariants at
@@ -151,7 +165,11 @@ func New(sc *Scenario, opts Options) (*Sim, error) {
 		Rand:       rand.New(rand.NewPCG(seed, 0x656e67696e65)),
 		CTIEvents:  opts.CTIEvents,
 		FetchBatch: 64,
+		LastCall:   opts.LastCall,
 	})
+	if opts.Task != nil {
+		s.taskID, s.queueID = opts.Task.ID, opts.Task.Queue
+	}
 	s.noAnswer = *sc.Task.NoAnswerTimeout
 	s.m.init(sc)
 	if err := s.setup(); err != nil {
@@ -184,12 +202,15 @@ func (s *Sim) setup() error {
 		// The simulated agent ends its own wrap-up; the expiry is a safety net.
 		acw = 24 * time.Hour
 	}
-	spec := &engine.TaskSpec{
-		ID: s.taskID, Name: sc.Name, Queue: s.queueID, Pacing: sc.Task.Pacing,
-		NoAnswerTimeout: *sc.Task.NoAnswerTimeout, AllowShortRing: true,
-		ConnectDeadline: *sc.Task.ConnectDeadline, AllowZeroDeadline: true,
-		ACWTimeout: acw, MaxLinesPerAgent: sc.Task.MaxLinesPerAgent,
-		Retry: sc.Task.Retry, CallerIDs: []string{"+15550100000"},
+	spec := s.opts.Task
+	if spec == nil {
+		spec = &engine.TaskSpec{
+			ID: s.taskID, Name: sc.Name, Queue: s.queueID, Pacing: sc.Task.Pacing,
+			NoAnswerTimeout: *sc.Task.NoAnswerTimeout, AllowShortRing: true,
+			ConnectDeadline: *sc.Task.ConnectDeadline, AllowZeroDeadline: true,
+			ACWTimeout: acw, MaxLinesPerAgent: sc.Task.MaxLinesPerAgent,
+			Retry: sc.Task.Retry, CallerIDs: []string{"+15550100000"},
+		}
 	}
 	if err := s.step(engine.Event{Kind: engine.EvCreateTask, TaskSpec: spec}); err != nil {
 		return err
@@ -197,6 +218,9 @@ func (s *Sim) setup() error {
 	s.agents = make([]simAgent, sc.Agents.Count)
 	for i := range s.agents {
 		id := engine.AgentID(i + 1)
+		if i < len(s.opts.Agents) {
+			id = s.opts.Agents[i]
+		}
 		s.agents[i] = simAgent{id: id, idleSince: -1}
 		s.byID[id] = i
 		if err := s.step(engine.Event{Kind: engine.EvCreateAgent, AgentSpec: &engine.AgentSpec{ID: id}}); err != nil {
@@ -220,7 +244,16 @@ func (s *Sim) setup() error {
 			return err
 		}
 	}
-	return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
+	switch s.opts.Status {
+	case engine.TaskCreated, engine.TaskRunning:
+		return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
+	case engine.TaskPaused:
+		if err := s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID}); err != nil {
+			return err
+		}
+		return s.step(engine.Event{Kind: engine.EvPauseTask, Task: s.taskID})
+	}
+	return nil
 }
 
 func (s *Sim) login(i int) error {
@@ -269,13 +302,22 @@ func (s *Sim) runLive() (*Report, error) {
 	wall := func() int64 { return int64(float64(time.Since(wallStart)) * s.opts.Speed) }
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	nextTick := time.Now().Add(s.opts.Every)
 	for {
+		if s.opts.OnTick != nil && s.opts.Every > 0 && !time.Now().Before(nextTick) {
+			s.advanceTo(max(s.now, wall()))
+			s.opts.OnTick(s)
+			nextTick = nextTick.Add(s.opts.Every)
+		}
 		next := int64(math.MaxInt64)
 		if len(s.heap) > 0 {
 			next = s.heap[0].at
 		}
 		if wait := float64(next-wall()) / s.opts.Speed; wait > 0 {
-			timer.Reset(time.Duration(min(wait, float64(time.Hour))))
+			if s.opts.OnTick != nil && s.opts.Every > 0 {
+				wait = min(wait, float64(time.Until(nextTick)))
+			}
+			timer.Reset(time.Duration(max(min(wait, float64(time.Hour)), 0)))
 			select {
 			case <-s.opts.Stop:
 				s.advanceTo(max(s.now, wall()))
