@@ -213,7 +213,7 @@ func (m *metrics) report(s *Sim) *Report {
 		Pacing:     string(sc.Task.Pacing.Mode),
 		Setting:    Setting(sc.Task.Pacing),
 		Config:     sc.Task.Pacing,
-		SimulatedS: sc.Duration.Seconds(),
+		SimulatedS: float64(min(s.now, s.end)-s.warm) / 1e9,
 		WallS:      time.Since(m.wallStart).Seconds(),
 		Agents:     sc.Agents.Count,
 

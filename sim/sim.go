@@ -138,6 +138,7 @@ type Sim struct {
 	numBuf     []engine.Number
 	pending    []engine.Event // inputs to step once the current Ready is handled
 	rd         engine.Ready
+	batching   bool // live mode: step without carrying out Ready yet
 	noAnswer   time.Duration
 
 	m metrics
@@ -304,6 +305,12 @@ func (s *Sim) runLive() (*Report, error) {
 	defer timer.Stop()
 	nextTick := time.Now().Add(s.opts.Every)
 	for {
+		select {
+		case <-s.opts.Stop: // also when running behind real time
+			s.advanceTo(max(s.now, min(wall(), s.heapTop())))
+			return s.m.report(s), nil
+		default:
+		}
 		if s.opts.OnTick != nil && s.opts.Every > 0 && !time.Now().Before(nextTick) {
 			s.advanceTo(max(s.now, wall()))
 			s.opts.OnTick(s)
@@ -332,12 +339,29 @@ func (s *Sim) runLive() (*Report, error) {
 				continue
 			}
 		}
-		h := s.pop()
-		s.advanceTo(h.at)
-		if err := s.handle(&h); err != nil {
+		// Group commit: step every happening that is due, then carry out
+		// one Ready for all of them (one durable commit).
+		s.batching = true
+		for n := 0; n < 4096 && len(s.heap) > 0 && s.heap[0].at <= wall(); n++ {
+			h := s.pop()
+			s.advanceTo(h.at)
+			if err := s.handle(&h); err != nil {
+				s.batching = false
+				return nil, err
+			}
+		}
+		s.batching = false
+		if err := s.drain(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+func (s *Sim) heapTop() int64 {
+	if len(s.heap) == 0 {
+		return math.MaxInt64
+	}
+	return s.heap[0].at
 }
 
 // advanceTo moves virtual time, integrating agent time for occupancy.
@@ -357,6 +381,9 @@ func (s *Sim) step(ev engine.Event) error {
 	s.m.events++
 	if err := s.eng.Step(ev); err != nil {
 		return err
+	}
+	if s.batching {
+		return nil
 	}
 	return s.drain()
 }
