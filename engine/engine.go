@@ -66,6 +66,9 @@ func New(cfg Config) *Engine {
 	}
 }
 
+// Config returns the engine's configuration, defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
 // Now returns the time of the latest event stepped.
 func (e *Engine) Now() time.Time { return e.now }
 

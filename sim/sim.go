@@ -85,7 +85,11 @@ const (
 	hBreakEnd                     // a break ends
 	hSlice                        // a report slice boundary
 	hRetryDue                     // a retried number becomes due
+	hRefetch                      // ask the Fetch hook again after it had nothing due
 )
+
+// refetchEvery is how long after an empty Fetch the simulator asks again.
+const refetchEvery = 30 * time.Second
 
 type happening struct {
 	at   int64 // ns since the start
@@ -582,6 +586,13 @@ func (s *Sim) handle(h *happening) error {
 		s.m.slice(s)
 	case hRetryDue:
 		return s.deliverRetries()
+	case hRefetch:
+		if err := s.fetch(s.eng.Config().FetchBatch); err != nil {
+			return err
+		}
+		if !s.batching {
+			return s.drain()
+		}
 	}
 	return nil
 }
@@ -668,6 +679,9 @@ func (s *Sim) fetch(count int) error {
 			return err
 		}
 		s.numBuf = nums
+		if exhausted {
+			s.push(happening{at: s.now + int64(refetchEvery), kind: hRefetch})
+		}
 		s.pending = append(s.pending, engine.Event{Kind: engine.EvNumbers, Task: s.taskID, Numbers: nums, Exhausted: exhausted})
 		return nil
 	}

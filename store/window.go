@@ -1,0 +1,192 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // calling windows must not depend on the host's zone files
+
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/store/lists"
+)
+
+// Window is a task's calling window in the called party's local time: the
+// hours of each weekday (indexed by time.Weekday) during which its numbers
+// may be dialled. The zero Window means DefaultWindow.
+type Window struct {
+	Days [7]Hours `json:"days"` // Sunday first, as time.Weekday
+}
+
+// Hours are the calling hours of one day: from From to To after local
+// midnight (From inclusive, To exclusive). From == To closes the day.
+type Hours struct {
+	From time.Duration `json:"from"` // first instant open
+	To   time.Duration `json:"to"`   // first instant closed again
+}
+
+// DefaultWindow is 08:00–21:00 every day (the US and UK rules).
+var DefaultWindow = everyDay(8*time.Hour, 21*time.Hour)
+
+// AlwaysOpen is a window open at every hour of every day.
+var AlwaysOpen = everyDay(0, 24*time.Hour)
+
+func everyDay(from, to time.Duration) Window {
+	var w Window
+	for i := range w.Days {
+		w.Days[i] = Hours{from, to}
+	}
+	return w
+}
+
+// IsZero reports whether w is the zero Window.
+func (w Window) IsZero() bool { return w == Window{} }
+
+func (w Window) effective() Window {
+	if w.IsZero() {
+		return DefaultWindow
+	}
+	return w
+}
+
+func (w Window) validate() error {
+	for i, h := range w.Days {
+		if h.From < 0 || h.To > 24*time.Hour || h.From > h.To {
+			return apierr.Invalid(fmt.Sprintf("task.window.days[%d]", i),
+				"hours must satisfy 0 ≤ from ≤ to ≤ 24h, got %v–%v", h.From, h.To)
+		}
+	}
+	return nil
+}
+
+// openAt reports whether the window is open at now in loc.
+func (w *Window) openAt(now time.Time, loc *time.Location) bool {
+	t := now.In(loc)
+	h := w.Days[t.Weekday()]
+	if h.From == h.To {
+		return false
+	}
+	tod := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+	return tod >= h.From && tod < h.To
+}
+
+var zoneCache sync.Map // name → *time.Location
+
+// loadZone returns the location of an IANA zone name, cached.
+func loadZone(name string) (*time.Location, error) {
+	if l, ok := zoneCache.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil || name == "" || name == "Local" {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	zoneCache.Store(name, l)
+	return l, nil
+}
+
+// A bucket is one zone set of a task: the numbers whose called party lives
+// in these zones. The window is open for a bucket when it is open in every
+// one of its zones, so a number whose prefix spans several zones is called
+// only at hours that are legal in all of them.
+type bucket struct {
+	id    uint16
+	name  string // zone names, sorted, comma-separated
+	zone  string // the single zone, "" when several
+	locs  []*time.Location
+	lo    []byte // every live due key of the bucket is ≥ lo (nil: unknown)
+	empty bool   // lo is past every key: the bucket was empty at the last scan
+	// after[g] is ≥ every live due key of the groups after group g (class
+	// and priority), learnt when a scan last jumped past g; nil means there
+	// was none. A group whose first numbers are not due yet is jumped over
+	// on every scan, and this keeps the jump from reading the tombstones at
+	// the head of the next group again and again.
+	after map[uint64][]byte
+}
+
+func (b *bucket) open(now time.Time, w *Window) bool {
+	for _, l := range b.locs {
+		if !w.openAt(now, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// lower notes a due key inserted into the bucket.
+func (b *bucket) lower(k []byte) {
+	if b.empty || (b.lo != nil && string(k) < string(b.lo)) {
+		b.lo = append(b.lo[:0], k...)
+		b.empty = false
+	}
+	g := groupOf(k)
+	for h, v := range b.after {
+		if g > h && (v == nil || string(k) < string(v)) {
+			b.after[h] = append(v[:0:0], k...)
+		}
+	}
+}
+
+func newBucket(id uint16, name string) (*bucket, error) {
+	b := &bucket{id: id, name: name}
+	for z := range strings.SplitSeq(name, ",") {
+		l, err := loadZone(z)
+		if err != nil {
+			return nil, err
+		}
+		b.locs = append(b.locs, l)
+	}
+	if len(b.locs) == 1 {
+		b.zone = name
+	}
+	return b, nil
+}
+
+// zoneNames caches the zone set of phone prefixes. The phonenumbers time-zone
+// map resolves at most the first maxZonePrefix digits.
+var zoneNames struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const (
+	maxZonePrefix = 9
+	maxZoneCache  = 1 << 16
+)
+
+// zoneSet returns the bucket name of a number: its own zone, or the zones of
+// its prefix, or fallback.
+func zoneSet(tz, phone, fallback string) string {
+	if tz != "" {
+		return tz
+	}
+	p := phone[:min(len(phone), maxZonePrefix+1)]
+	zoneNames.Lock()
+	name, ok := zoneNames.m[p]
+	zoneNames.Unlock()
+	if ok {
+		return orDefault(name, fallback)
+	}
+	zones := lists.TimeZones(phone)
+	slices.Sort(zones)
+	zones = slices.Compact(zones)
+	name = strings.Join(zones, ",")
+	zoneNames.Lock()
+	if zoneNames.m == nil {
+		zoneNames.m = make(map[string]string)
+	}
+	if len(zoneNames.m) < maxZoneCache {
+		zoneNames.m[p] = name
+	}
+	zoneNames.Unlock()
+	return orDefault(name, fallback)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
