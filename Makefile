@@ -14,8 +14,8 @@ build: ## build bin/outpace
 	$(GO) build -o $(BIN) ./cmd/outpace
 
 .PHONY: run
-run: build ## the main job: simulate the demo campaign and print its report (no setup needed)
-	$(BIN) sim --scenario bench/scenarios/S3.yaml --set task.pacing.mode=predictive
+run: build ## the main job: serve the demo campaign from Badger in ./data with the simulated backend (Ctrl-C stops)
+	$(BIN) serve --data data
 
 .PHONY: demo
 demo: build ## a short simulator run of each pacing mode on scenario S3, with readable reports
