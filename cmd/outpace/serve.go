@@ -37,6 +37,7 @@ type serveFlags struct {
 	numbers  int
 	every    time.Duration
 	json     bool
+	metrics  string
 }
 
 func serveCmd() *cobra.Command {
@@ -73,6 +74,7 @@ Stop it with Ctrl-C; it prints the report of the time it ran.`,
 	c.Flags().IntVar(&f.numbers, "numbers", 100000, "numbers in the demo campaign created on an empty store")
 	c.Flags().DurationVar(&f.every, "every", 10*time.Second, "how often to log the campaign's figures")
 	c.Flags().BoolVar(&f.json, "log-json", false, "log as JSON lines instead of text")
+	c.Flags().StringVar(&f.metrics, "metrics", "127.0.0.1:9464", `serve Prometheus metrics at http://ADDR/metrics ("" = off)`)
 	return c
 }
 
@@ -125,6 +127,12 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 		return nil
 	}
 
+	metrics := newCampaignMetrics()
+	if f.metrics != "" {
+		if err := metrics.serve(ctx, f.metrics, log); err != nil {
+			return fmt.Errorf("--metrics %s: %w", f.metrics, err)
+		}
+	}
 	var seqs []uint64
 	var tickDials int64
 	opts := sim.Options{
@@ -133,6 +141,7 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 		Every: f.every,
 		OnTick: func(s *sim.Sim) {
 			l := s.Live()
+			metrics.update(l)
 			log.Info("campaign", "simulated", l.Simulated.Round(time.Second), "dials", l.Dials, "dials_since_last", l.Dials-tickDials,
 				"live_answers", l.LiveAnswers, "connected", l.Connected, "abandoned", l.Abandoned,
 				"abandon_rate", fmt.Sprintf("%.2f%%", 100*l.AbandonRate), "occupancy", fmt.Sprintf("%.1f%%", 100*l.Occupancy),

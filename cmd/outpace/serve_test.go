@@ -26,7 +26,7 @@ func TestServeRestart(t *testing.T) {
 		c := &cobra.Command{}
 		c.SetOut(&out)
 		c.SetErr(&errb)
-		f := serveFlags{data: dir, speed: 1200, numbers: 3000, every: 500 * time.Millisecond, sets: []string{"task.pacing.mode=ratio", "task.pacing.ratio=2:3"}}
+		f := serveFlags{data: dir, speed: 1200, numbers: 3000, every: 500 * time.Millisecond, metrics: "127.0.0.1:0", sets: []string{"task.pacing.mode=ratio", "task.pacing.ratio=2:3"}}
 		if err := serve(ctx, f, c); err != nil {
 			t.Fatalf("serve: %v\n%s", err, errb.String())
 		}
