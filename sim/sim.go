@@ -648,7 +648,15 @@ func (s *Sim) schedule(it ScheduleItem) error {
 		if s.agents[i].loggedIn {
 			continue
 		}
-		if err := s.login(i); err != nil {
+		if st, err := s.eng.AgentStatus(s.agents[i].id); err == nil && st.OnCall {
+			// Its logout is still waiting for the end of its call: staying
+			// logged in cancels it.
+			if err := s.step(engine.Event{Kind: engine.EvAgentReady, Agent: s.agents[i].id}); err != nil {
+				return err
+			}
+			s.agents[i].loggedIn = true
+			s.m.loggedIn++
+		} else if err := s.login(i); err != nil {
 			return err
 		}
 		n--

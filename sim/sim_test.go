@@ -290,3 +290,12 @@ func TestLive(t *testing.T) {
 	}
 	t.Logf("simulated %s: %d dials, %d numbers fetched, %d commits", s.Now().Sub(sc.Start), r.Dials, fetched, committed)
 }
+
+// An agent logged out while on a call stays logged in until the call ends; a
+// scheduled login meanwhile cancels the pending logout instead of failing.
+func TestLoginWhileLogoutPending(t *testing.T) {
+	r := run(t, loadFile(t, "../bench/scenarios/stress-logout.yaml", "seed=102"))
+	if r.Dials == 0 {
+		t.Fatal("no dials")
+	}
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/plots"
+)
+
+// plotFormat returns the chart format a --plot path asks for, by extension.
+func plotFormat(path string) (string, error) {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	for _, f := range plots.Formats {
+		if ext == f {
+			return ext, nil
+		}
+	}
+	return "", fmt.Errorf("--plot %s: name the file .png, .svg or .pdf", path)
+}
+
+// writePlot renders a chart in the format of path's extension and writes it there.
+func writePlot(path string, render func(format string) (io.WriterTo, error)) error {
+	format, err := plotFormat(path)
+	if err != nil {
+		return err
+	}
+	wt, err := render(format)
+	if err != nil {
+		return fmt.Errorf("--plot %s: %w", path, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--plot: %w", err)
+	}
+	if _, err := wt.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--plot %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// plotRun writes the time series of one run (occupancy, abandon rate, calls
+// in flight, level) to path, as PNG, SVG or PDF by extension.
+func plotRun(r *sim.Report, path string) error {
+	return writePlot(path, func(format string) (io.WriterTo, error) { return plots.RunChart(r, format) })
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/sim/plots"
+	"github.com/outpace-dev/outpace/sim/tune"
+)
+
+func init() { extraCommands = append(extraCommands, tuneCmd) }
+
+// tuneFlags are the flags of the commands that tune: tune, compare and report.
+type tuneFlags struct {
+	cap       float64
+	seeds     int
+	evalSeeds int
+	workers   int
+	quiet     bool
+	hasEval   bool
+}
+
+func (f *tuneFlags) bind(c *cobra.Command, eval bool) {
+	c.Flags().Float64Var(&f.cap, "cap", tune.DefaultCap, "abandon cap as a fraction of live answers (0.03 = 3 %)")
+	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, "tuning seeds per setting (the scenario's seed s, s+1, …)")
+	f.hasEval = eval
+	if eval {
+		c.Flags().IntVar(&f.evalSeeds, "eval-seeds", tune.DefaultEvalSeeds, "evaluation seeds per mode (s+100, s+101, …), at least 2 for a confidence interval")
+	}
+	c.Flags().IntVar(&f.workers, "workers", 0, "simulations run at once (default GOMAXPROCS)")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+}
+
+// tuner checks the flags and returns a Tuner with a progress bar on stderr
+// (unless quiet); call the returned function when the work is done.
+func (f *tuneFlags) tuner(stderr io.Writer, what string) (*tune.Tuner, func(), error) {
+	switch {
+	case !(f.cap > 0 && f.cap < 1):
+		return nil, nil, fmt.Errorf("--cap must be a fraction in (0, 1), such as 0.03 for 3 %%; got %v", f.cap)
+	case f.seeds < 1 || f.seeds > tune.EvalSeedOffset:
+		return nil, nil, fmt.Errorf("--seeds must be between 1 and %d, got %d", tune.EvalSeedOffset, f.seeds)
+	case f.hasEval && f.evalSeeds < 1:
+		return nil, nil, fmt.Errorf("--eval-seeds must be at least 1, got %d", f.evalSeeds)
+	case f.workers < 0:
+		return nil, nil, fmt.Errorf("--workers must not be negative, got %d", f.workers)
+	}
+	t := &tune.Tuner{Cap: f.cap, Seeds: f.seeds, EvalSeeds: f.evalSeeds, Workers: f.workers}
+	if f.quiet {
+		return t, func() {}, nil
+	}
+	bar := progressbar.NewOptions(1,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("runs"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond))
+	t.Progress = func(done, total int) {
+		bar.ChangeMax(max(total, 1))
+		_ = bar.Set(done)
+	}
+	return t, func() { _ = bar.Finish() }, nil
+}
+
+func tuneCmd() *cobra.Command {
+	var (
+		sf      scenarioFlags
+		tf      tuneFlags
+		mode    string
+		asJSON  bool
+		outPlot string
+	)
+	c := &cobra.Command{
+		Use:   "tune --scenario FILE --mode MODE [--cap 0.03] [--seeds N] [--json] [--plot out.png]",
+		Short: "Sweep a pacing mode's main knob and find its best setting under the abandon cap",
+		Long: `tune runs the scenario under a grid of settings of one pacing mode's main knob,
+several seeds per setting in parallel, and reports the frontier (occupancy
+against abandon rate) and the best setting that stays under the cap.
+
+The knob swept per mode:
+  progressive  nothing: one call in flight per idle agent (a single point)
+  ratio        the taskscale C/A, 1.0 to 20 ("1:1", "10:11", … "1:20")
+  predictive   abandon_target, cap/6 to 5·cap/3 (0.005 to 0.05 at a 3 % cap)
+  vicidial     max_level, 1.0 to 6.0, with the drop limit at the cap, 0.8·cap and 0.6·cap
+               (unless the scenario sets one; method and intensity from the scenario)
+  issabel      the about-to-free threshold 0.9999 … 0.90, without then with overcommit
+  closedform   aggressiveness, 0.1 to 3.0
+
+Fair tuning: a setting qualifies when the worst 24 h abandon window stays at or
+under the cap in at least 19 of 20 seeds (so on every seed when there are fewer
+than 20), and the best setting is the qualifying one with the highest mean
+occupancy. Every mode is tuned by this same rule. Each setting runs on the same
+seeds (the scenario's seed s, s+1, …), so settings are compared on the same
+customers. Along a knob the sweep stops after two settings in a row whose mean
+abandon rate is over the cap.
+
+The JSON form is {"mode", "cap", "best": {"setting", "report"}, "frontier":
+[{"setting", "occupancy", "abandon_rate"}]}: report is the best setting's
+report averaged over the seeds, and the frontier holds the settings no other
+setting beat on both occupancy and abandon rate, by rising abandon rate.`,
+		Example: `  outpace tune --scenario bench/scenarios/S3.yaml --mode ratio
+  outpace tune -s bench/scenarios/S1.yaml --mode vicidial --seeds 10 --plot vicidial.png
+  outpace tune -s bench/scenarios/S5.yaml --mode closedform --cap 0.05 --json > closedform.json
+  outpace tune -s bench/scenarios/S3.yaml --mode ratio --set duration=2h --set agents.count=12`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := tune.ParseMode(mode)
+			if err != nil {
+				return fmt.Errorf("--mode: unknown pacing mode %q (want one of %s)", mode, modeList())
+			}
+			if outPlot != "" {
+				if _, err := plotFormat(outPlot); err != nil {
+					return err
+				}
+			}
+			sc, err := sf.load()
+			if err != nil {
+				return err
+			}
+			t, done, err := tf.tuner(cmd.ErrOrStderr(), "tuning "+mode)
+			if err != nil {
+				return err
+			}
+			res, err := t.Sweep(sc, m)
+			done()
+			if err != nil {
+				return err
+			}
+			// On a Markov twin the optimum shows how far the best setting is from the ceiling.
+			opt := 0.0
+			if !asJSON || outPlot != "" {
+				if tw := tune.MarkovTwin(sc); tw.Exact {
+					if b, err := tune.Bound(tw, tf.cap); err == nil {
+						opt = b.OccupancyAtCap
+					}
+				}
+			}
+			if outPlot != "" {
+				if err := writePlot(outPlot, func(f string) (io.WriterTo, error) { return plots.SweepChart(sc.Name, res, opt, f) }); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			if err := writeSweep(out, sc.Name, res); err != nil {
+				return err
+			}
+			if opt > 0 {
+				fmt.Fprintf(out, "  optimum of this Markov twin at the cap: %.2f %%; the best setting reaches %.1f %% of it\n",
+					100*opt, 100*res.Best.Report.Occupancy/opt)
+			}
+			return nil
+		},
+	}
+	sf.bind(c)
+	tf.bind(c, false)
+	c.Flags().StringVarP(&mode, "mode", "m", "", "pacing mode to tune: "+modeList())
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.Flags().StringVar(&outPlot, "plot", "", "also draw the frontier (PNG, SVG or PDF, by extension)")
+	_ = c.MarkFlagRequired("mode")
+	return c
+}
+
+func modeList() string {
+	names := make([]string, len(tune.Modes))
+	for i, m := range tune.Modes {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
+
+// seedRange renders consecutive seeds as "1–5".
+func seedRange(s []uint64) string {
+	switch len(s) {
+	case 0:
+		return "none"
+	case 1:
+		return fmt.Sprint(s[0])
+	}
+	return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
+}
+
+func writeSweep(w io.Writer, scenario string, r tune.Result) error {
+	fmt.Fprintf(w, "%s: %s, %s swept on seeds %s, cap %.3g %%\n", scenario, r.Mode, r.Knob, seedRange(r.Seeds), 100*r.Cap)
+	fmt.Fprintf(w, "fair = worst 24 h abandon window ≤ cap on at least 19 of 20 seeds; * best, + on the frontier\n\n")
+	onFrontier := map[string]bool{}
+	for _, f := range r.Frontier {
+		onFrontier[f.Setting] = true
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tsetting\toccupancy\tabandon\tworst seed\tover cap\tfair\t")
+	for i, p := range r.Points {
+		mark := ""
+		if onFrontier[p.Setting.Label] {
+			mark = "+"
+		}
+		if i == r.Best.Index {
+			mark = "*"
+		}
+		fair := "no"
+		if p.Fair {
+			fair = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f %%\t%.2f %%\t%.2f %%\t%d/%d\t%s\t\n", mark, p.Setting.Label,
+			100*p.Occupancy, 100*p.AbandonRate, 100*p.WorstAbandon, p.Breaches, len(p.Reports), fair)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b := r.Best.Report
+	p := r.Points[r.Best.Index]
+	if !r.Best.Fair {
+		fmt.Fprintf(w, "\nno setting kept the abandon rate under the cap on enough seeds; the least bad is %s\n", r.Best.Setting)
+	} else {
+		fmt.Fprintf(w, "\nbest: %s\n", r.Best.Setting)
+	}
+	fmt.Fprintf(w, "  occupancy %.2f %%, abandon rate %.2f %% (worst seed %.2f %%)\n", 100*b.Occupancy, 100*b.AbandonRate, 100*p.WorstAbandon)
+	fmt.Fprintf(w, "  talk %.1f min, %.1f connects and %.1f dials per agent-hour\n", b.TalkMinPerAgentHour, b.ConnectsPerAgentHour, b.DialsPerAgentHour)
+	if r.Mode != pacing.ModeProgressive {
+		fmt.Fprintf(w, "  run it: --set task.pacing.mode=%s %s\n", r.Mode, setFlags(r.Best.Config, r.Mode))
+	}
+	return nil
+}
+
+// setFlags renders the --set flags that select a mode's tuned knob.
+func setFlags(c pacing.Config, m pacing.Mode) string {
+	switch m {
+	case pacing.ModeRatio:
+		return "--set task.pacing.ratio=" + c.Ratio
+	case pacing.ModePredictive:
+		return fmt.Sprintf("--set task.pacing.abandon_target=%g", c.AbandonTarget)
+	case pacing.ModeVicidial:
+		return fmt.Sprintf("--set task.pacing.vicidial.max_level=%g --set task.pacing.vicidial.drop_limit=%g", c.Vicidial.MaxLevel, c.Vicidial.DropLimit)
+	case pacing.ModeClosedForm:
+		return fmt.Sprintf("--set task.pacing.closedform.aggressiveness=%g", c.ClosedForm.Aggressiveness)
+	case pacing.ModeIssabel:
+		return fmt.Sprintf("--set task.pacing.issabel.threshold=%g --set task.pacing.issabel.overcommit=%v", c.Issabel.Threshold, c.Issabel.Overcommit)
+	}
+	return ""
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// tiny is a ten-agent, one-hour scenario: quick to sweep.
+const tiny = `
+name: tiny
+seed: 1
+duration: 1h
+warmup: 5m
+agents: {count: 10}
+outcomes: {live: 0.3, machine: 0.25, no_answer: 0.3, busy: 0.05, invalid: 0.1}
+handling:
+  talk: {dist: lognormal, mean: 150s, cv: 1.0}
+  wrap: {dist: lognormal, mean: 20s, cv: 0.5}
+task:
+  no_answer_timeout: 22s
+  connect_deadline: 2s
+  max_lines_per_agent: 3
+  pacing: {mode: progressive}
+`
+
+// tinyMarkov is a Markov twin small enough to solve in a blink.
+const tinyMarkov = `
+name: tiny-markov
+seed: 1
+duration: 1h
+warmup: 5m
+agents: {count: 3}
+outcomes: {live: 0.3, busy: 0.7}
+timing:
+  live: {dist: exponential, mean: 15s}
+  busy: {dist: exponential, mean: 15s}
+handling:
+  talk: {dist: exponential, mean: 170s}
+  wrap: 0s
+task:
+  no_answer_timeout: 100000s
+  connect_deadline: 0s
+  max_lines_per_agent: 2
+  pacing: {mode: progressive}
+`
+
+// writeScenario writes a scenario into a temporary directory.
+func writeScenario(t *testing.T, yml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scenario.yaml")
+	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// outpace runs the command line in-process and returns stdout and stderr.
+func outpace(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	root := rootCmd()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), errb.String(), err
+}
+
+// keys returns the sorted keys of a JSON object.
+func keys(t *testing.T, raw []byte) []string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%v\n%s", err, raw)
+	}
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func TestTuneJSON(t *testing.T) {
+	path := writeScenario(t, tiny)
+	png := filepath.Join(t.TempDir(), "frontier.png")
+	out, _, err := outpace(t, "tune", "--scenario", path, "--mode", "ratio", "--seeds", "2", "--json", "-q", "--plot", png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(keys(t, []byte(out)), ","); got != "best,cap,frontier,mode" {
+		t.Fatalf("keys %s", got)
+	}
+	var res struct {
+		Mode string  `json:"mode"`
+		Cap  float64 `json:"cap"`
+		Best struct {
+			Setting string          `json:"setting"`
+			Report  json.RawMessage `json:"report"`
+		} `json:"best"`
+		Frontier []struct {
+			Setting     string   `json:"setting"`
+			Occupancy   *float64 `json:"occupancy"`
+			AbandonRate *float64 `json:"abandon_rate"`
+		} `json:"frontier"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != "ratio" || res.Cap != 0.03 || res.Best.Setting == "" || len(res.Frontier) < 2 {
+		t.Fatalf("result %+v", res)
+	}
+	for i, f := range res.Frontier {
+		if f.Setting == "" || f.Occupancy == nil || f.AbandonRate == nil {
+			t.Fatalf("frontier point %d: %+v", i, f)
+		}
+		if i > 0 && *f.AbandonRate < *res.Frontier[i-1].AbandonRate {
+			t.Errorf("frontier not sorted by abandon rate at %d", i)
+		}
+	}
+	rk := keys(t, res.Best.Report)
+	for _, want := range []string{"occupancy", "abandon_rate", "max_abandon_rate_24h", "slices", "setting"} {
+		if !slices.Contains(rk, want) {
+			t.Errorf("best report lacks %q", want)
+		}
+	}
+	data, err := os.ReadFile(png)
+	if err != nil || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("no PNG frontier written (%v)", err)
+	}
+
+	text, _, err := outpace(t, "tune", "-s", path, "-m", "progressive", "--seeds", "2", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "best: 1:1") {
+		t.Errorf("text output:\n%s", text)
+	}
+}
+
+func TestTuneFlagErrors(t *testing.T) {
+	path := writeScenario(t, tiny)
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"tune", "-s", path, "--mode", "turbo"}, "--mode"},
+		{[]string{"tune", "-s", path}, "mode"},
+		{[]string{"tune", "-s", path, "-m", "ratio", "--cap", "3"}, "--cap"},
+		{[]string{"tune", "-s", path, "-m", "ratio", "--seeds", "0"}, "--seeds"},
+		{[]string{"tune", "-s", path, "-m", "ratio", "--plot", "x.gif"}, "--plot"},
+		{[]string{"compare", "-s", path, "--modes", "ratio,turbo"}, "--modes"},
+		{[]string{"compare", "-s", path, "--eval-seeds", "0"}, "--eval-seeds"},
+		{[]string{"report", "--only", "S9", "--out", filepath.Join(t.TempDir(), "b.md")}, "--only"},
+	} {
+		_, _, err := outpace(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("%v: error %v, want one naming %s", c.args, err, c.flag)
+		}
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	for _, cmd := range []string{"tune", "compare", "bound", "report"} {
+		out, _, err := outpace(t, cmd, "--help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "Examples:") || !strings.Contains(out, "outpace "+cmd) || len(out) < 800 {
+			t.Errorf("%s --help is thin:\n%s", cmd, out)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package plots
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/tune"
+)
+
+const scenario = `
+name: plots
+seed: 1
+duration: 2h
+warmup: 5m
+agents: {count: 10}
+outcomes: {live: 0.3, machine: 0.25, no_answer: 0.3, busy: 0.05, invalid: 0.1}
+handling:
+  talk: {dist: lognormal, mean: 150s, cv: 1.0}
+  wrap: {dist: lognormal, mean: 20s, cv: 0.5}
+task:
+  pacing: {mode: ratio, ratio: "2:5"}
+report: {slice: 10m}
+`
+
+func TestRunChart(t *testing.T) {
+	sc, err := sim.ParseScenario([]byte(scenario), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sc, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"png", "svg"} {
+		wt, err := RunChart(r, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		check(t, format, b.Bytes())
+	}
+	if _, err := RunChart(r, "gif"); err == nil || !strings.Contains(err.Error(), "gif") {
+		t.Errorf("gif: %v", err)
+	}
+	if _, err := RunChart(&sim.Report{}, "png"); err == nil {
+		t.Error("a report without slices was drawn")
+	}
+}
+
+func TestFrontierCharts(t *testing.T) {
+	sc, err := sim.ParseScenario([]byte(scenario), []string{"duration=1h"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu := &tune.Tuner{Seeds: 2, Optimum: func(tune.Twin, float64) (float64, error) { return 0.9, nil }}
+	c, err := tu.Compare(sc, []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := 0.9
+	c.Optimum = &opt // draw the optimum line even though this is no Markov twin
+	for _, format := range []string{"png", "svg"} {
+		wt, err := ComparisonChart(c, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		check(t, format, b.Bytes())
+		wt, err = SweepChart(c.Scenario, c.Modes[1].Sweep, 0, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Reset()
+		if _, err := wt.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		check(t, format, b.Bytes())
+	}
+	// An empty chart still draws.
+	if _, err := FrontierChart("empty", nil, 0.03, 0, "svg"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func check(t *testing.T, format string, data []byte) {
+	t.Helper()
+	switch format {
+	case "png":
+		if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) || len(data) < 5000 {
+			t.Errorf("not a PNG (%d bytes)", len(data))
+		}
+	case "svg":
+		if !bytes.Contains(data[:min(len(data), 500)], []byte("<svg")) || !bytes.Contains(data, []byte("occupancy")) {
+			t.Errorf("not an SVG chart (%d bytes)", len(data))
+		}
+	}
+}

@@ -1,0 +1,68 @@
+// Package tune sweeps pacing settings over simulator runs and compares pacing
+// modes, each tuned fairly to the same abandon cap.
+//
+// # Seeds and common random numbers
+//
+// Every point of a sweep runs on the same seeds (s, s+1, …, s+n−1, where s is
+// the scenario's seed), and every mode of a comparison is tuned on those same
+// seeds. The simulator draws each dial's outcome and timings from streams of
+// their own, so two settings run on one seed meet the same customers: their
+// difference is the pacing, not the luck of the draw. A comparison then
+// re-runs each mode's chosen setting on fresh evaluation seeds s+100, s+101, …,
+// so the figures it reports are not the ones the setting was selected on.
+//
+// # Fair tuning
+//
+// A setting is fair when the abandon rate stays at or under the cap in at
+// least 19 of every 20 seeds: at most ⌊n/20⌋ of the n seeds may breach, which
+// means none for fewer than 20 seeds. The figure judged per seed is
+// max_abandon_rate_24h, the worst rolling 24 h window (the whole run when it is
+// shorter), the window a regulator measures. The best setting of a sweep is
+// the fair one with the highest mean occupancy. The same rule applies to every
+// mode alike, our predictive pacer included.
+//
+// # Grids
+//
+// Each mode sweeps its main knob (DefaultGrid), from the least to the most
+// aggressive setting:
+//
+//   - progressive: the single point "1:1".
+//   - ratio: the taskscale C/A from 1.0 to 4.0 in steps of 0.1, to 8.0 in
+//     steps of 0.25, to 20 in steps of 0.5, written as a reduced "A:C"
+//     ("10:11", "4:17").
+//   - predictive: abandon_target from cap/6 to 5·cap/3 in steps of cap/12
+//     (0.005 to 0.05 by 0.0025 at a 3 % cap).
+//   - vicidial: max_level from 1.0 to 6.0 in steps of 0.5, on three lines:
+//     drop limit at the cap, at 0.8 × cap and at 0.6 × cap (a VICIdial user
+//     who must stay under the cap on 19 days in 20 enters a limit with a
+//     margin); the scenario's drop limit alone when it sets one. Method and
+//     intensity come from the scenario (default ADAPT_HARD_LIMIT, 0):
+//     max_level bounds how hard VICIdial dials, intensity only how fast its
+//     level moves.
+//   - closedform: aggressiveness from 0.1 to 3.0 in steps of 0.05.
+//   - issabel: the about-to-free threshold 0.9999, 0.999, 0.995, 0.99, 0.98,
+//     0.97, 0.96, 0.95, 0.94, 0.92, 0.90 (near 1 an agent is almost never
+//     about to be free, which makes it progressive), on two lines: without
+//     overcommit, then with it.
+//
+// Along each line of a grid the abandon rate rises with the setting, so a
+// sweep runs a line in fixed chunks and leaves it after two consecutive
+// points whose mean abandon rate is over the cap: past them no setting can
+// be fair. The chunks do not depend on the number of CPUs, so
+// the points run, and the result, are the same on every machine.
+//
+// # Reports
+//
+// A sweep's best report and a comparison's reports are mean reports: every
+// figure is averaged over the seeds (counts rounded to whole numbers, rates
+// averaged as rates, so abandon_rate is the mean of the seeds' abandon rates),
+// slice by slice for the time series; seed is the first seed; wall_s is 0, so
+// that the same sweep gives the same JSON byte for byte. Fields this package
+// does not know keep the first seed's value.
+//
+// # Parallelism
+//
+// Runs execute on a bounded pool of workers (GOMAXPROCS by default) shared by
+// everything started from one Tuner. Results are stored by index, never in
+// completion order, so scheduling cannot change them.
+package tune

@@ -1,0 +1,307 @@
+package tune
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/sim"
+)
+
+// Defaults of a Tuner.
+const (
+	DefaultCap       = pacing.DefaultAbandonTarget
+	DefaultSeeds     = 5
+	DefaultEvalSeeds = 10
+	// EvalSeedOffset separates the evaluation seeds from the tuning seeds:
+	// tuning runs seeds s…s+n−1, evaluation s+EvalSeedOffset…
+	EvalSeedOffset = 100
+	// chunk is the number of grid points a monotone sweep runs before it
+	// checks whether to stop. Fixed, so that results do not depend on the CPU count.
+	chunk = 6
+)
+
+// Tuner runs sweeps and comparisons. Its methods may be called from several
+// goroutines at once: they share one bounded pool of workers and one progress
+// count. Set the fields before the first call and do not change them after.
+type Tuner struct {
+	// Cap is the abandon cap (default 0.03).
+	Cap float64
+	// Seeds is the number of tuning seeds per point (default 5, at most 100).
+	Seeds int
+	// EvalSeeds is the number of evaluation seeds of a comparison (default 10).
+	EvalSeeds int
+	// Workers bounds the simulations running at once (default GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called after every run with the runs done and the
+	// runs planned so far. The total grows as work is planned and shrinks when
+	// a sweep stops early. Calls never overlap.
+	Progress func(done, total int)
+	// Optimum, if set, replaces the optimum solver (package pacing/optimum)
+	// for the Markov twins of comparisons, e.g. to share one solution
+	// between several comparisons. It returns the optimal occupancy at cap.
+	Optimum func(tw Twin, cap float64) (float64, error)
+
+	once sync.Once
+	pool *pool
+}
+
+func (t *Tuner) init() error {
+	t.once.Do(func() {
+		if t.Cap == 0 {
+			t.Cap = DefaultCap
+		}
+		if t.Seeds == 0 {
+			t.Seeds = DefaultSeeds
+		}
+		if t.EvalSeeds == 0 {
+			t.EvalSeeds = DefaultEvalSeeds
+		}
+		t.pool = newPool(t.Workers, t.Progress)
+	})
+	switch {
+	case !(t.Cap > 0 && t.Cap < 1):
+		return apierr.Invalid("cap", "must be in (0, 1), got %v", t.Cap)
+	case t.Seeds < 1 || t.Seeds > EvalSeedOffset:
+		return apierr.Invalid("seeds", "must be 1–%d, got %d", EvalSeedOffset, t.Seeds)
+	case t.EvalSeeds < 1:
+		return apierr.Invalid("eval-seeds", "must be at least 1, got %d", t.EvalSeeds)
+	}
+	return nil
+}
+
+// seeds returns n consecutive seeds from first.
+func seeds(first uint64, n int) []uint64 {
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = first + uint64(i)
+	}
+	return out
+}
+
+// Result is a sweep of one mode's main knob. Its JSON form is
+// {"mode", "cap", "best": {"setting", "report"}, "frontier": [...]}.
+type Result struct {
+	Mode     pacing.Mode     `json:"mode"`
+	Cap      float64         `json:"cap"`
+	Best     Best            `json:"best"`
+	Frontier []FrontierPoint `json:"frontier"`
+
+	// Knob names the swept knob.
+	Knob string `json:"-"`
+	// Seeds are the tuning seeds every point ran on.
+	Seeds []uint64 `json:"-"`
+	// Points holds every setting run, in grid order.
+	Points []Point `json:"-"`
+}
+
+// Best is the fairly tuned setting of a sweep.
+type Best struct {
+	Setting string `json:"setting"`
+	// Report is the mean report of the setting over the tuning seeds.
+	Report *sim.Report `json:"report"`
+
+	// Config is the setting's pacing configuration.
+	Config pacing.Config `json:"-"`
+	// Fair is false when no setting of the grid met the cap; Setting is then
+	// the one with the fewest breaches (then the lowest mean abandon rate).
+	Fair bool `json:"-"`
+	// Index is the setting's index in Result.Points.
+	Index int `json:"-"`
+}
+
+// FrontierPoint is one point of the efficient frontier: no other setting of
+// the sweep had a lower mean abandon rate and a higher mean occupancy.
+type FrontierPoint struct {
+	Setting     string  `json:"setting"`
+	Occupancy   float64 `json:"occupancy"`
+	AbandonRate float64 `json:"abandon_rate"`
+}
+
+// Point is one setting of a sweep, run on every tuning seed.
+type Point struct {
+	Setting Setting
+	// Occupancy and AbandonRate are means over the seeds.
+	Occupancy, AbandonRate float64
+	// WorstAbandon is the highest max_abandon_rate_24h over the seeds.
+	WorstAbandon float64
+	// Breaches counts the seeds whose max_abandon_rate_24h is over the cap.
+	Breaches int
+	// Fair says the point meets the cap in at least 19 of 20 seeds.
+	Fair bool
+	// Reports are the seeds' reports, in seed order.
+	Reports []*sim.Report
+}
+
+// Fair reports whether breaches out of n seeds meet the fair-tuning rule: at
+// most one seed in 20 over the cap.
+func Fair(breaches, n int) bool { return breaches <= n/20 }
+
+// Sweep sweeps mode's main knob over DefaultGrid on seeds runs per point
+// (0: DefaultSeeds) and returns the frontier and the best fair setting.
+// progress may be nil.
+func Sweep(sc *sim.Scenario, mode pacing.Mode, cap float64, seeds int, progress func(done, total int)) (Result, error) {
+	t := &Tuner{Cap: cap, Seeds: seeds, Progress: progress}
+	return t.Sweep(sc, mode)
+}
+
+// Sweep sweeps mode's main knob over DefaultGrid.
+func (t *Tuner) Sweep(sc *sim.Scenario, mode pacing.Mode) (Result, error) {
+	if err := t.init(); err != nil {
+		return Result{}, err
+	}
+	g, err := DefaultGrid(mode, sc.Task.Pacing, t.Cap)
+	if err != nil {
+		return Result{}, err
+	}
+	return t.SweepGrid(sc, g)
+}
+
+// SweepGrid runs the settings of g on the tuning seeds.
+func (t *Tuner) SweepGrid(sc *sim.Scenario, g Grid) (Result, error) {
+	if err := t.init(); err != nil {
+		return Result{}, err
+	}
+	if len(g.Settings) == 0 {
+		return Result{}, apierr.Invalid("grid", "no settings to sweep for mode %q", g.Mode)
+	}
+	res := Result{Mode: g.Mode, Cap: t.Cap, Knob: g.Knob, Seeds: seeds(sc.Seed, t.Seeds)}
+	n := len(res.Seeds)
+	t.pool.plan(len(g.Settings) * n)
+	// The lines run concurrently; their points are joined in grid order.
+	var lines [][]Setting
+	for lo := 0; lo < len(g.Settings); {
+		hi := lo
+		for hi < len(g.Settings) && g.Settings[hi].Line == g.Settings[lo].Line {
+			hi++
+		}
+		lines = append(lines, g.Settings[lo:hi])
+		lo = hi
+	}
+	pts := make([][]Point, len(lines))
+	errs := make([]error, len(lines))
+	var wg sync.WaitGroup
+	for i, line := range lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pts[i], errs[i] = t.sweepLine(sc, line, g.Monotone, res.Seeds)
+		}()
+	}
+	wg.Wait()
+	for i := range lines {
+		if errs[i] != nil {
+			return Result{}, errs[i]
+		}
+		res.Points = append(res.Points, pts[i]...)
+	}
+	res.Best = best(res.Points)
+	res.Frontier = frontier(res.Points)
+	return res, nil
+}
+
+// sweepLine runs one line of a grid on seeds, in chunks when it is
+// monotone, and leaves it after two consecutive points over the cap on
+// average. Runs that will not happen are taken off the plan.
+func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds []uint64) ([]Point, error) {
+	var pts []Point
+	step := len(line)
+	if monotone {
+		step = chunk
+	}
+	over := 0
+	for start := 0; start < len(line); start += step {
+		part := line[start:min(start+step, len(line))]
+		cfgs := make([]pacing.Config, len(part))
+		for i, s := range part {
+			cfgs[i] = s.Config
+		}
+		unplanned := (len(line) - start - len(part)) * len(seeds)
+		reps, err := t.pool.run(sc, cfgs, seeds)
+		if err != nil {
+			t.pool.plan(-unplanned)
+			return nil, err
+		}
+		stop := false
+		for i, s := range part {
+			pt := point(s, reps[i], t.Cap)
+			pts = append(pts, pt)
+			if pt.AbandonRate > t.Cap {
+				over++
+			} else {
+				over = 0
+			}
+			stop = stop || (monotone && over >= 2)
+		}
+		if stop {
+			t.pool.plan(-unplanned)
+			break
+		}
+	}
+	return pts, nil
+}
+
+func point(s Setting, reps []*sim.Report, cap float64) Point {
+	pt := Point{Setting: s, Reports: reps}
+	for _, r := range reps {
+		r.Setting = s.Label
+		pt.Occupancy += r.Occupancy / float64(len(reps))
+		pt.AbandonRate += r.AbandonRate / float64(len(reps))
+		pt.WorstAbandon = max(pt.WorstAbandon, r.MaxAbandonRate24h)
+		if r.MaxAbandonRate24h > cap {
+			pt.Breaches++
+		}
+	}
+	pt.Fair = Fair(pt.Breaches, len(reps))
+	return pt
+}
+
+// best picks the fair point of highest mean occupancy (the earliest on a tie),
+// or, when none is fair, the one with the fewest breaches, then the lowest
+// mean abandon rate.
+func best(pts []Point) Best {
+	bi := -1
+	for i, p := range pts {
+		if p.Fair && (bi < 0 || p.Occupancy > pts[bi].Occupancy) {
+			bi = i
+		}
+	}
+	fair := bi >= 0
+	if !fair {
+		bi = 0
+		for i, p := range pts {
+			q := pts[bi]
+			if p.Breaches < q.Breaches || (p.Breaches == q.Breaches && p.AbandonRate < q.AbandonRate) {
+				bi = i
+			}
+		}
+	}
+	p := pts[bi]
+	return Best{Setting: p.Setting.Label, Report: meanReport(p.Reports), Config: p.Setting.Config, Fair: fair, Index: bi}
+}
+
+// frontier returns the efficient points, by rising abandon rate (and so
+// rising occupancy).
+func frontier(pts []Point) []FrontierPoint {
+	idx := make([]int, len(pts))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(pts[a].AbandonRate, pts[b].AbandonRate); c != 0 {
+			return c
+		}
+		return cmp.Compare(pts[b].Occupancy, pts[a].Occupancy)
+	})
+	var out []FrontierPoint
+	for _, i := range idx {
+		p := pts[i]
+		if len(out) > 0 && p.Occupancy <= out[len(out)-1].Occupancy {
+			continue
+		}
+		out = append(out, FrontierPoint{Setting: p.Setting.Label, Occupancy: p.Occupancy, AbandonRate: p.AbandonRate})
+	}
+	return out
+}

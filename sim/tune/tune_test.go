@@ -1,0 +1,309 @@
+package tune
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/sim"
+)
+
+// small is a short S3-like scenario: 10 agents, one hour.
+const small = `
+name: small
+seed: 1
+duration: 1h
+warmup: 5m
+agents: {count: 10}
+outcomes: {live: 0.3, machine: 0.25, no_answer: 0.3, busy: 0.05, invalid: 0.1}
+handling:
+  talk: {dist: lognormal, mean: 150s, cv: 1.0}
+  wrap: {dist: lognormal, mean: 20s, cv: 0.5}
+task:
+  no_answer_timeout: 22s
+  connect_deadline: 2s
+  max_lines_per_agent: 3
+  pacing: {mode: progressive}
+`
+
+const markov = `
+name: tiny-markov
+seed: 1
+duration: 1h
+warmup: 5m
+agents: {count: 4}
+outcomes: {live: 0.3, busy: 0.7}
+timing:
+  live: {dist: exponential, mean: 15s}
+  busy: {dist: exponential, mean: 15s}
+handling:
+  talk: {dist: exponential, mean: 170s}
+  wrap: 0s
+task:
+  no_answer_timeout: 100000s
+  connect_deadline: 0s
+  max_lines_per_agent: 3
+  pacing: {mode: progressive}
+`
+
+func parse(t *testing.T, yml string, sets ...string) *sim.Scenario {
+	t.Helper()
+	sc, err := sim.ParseScenario([]byte(yml), sets, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// ratioGrid is a small ratio grid, 1.0 to 2.6 by 0.4.
+func ratioGrid(t *testing.T, sc *sim.Scenario, cap float64) Grid {
+	t.Helper()
+	g, err := DefaultGrid(pacing.ModeRatio, sc.Task.Pacing, cap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []Setting
+	for _, s := range g.Settings {
+		switch s.Label {
+		case "1:1", "5:7", "5:9", "5:11", "5:13":
+			keep = append(keep, s)
+		}
+	}
+	g.Settings = keep
+	return g
+}
+
+func TestGrids(t *testing.T) {
+	for _, m := range Modes {
+		g, err := DefaultGrid(m, pacing.Config{}, 0.03)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		seen := map[string]bool{}
+		for _, s := range g.Settings {
+			if seen[s.Label] {
+				t.Errorf("%s: setting %q twice", m, s.Label)
+			}
+			seen[s.Label] = true
+			if s.Config.Mode != m {
+				t.Errorf("%s: setting %q runs mode %q", m, s.Label, s.Config.Mode)
+			}
+			if _, err := pacing.New(s.Config, nil); err != nil && !strings.Contains(err.Error(), "not available") {
+				t.Errorf("%s %s: %v", m, s.Label, err)
+			}
+		}
+		t.Logf("%s: %d settings, %s … %s", m, len(g.Settings), g.Settings[0].Label, g.Settings[len(g.Settings)-1].Label)
+	}
+	g, _ := DefaultGrid(pacing.ModeRatio, pacing.Config{}, 0.03)
+	if g.Settings[0].Label != "1:1" || g.Settings[1].Label != "10:11" || g.Settings[len(g.Settings)-1].Label != "1:20" {
+		t.Errorf("ratio grid: %s, %s … %s", g.Settings[0].Label, g.Settings[1].Label, g.Settings[len(g.Settings)-1].Label)
+	}
+	g, _ = DefaultGrid(pacing.ModePredictive, pacing.Config{}, 0.03)
+	if first, last := g.Settings[0].Config.AbandonTarget, g.Settings[len(g.Settings)-1].Config.AbandonTarget; first != 0.005 || last != 0.05 {
+		t.Errorf("predictive grid: %v … %v, want 0.005 … 0.05", first, last)
+	}
+	if _, err := DefaultGrid(pacing.ModeRatio, pacing.Config{}, 0); err == nil {
+		t.Error("a zero cap was accepted")
+	}
+}
+
+func TestFairRule(t *testing.T) {
+	for _, c := range []struct {
+		breaches, n int
+		fair        bool
+	}{{0, 1, true}, {1, 5, false}, {0, 19, true}, {1, 19, false}, {1, 20, true}, {2, 20, false}, {2, 40, true}} {
+		if got := Fair(c.breaches, c.n); got != c.fair {
+			t.Errorf("Fair(%d, %d) = %v, want %v", c.breaches, c.n, got, c.fair)
+		}
+	}
+}
+
+func TestSweepFrontierBestDeterminism(t *testing.T) {
+	sc := parse(t, small)
+	const cap = 0.03
+	var calls, lastDone, lastTotal int
+	tu := &Tuner{Cap: cap, Seeds: 3, Progress: func(done, total int) { calls++; lastDone, lastTotal = done, total }}
+	res, err := tu.SweepGrid(sc, ratioGrid(t, sc, cap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || lastDone != lastTotal || lastTotal != len(res.Points)*3 {
+		t.Errorf("progress ended at %d/%d after %d calls, for %d points × 3 seeds", lastDone, lastTotal, calls, len(res.Points))
+	}
+	if len(res.Frontier) == 0 {
+		t.Fatal("empty frontier")
+	}
+	for i := 1; i < len(res.Frontier); i++ {
+		a, b := res.Frontier[i-1], res.Frontier[i]
+		if b.AbandonRate < a.AbandonRate || b.Occupancy <= a.Occupancy {
+			t.Errorf("frontier not sorted at %d: %+v then %+v", i, a, b)
+		}
+	}
+	if !res.Best.Fair {
+		t.Fatalf("no fair setting: %+v", res.Points)
+	}
+	bp := res.Points[res.Best.Index]
+	if bp.WorstAbandon > cap {
+		t.Errorf("best %s breaches the cap: worst seed %.4f", res.Best.Setting, bp.WorstAbandon)
+	}
+	for _, p := range res.Points {
+		for _, r := range p.Reports {
+			if r.MaxAbandonRate24h > cap && p.Fair {
+				t.Errorf("%s is called fair with seed %d at %.4f", p.Setting.Label, r.Seed, r.MaxAbandonRate24h)
+			}
+		}
+		if p.Fair && p.Occupancy > bp.Occupancy {
+			t.Errorf("fair %s (%.4f) beats best %s (%.4f)", p.Setting.Label, p.Occupancy, res.Best.Setting, bp.Occupancy)
+		}
+	}
+	if res.Best.Report == nil || res.Best.Report.Setting != res.Best.Setting || math.Abs(res.Best.Report.Occupancy-bp.Occupancy) > 1e-12 {
+		t.Errorf("best report does not match its point: %+v", res.Best.Report)
+	}
+	t.Logf("best %s: occupancy %.4f, worst abandon %.4f; frontier %+v", res.Best.Setting, bp.Occupancy, bp.WorstAbandon, res.Frontier)
+
+	// The same sweep on one worker gives the same JSON.
+	again, err := (&Tuner{Cap: cap, Seeds: 3, Workers: 1}).SweepGrid(sc, ratioGrid(t, sc, cap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(res)
+	jb, _ := json.Marshal(again)
+	if !bytes.Equal(ja, jb) {
+		t.Fatalf("two sweeps differ:\n%s\n%s", ja, jb)
+	}
+	var shape map[string]json.RawMessage
+	if err := json.Unmarshal(ja, &shape); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(shape))
+	for k := range shape {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if strings.Join(keys, ",") != "best,cap,frontier,mode" {
+		t.Errorf("JSON keys %v", keys)
+	}
+}
+
+func TestSweepStopsPastTheCap(t *testing.T) {
+	sc := parse(t, small)
+	g, err := DefaultGrid(pacing.ModeRatio, sc.Task.Pacing, 0.03)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&Tuner{Seeds: 2}).SweepGrid(sc, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Points) == len(g.Settings) {
+		t.Fatalf("the sweep ran all %d settings", len(g.Settings))
+	}
+	n := len(res.Points)
+	if n%chunk != 0 || res.Points[n-1].AbandonRate <= 0.03 && res.Points[n-2].AbandonRate <= 0.03 {
+		t.Errorf("stopped after %d points", n)
+	}
+	t.Logf("stopped after %d of %d settings at %s; best %s", n, len(g.Settings), res.Points[n-1].Setting.Label, res.Best.Setting)
+}
+
+func TestSweepSingleAndErrors(t *testing.T) {
+	sc := parse(t, small)
+	res, err := Sweep(sc, pacing.ModeProgressive, 0.03, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Points) != 1 || res.Best.Setting != "1:1" || len(res.Frontier) != 1 {
+		t.Fatalf("progressive sweep: %+v", res)
+	}
+	if _, err := Sweep(sc, pacing.ModeRatio, 0.03, 0, nil); err != nil {
+		t.Fatalf("default seeds: %v", err)
+	}
+	if _, err := Sweep(sc, pacing.ModeRatio, 1.5, 2, nil); err == nil || !strings.Contains(err.Error(), "cap") {
+		t.Errorf("cap 1.5: %v", err)
+	}
+	if _, err := Sweep(sc, "nonsense", 0.03, 2, nil); err == nil {
+		t.Error("unknown mode accepted")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	sc := parse(t, markov)
+	var mu int
+	// The optimum solver has tests of its own; a stand-in keeps this one fast.
+	const opt = 0.8183
+	tu := &Tuner{Seeds: 2, Progress: func(done, total int) { mu = total },
+		Optimum: func(tw Twin, cap float64) (float64, error) { return opt, nil }}
+	c, err := tu.Compare(sc, []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio, "nonsense"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mu == 0 {
+		t.Error("no progress")
+	}
+	if len(c.EvalSeeds) != DefaultEvalSeeds || c.EvalSeeds[0] != 101 || c.TuningSeeds[0] != 1 || len(c.TuningSeeds) != 2 {
+		t.Errorf("seeds: tuning %v, evaluation %v", c.TuningSeeds, c.EvalSeeds)
+	}
+	if c.Twin == nil || !c.Twin.Exact {
+		t.Fatalf("the Markov scenario was not recognised: %+v", c.Twin)
+	}
+	if c.Modes[2].Error == "" {
+		t.Error("an unknown mode gave no error")
+	}
+	for _, m := range c.Modes[:2] {
+		if m.Error != "" {
+			t.Fatalf("%s: %s", m.Mode, m.Error)
+		}
+		if m.Occupancy.N != DefaultEvalSeeds || m.Occupancy.CI95 <= 0 || m.Occupancy.Mean <= 0 {
+			t.Errorf("%s occupancy %+v", m.Mode, m.Occupancy)
+		}
+		if m.GapToOptimum == nil || math.Abs(*m.GapToOptimum-(1-m.Occupancy.Mean/opt)) > 1e-12 {
+			t.Errorf("%s: gap %v to optimum %v", m.Mode, m.GapToOptimum, opt)
+		}
+	}
+	if c.Optimum == nil || *c.Optimum != opt {
+		t.Fatalf("optimum %v (%s)", c.Optimum, c.OptimumError)
+	}
+	// Progressive on a Markov twin has a closed form: h / (h + r/p).
+	want := 170 / (170 + 15/0.3)
+	if got := c.Modes[0].Occupancy; math.Abs(got.Mean-want) > 2*got.CI95+0.02 {
+		t.Errorf("progressive occupancy %.4f ± %.4f, analysis %.4f", got.Mean, got.CI95, want)
+	}
+	if _, err := tu.Compare(sc, []pacing.Mode{"nonsense"}); err == nil {
+		t.Error("a comparison with no working mode succeeded")
+	}
+}
+
+func TestMarkovTwin(t *testing.T) {
+	tw := MarkovTwin(parse(t, markov))
+	if !tw.Exact || tw.LiveProb != 0.3 || tw.MeanOutcomeS != 15 || tw.MeanTalkS != 170 || tw.Agents != 4 {
+		t.Errorf("markov: %+v", tw)
+	}
+	tw = MarkovTwin(parse(t, small))
+	if tw.Exact {
+		t.Fatal("a realistic scenario was taken for a Markov twin")
+	}
+	// S3's timings: .3×8 + .25×20.5 + .3×22 + .05×3 + .1×2 = 14.475 s; h = 150 + 20.
+	if math.Abs(tw.MeanOutcomeS-14.475) > 1e-9 || tw.MeanTalkS != 170 || tw.LiveProb != 0.3 {
+		t.Errorf("derived twin: %+v", tw)
+	}
+	if len(tw.Derivation) < 3 {
+		t.Errorf("derivation too short: %q", tw.Derivation)
+	}
+	if MarkovTwin(parse(t, markov, "task.connect_deadline=2s")).Exact {
+		t.Error("a connect deadline was ignored")
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	e := estimate([]float64{1, 2, 3, 4, 5})
+	// sd = 1.5811, t(0.975, 4) = 2.7764: half-width 1.9632.
+	if e.Mean != 3 || math.Abs(e.CI95-1.9632) > 1e-3 || e.Min != 1 || e.Max != 5 || e.N != 5 {
+		t.Errorf("estimate %+v", e)
+	}
+	if e := estimate([]float64{7}); e.Mean != 7 || e.CI95 != 0 {
+		t.Errorf("one seed: %+v", e)
+	}
+}
