@@ -394,6 +394,12 @@ func (e *Engine) leaveACW(a *agent, how fsm.AgentEvent) {
 		return
 	}
 	a.acwGen++
+	wrap := e.now.Sub(a.since)
+	for _, m := range a.queues {
+		for _, t := range m.q.tasks {
+			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsWrapEnd, Duration: wrap})
+		}
+	}
 	e.afterWork(a, true)
 }
 

@@ -28,11 +28,13 @@ import (
 //	    outcome=<live|machine|no_answer|busy|invalid>, connect, abandon,
 //	    talk_end, wrap_end, agent_free. dur is the Observation's Duration.
 //	decide <t> [idle=] [paused=] [ringing=] [waiting=] [reserved=] [talk=]
-//	    [wrap=] [talk_since=(<t1>, <t2>, …)] [logged_in=<n|auto>]
+//	    [wrap=] [talk_since=(<t1>, <t2>, …)] [ringing_since=(<t1>, …)]
+//	    [logged_in=<n|auto>]
 //	    [max_in_flight=] [connect_deadline=] [no_answer_timeout=]
 //	    Asks the pacer at offset t. Counts persist from one decide to the
 //	    next until changed. talk=<n> adds n agents whose calls start at t;
-//	    talk_since adds one talking agent per offset, its call started then.
+//	    talk_since adds one talking agent per offset, its call started then;
+//	    ringing_since adds one ringing call per offset, dialed then.
 //	    logged_in defaults to idle+paused+busy. Prints
 //	    "place=<n> level=<L> next=<offset|none>".
 //	state
@@ -78,7 +80,7 @@ type harness struct {
 	// persistent snapshot description
 	idle, paused, ringing, waiting, reserved, talk, wrap int
 	loggedIn                                             int // -1: idle+paused+busy
-	talkSince                                            []time.Duration
+	talkSince, ringingSince                              []time.Duration
 	maxInFlight                                          int
 	connectDeadline, noAnswerTimeout                     time.Duration
 
@@ -385,14 +387,21 @@ func (h *harness) decide(args []datadriven.CmdArg) (time.Duration, Decision, err
 			} else if h.loggedIn, err = strconv.Atoi(argVal(a)); err != nil {
 				return 0, Decision{}, fmt.Errorf("logged_in: %v", err)
 			}
-		case "talk_since":
-			h.talkSince = h.talkSince[:0]
+		case "talk_since", "ringing_since":
+			list := &h.talkSince
+			if a.Key == "ringing_since" {
+				list = &h.ringingSince
+			}
+			*list = (*list)[:0]
 			for _, v := range a.Vals {
+				if strings.TrimSpace(v) == "" {
+					continue // "()" clears the list
+				}
 				d, err := time.ParseDuration(strings.TrimSpace(v))
 				if err != nil {
-					return 0, Decision{}, fmt.Errorf("talk_since: %v", err)
+					return 0, Decision{}, fmt.Errorf("%s: %v", a.Key, err)
 				}
-				h.talkSince = append(h.talkSince, d)
+				*list = append(*list, d)
 			}
 		default:
 			return 0, Decision{}, fmt.Errorf("unknown decide argument %q", a.Key)
@@ -418,6 +427,9 @@ func (h *harness) decide(args []datadriven.CmdArg) (time.Duration, Decision, err
 	for range h.ringing {
 		s.Calls = append(s.Calls, Call{State: CallRinging, DialedAt: now})
 	}
+	for _, d := range h.ringingSince {
+		s.Calls = append(s.Calls, Call{State: CallRinging, DialedAt: h.epoch.Add(d)})
+	}
 	for range h.waiting {
 		s.Calls = append(s.Calls, Call{State: CallWaiting, DialedAt: now, AnswerAt: now})
 	}
@@ -427,7 +439,7 @@ func (h *harness) decide(args []datadriven.CmdArg) (time.Duration, Decision, err
 	if s.LoggedIn < 0 {
 		s.LoggedIn = s.Idle + s.Paused + s.Busy
 	}
-	s.Ringing, s.Waiting = h.ringing, h.waiting
+	s.Ringing, s.Waiting = h.ringing+len(h.ringingSince), h.waiting
 	s.MaxInFlight = h.maxInFlight
 	s.LiveAnswers, s.Abandoned = h.liveAnswers, h.abandoned
 	s.WindowLiveAnswers, s.WindowAbandoned = h.liveAnswers, h.abandoned

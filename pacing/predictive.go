@@ -1,0 +1,502 @@
+package pacing
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/outpace-dev/outpace/apierr"
+)
+
+// PredictiveConfig holds the predictive pacer's knobs. Zero values mean the
+// defaults given with each field; the abandon target itself is the task's.
+type PredictiveConfig struct {
+	// MarginZ sizes the slack the outer loop keeps in hand, in standard
+	// errors of the abandon count it reacts to: it holds the window's slack
+	// (the abandons the window can still take before its rate reaches the
+	// cap) at Reserve + MarginZ·√E, E being the abandons expected at the cap
+	// in FeedbackTime. A 5-agent team, which expects about 2 abandons in
+	// 30 minutes and breaches by chance far more easily, keeps about 6 in
+	// hand (0.6 % of its day's live answers); a 300-agent floor keeps about
+	// 23 (under 0.1 %). Default 3; negative means none.
+	MarginZ float64 `yaml:"margin_z" json:"margin_z,omitempty"`
+	// CapMargin lowers the cap the pacer works against to target × (1 −
+	// CapMargin), so that the rate also holds over spans a little different
+	// from the engine's window (a report that leaves out the first
+	// minutes). Default 0.03.
+	CapMargin float64 `yaml:"cap_margin" json:"cap_margin,omitempty"`
+	// Reserve is the slack, in abandons, below which the pacer falls back to
+	// progressive dialing until the rate is back under the cap. The slack
+	// already counts the abandons expected from the calls in flight.
+	// Default 1.
+	Reserve float64 `yaml:"reserve" json:"reserve,omitempty"`
+	// FeedbackTime is the time constant of the outer loop: a slack error of
+	// E abandons (those expected in FeedbackTime) moves θ by a factor e at
+	// once, and its integral, which learns where θ must rest, over twice
+	// that time. Default 30m.
+	FeedbackTime time.Duration `yaml:"feedback_time" json:"feedback_time,omitempty"`
+	// InitialRisk is the risk threshold θ to start from, as a multiple of the
+	// target; the outer loop then learns θ. Default 1.6.
+	InitialRisk float64 `yaml:"initial_risk" json:"initial_risk,omitempty"`
+	// OutcomeMemory is how many recent dial outcomes the answer probability
+	// and the ring-time distributions remember; OutcomeTime makes older ones
+	// fade within about that time even on a quiet task. Defaults 1000, 30m.
+	OutcomeMemory int           `yaml:"outcome_memory" json:"outcome_memory,omitempty"`
+	OutcomeTime   time.Duration `yaml:"outcome_time" json:"outcome_time,omitempty"`
+	// HandlingMemory and HandlingTime do the same for talk and wrap times.
+	// Defaults 2000, 1h.
+	HandlingMemory int           `yaml:"handling_memory" json:"handling_memory,omitempty"`
+	HandlingTime   time.Duration `yaml:"handling_time" json:"handling_time,omitempty"`
+	// MinHistory is the number of dial outcomes needed before leaving
+	// progressive dialing (and MinHistory/10 of them live). Default 30.
+	MinHistory int `yaml:"min_history" json:"min_history,omitempty"`
+	// Ramp is the number of live answers (since the task started) over which
+	// the risk threshold grows from nothing to its full value. Default 100.
+	Ramp int `yaml:"ramp" json:"ramp,omitempty"`
+	// Tick is how often the pacer asks to decide again when nothing happens:
+	// time alone changes the forecast (ringing calls age, agents near the end
+	// of their wrap-up). Default 500ms.
+	Tick time.Duration `yaml:"tick" json:"tick,omitempty"`
+	// React is how far ahead the calls still to be placed count as
+	// competing with a new call: at the current dial rate, a call placed s
+	// seconds from now that answers first weighs e^(−s/React), since calls
+	// placed later are placed knowing of this one. Default 16s.
+	React time.Duration `yaml:"react" json:"react,omitempty"`
+	// Refresh is how often at most the distribution tables are rebuilt from
+	// the estimators. Default 1s.
+	Refresh time.Duration `yaml:"refresh" json:"refresh,omitempty"`
+}
+
+func (c *PredictiveConfig) normalize() error {
+	if c.MarginZ == 0 {
+		c.MarginZ = 3
+	}
+	c.MarginZ = max(c.MarginZ, 0)
+	if c.CapMargin == 0 {
+		c.CapMargin = 0.03
+	}
+	if c.Reserve == 0 {
+		c.Reserve = 1
+	}
+	if c.FeedbackTime == 0 {
+		c.FeedbackTime = 30 * time.Minute
+	}
+	if c.InitialRisk == 0 {
+		c.InitialRisk = 1.6
+	}
+	if c.OutcomeMemory == 0 {
+		c.OutcomeMemory = 1000
+	}
+	if c.OutcomeTime == 0 {
+		c.OutcomeTime = 30 * time.Minute
+	}
+	if c.HandlingMemory == 0 {
+		c.HandlingMemory = 2000
+	}
+	if c.HandlingTime == 0 {
+		c.HandlingTime = time.Hour
+	}
+	if c.MinHistory == 0 {
+		c.MinHistory = 30
+	}
+	if c.Ramp == 0 {
+		c.Ramp = 100
+	}
+	if c.Tick == 0 {
+		c.Tick = 500 * time.Millisecond
+	}
+	if c.React == 0 {
+		c.React = 16 * time.Second
+	}
+	if c.Refresh == 0 {
+		c.Refresh = time.Second
+	}
+	switch {
+	case c.CapMargin < 0 || c.CapMargin >= 1:
+		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
+	case c.Reserve < 0:
+		return apierr.Invalid("pacing.predictive.reserve", "must be ≥ 0, got %v", c.Reserve)
+	case c.FeedbackTime < 0:
+		return apierr.Invalid("pacing.predictive.feedback_time", "must be ≥ 0, got %v", c.FeedbackTime)
+	case c.InitialRisk <= 0:
+		return apierr.Invalid("pacing.predictive.initial_risk", "must be > 0, got %v", c.InitialRisk)
+	case c.OutcomeMemory < 10 || c.HandlingMemory < 10:
+		return apierr.Invalid("pacing.predictive", "outcome_memory and handling_memory must be at least 10")
+	case c.OutcomeTime < 0 || c.HandlingTime < 0:
+		return apierr.Invalid("pacing.predictive", "outcome_time and handling_time must be ≥ 0")
+	case c.MinHistory < 0 || c.Ramp < 0:
+		return apierr.Invalid("pacing.predictive", "min_history and ramp must be ≥ 0")
+	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
+		return apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
+	}
+	return nil
+}
+
+// numHorizons is the number of points at which the forecast is made: the
+// quantiles (k+½)/numHorizons of the time a live answer takes to come.
+const numHorizons = 8
+
+// numCols is the width of the per-bin probability rows: one column per
+// horizon, then one for now (a call's hazard of a live answer per second, an
+// agent's chance to be free within the connect deadline).
+const (
+	numCols = numHorizons + 1
+	colNow  = numHorizons
+)
+
+// hazardStep is the step, in seconds, over which the live-answer hazard of a
+// ringing call is measured.
+const hazardStep = 0.5
+
+// Predictive is the predictive pacer. Each decision forecasts, from the live
+// state, whether the live answer of one more call would find an agent, and
+// places calls while that risk stays under a threshold θ; an outer loop sets θ
+// from the abandons measured in the task's window.
+//
+// What it estimates, online, in fixed memory and from observations only: the
+// probability that a dial is answered live and the distributions of the
+// dial → outcome time of live answers and of every other outcome (decayed
+// histograms over the last OutcomeMemory outcomes or OutcomeTime); the
+// distributions of talk and wrap-up times and the share of calls followed by
+// wrap-up (HandlingMemory, HandlingTime); the dial rate. The histograms have
+// log-linear bins (1/16 of an octave), and the calls and agents in progress
+// enter them as censored durations (Kaplan–Meier; Aalen–Johansen for the
+// two kinds of outcome) while the memory is still filling, so that a young
+// estimator, which has only seen the short durations that end first, does not
+// take every call on the phone for about to finish.
+//
+// The forecast. A new call placed now, if answered live, answers at a time T
+// drawn from the live-answer time distribution; the forecast is made at the
+// numHorizons quantiles H_k of T. The live answer is abandoned if the live
+// answers arriving before it use up every agent free by H_k plus the connect
+// deadline. Arriving before it: the answered calls waiting now; each ringing
+// call of age a, with probability P(live in (a, a+H_k] | no outcome by a),
+// which falls with a since live answers come early and machines and
+// no-answers late; each other new call of this decision, with p·P(T ≤ H_k);
+// and the calls still to be placed, at the current dial rate, weighted by
+// e^(−s/React) for a call placed s from now. Free by then: the idle agents;
+// each agent in wrap-up for e, with P(wrap ends by e+h | e); each agent
+// talking for e, with the probability that the talk ends (its hazard at e)
+// and the wrap-up, if any, follows (the wrap distribution convolved in)
+// within h. Both sides are sums of independent Bernoulli (and Poisson) terms,
+// and their difference is taken as normal with a continuity correction. The
+// risk of the m-th new call is the mean over k of P(arrivals before it ≥
+// agents free). The pacer places the largest m whose risk is at most θ, and
+// never fewer calls than progressive dialing would.
+//
+// The outer loop. Its measure is the slack S: the abandons the window can
+// still take before its rate reaches the cap, target × (1 − CapMargin), less
+// those the calls already in flight are expected to cause (the mean shortfall
+// of agents free against live answers at the last horizon). It sets
+// θ = target × e^(u + κ(S + I − S*)), where S* = Reserve + MarginZ·√E is the
+// slack to keep in hand, E the abandons expected at the cap in FeedbackTime,
+// κ = 1/max(E, 6), and u integrates κ(S + I − S*) over 2×FeedbackTime: a
+// proportional-integral control of the budget, whose integral learns at
+// which θ the forecast's marginal risk gives the measured rate (the forecast
+// is biased, mostly on the safe side, by a factor that depends on the task
+// and that the integral absorbs). I is
+// the innovation: the recent abandons measured minus those the model
+// expected (the live answers arriving while no agent is idle and too few
+// become free within the deadline), decayed over about ten expected abandons
+// or FeedbackTime/3, whichever is shorter. It takes the last few abandons at
+// their expected value, so that θ does not jump at each abandon on a small
+// team, while the slack itself keeps the loop honest over the window.
+// Whenever S falls below Reserve the pacer dials progressively (one call in
+// flight per idle agent, which abandons nothing) until the rate is back
+// under the cap.
+//
+// Why it does not oscillate. The inner rule is a level, not a rate: it tops
+// up the calls in flight to where the marginal risk reaches θ, and every call
+// it places enters the next forecast at once as a ringing call of age zero,
+// so a burst of decisions cannot overshoot; the estimators it reads change by
+// one observation in OutcomeMemory at a time. The outer loop acts on the
+// budget over tens of minutes while calls last seconds to minutes; its state
+// is clamped to [e^−2.5, e^3.5] times the target, and its integral stops
+// (anti-windup) whenever the risk did not set the count: during the cold
+// start and the ramp, in the fallback, and while the line cap or the
+// progressive floor bound it.
+//
+// Cold start. Until MinHistory outcomes are known, and until the window has
+// Reserve abandons of slack (about 1/target live answers), the pacer is
+// progressive; then θ ramps up over the first Ramp live answers. Agents on a
+// call count as about to be free once ten talk times are known.
+//
+// Reacting to change: a sudden change of hit rate moves the estimates within
+// about OutcomeMemory outcomes or OutcomeTime, whichever is shorter (a minute
+// on a large floor, up to OutcomeTime on a small team); meanwhile a surge of
+// abandons cuts θ through the slack within minutes, and a state that commits
+// abandons (more calls in flight than agents to take them) at once. A change
+// of staffing is seen at the next decision, since the forecast counts the
+// agents present.
+type Predictive struct {
+	cfg    PredictiveConfig
+	target float64
+
+	// dial outcomes
+	outDecay    decay
+	live, other hist
+
+	// handling
+	handDecay          decay
+	talk, wrap         hist
+	talkCount, wrapCnt float64 // scaled counts, for the share of calls with wrap-up
+
+	// live answers per second, for the loop gain; dials per second, for the
+	// calls still to come
+	liveRate, dialRate rate
+
+	// outer loop
+	u           float64 // integral part of log θ/target
+	level       float64 // log θ/target in use
+	theta       float64
+	setpoint    float64 // slack to keep, abandons
+	slack       float64
+	innov       float64 // recent abandons measured minus expected
+	abandonRate float64 // abandons expected per second in the current state
+	committed   float64 // abandons expected from the calls in flight
+	lastAt      time.Time
+	wasBound    bool // the risk, not a clamp, set the last count
+	fallback    bool
+
+	// model snapshot, rebuilt at most every Refresh
+	ver       uint32
+	builtAt   time.Time
+	stale     bool
+	ready     bool // enough outcomes to forecast
+	handReady bool // enough talk times to count agents about to be free
+	wrapOK    bool // enough wrap times
+	deadline  time.Duration
+	pLive     float64
+	nOut      float64 // recent outcomes
+	wrapShare float64
+	ringMean  float64
+	talkMean  float64
+	wrapMean  float64
+	sLive     survival
+	sAll      survival
+	sTalk     survival
+	sWrap     survival
+	horizon   [numHorizons]float64 // H_k, seconds
+	supply    [numHorizons]float64 // H_k + connect deadline
+	pi        [numHorizons]float64 // P(another new call is live before H_k)
+	lead      [numHorizons]float64 // live answers before H_k per call placed per second from now on
+	conv      [numHorizons][numHorizons]float64
+
+	// memoryless priors where the histograms hold little
+	priorCall, priorTalk, priorWrap  [numHorizons]float64
+	priorHaz, priorTalkD, priorWrapD float64
+
+	// per-bin probability rows, computed on demand for the model version
+	callRow, talkRow, wrapRow [numBins][numCols]float64
+	callVer, talkVer, wrapVer [numBins]uint32
+
+	// scratch of one decision
+	cntCall, cntTalk, cntWrap [numBins]int32
+	touched                   [3 * numBins]uint16
+	muA, vA, muF, vF          [numHorizons]float64
+	waiting                   float64
+
+	decisions, fallbacks int64
+}
+
+// NewPredictive returns the predictive pacer for the abandon target (a
+// fraction of live answers, such as 0.03). The snapshot's AbandonTarget, when
+// set, takes precedence.
+func NewPredictive(cfg PredictiveConfig, abandonTarget float64) (Pacer, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	if abandonTarget <= 0 || abandonTarget >= 1 {
+		return nil, apierr.Invalid("pacing.abandon_target", "must be in (0, 1), got %v", abandonTarget)
+	}
+	p := &Predictive{cfg: cfg, target: abandonTarget}
+	p.outDecay = newDecay(cfg.OutcomeMemory, cfg.OutcomeTime)
+	p.handDecay = newDecay(cfg.HandlingMemory, cfg.HandlingTime)
+	p.u = math.Log(cfg.InitialRisk)
+	p.liveRate.tau = liveRateTime
+	p.dialRate.tau = dialRateTime
+	p.ver = 1
+	p.stale = true
+	return p, nil
+}
+
+// Time constants of the rate estimators, in seconds.
+const (
+	liveRateTime = 600
+	dialRateTime = 120
+)
+
+// Observe implements Pacer.
+func (p *Predictive) Observe(o Observation) {
+	switch o.Kind {
+	case ObsDial:
+		p.dialRate.add(o.At)
+	case ObsOutcome:
+		w, f := p.outDecay.weight(o.At)
+		if f > 0 {
+			p.live.div(f)
+			p.other.div(f)
+		}
+		x := o.Duration.Seconds()
+		if o.Outcome == OutcomeLive {
+			p.live.add(x, w)
+			p.liveRate.add(o.At)
+		} else {
+			p.other.add(x, w)
+		}
+		p.stale = true
+	case ObsAbandon:
+		p.innov++
+	case ObsTalkEnd:
+		w, f := p.handDecay.weight(o.At)
+		if f > 0 {
+			p.talk.div(f)
+			p.wrap.div(f)
+			p.talkCount /= f
+			p.wrapCnt /= f
+		}
+		p.talk.add(o.Duration.Seconds(), w)
+		p.talkCount += w
+		p.stale = true
+	case ObsWrapEnd:
+		// A wrap-up weighs as much as the talk it followed, the last
+		// observation of the handling clock or nearly.
+		p.wrap.add(o.Duration.Seconds(), p.handDecay.scale)
+		p.wrapCnt += p.handDecay.scale
+		p.stale = true
+	}
+}
+
+// Decide implements Pacer.
+func (p *Predictive) Decide(s *Snapshot) Decision {
+	p.decisions++
+	now := s.Now
+	inFlight := s.InFlight()
+	prog := max(0, s.Idle-inFlight)
+	d := Decision{Place: prog, Next: now.Add(p.cfg.Tick), Level: float64(inFlight + prog)}
+	target := s.AbandonTarget
+	if target <= 0 {
+		target = p.target
+	}
+	capRate := target * (1 - p.cfg.CapMargin)
+	liveRate := p.liveRate.get(now)
+	dt := 0.0
+	if !p.lastAt.IsZero() {
+		dt = max(now.Sub(p.lastAt).Seconds(), 0)
+	}
+	p.lastAt = now
+
+	// The innovation: abandons measured (added by Observe) minus expected,
+	// decayed over about innovationCount expected abandons or a third of
+	// FeedbackTime, whichever is shorter.
+	tauI := min(p.cfg.FeedbackTime.Seconds()/3, innovationCount/max(capRate*liveRate, 1e-9))
+	p.innov = p.innov*math.Exp(-dt/tauI) - p.abandonRate*dt
+
+	p.forecast(s) // also updates the expected and committed abandons
+
+	// The slack, its setpoint and the fallback.
+	p.slack = capRate*float64(s.WindowLiveAnswers) - float64(s.WindowAbandoned) - p.committed
+	expect := max(capRate*liveRate*p.cfg.FeedbackTime.Seconds(), minExpect)
+	p.setpoint = p.cfg.Reserve + p.cfg.MarginZ*math.Sqrt(expect)
+	errLog := (p.slack + p.innov - p.setpoint) / max(expect, minGainExpect)
+	p.fallback = p.slack < p.cfg.Reserve
+
+	if p.fallback {
+		p.fallbacks++
+		p.wasBound = false
+		return d
+	}
+	if !p.ready || s.Idle+s.Busy == 0 {
+		p.wasBound = false
+		return d
+	}
+
+	ramp := 1.0
+	if p.cfg.Ramp > 0 {
+		ramp = min(1, float64(s.LiveAnswers)/float64(p.cfg.Ramp))
+	}
+	if ramp >= 1 && p.wasBound {
+		p.u = min(max(p.u+errLog*min(dt, 60)/(2*p.cfg.FeedbackTime.Seconds()), uMin), uMax)
+	}
+	p.level = min(max(p.u+errLog, uMin), uMax)
+	p.theta = target * math.Exp(p.level) * ramp
+	limit := maxPlace
+	if s.MaxInFlight > 0 {
+		limit = min(limit, s.MaxInFlight-inFlight)
+	}
+	n := p.search(p.theta, limit)
+	p.wasBound = n < limit && n >= prog && ramp >= 1
+	n = max(n, prog)
+	d.Place = n
+	d.Level = float64(inFlight + n)
+	return d
+}
+
+const (
+	// innovationCount is how many expected abandons the innovation
+	// remembers: enough to smooth the loop, few enough that a bias of the
+	// model moves the slack by little.
+	innovationCount = 10
+	// minExpect is the least number of expected abandons the margin is
+	// computed from, and minGainExpect the least the loop's gain is: on a
+	// small team one abandon moves θ by at most a factor e^(1/6).
+	minExpect     = 3
+	minGainExpect = 6
+	// uMin and uMax bound log θ/target.
+	uMin, uMax = -2.5, 3.5
+	// maxPlace bounds the calls placed by one decision.
+	maxPlace = 1 << 16
+)
+
+// search returns the largest m ≤ limit whose marginal risk is at most theta.
+func (p *Predictive) search(theta float64, limit int) int {
+	if limit <= 0 || p.risk(1) > theta {
+		return 0
+	}
+	lo, hi := 1, 2 // risk(lo) ≤ theta
+	for hi <= limit && p.risk(hi) <= theta {
+		lo, hi = hi, hi*2
+	}
+	hi = min(hi, limit+1) // risk(hi) > theta, or beyond the limit
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if p.risk(m) <= theta {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// risk returns the probability that the live answer of the m-th new call of
+// this decision finds no agent free.
+func (p *Predictive) risk(m int) float64 {
+	others := float64(m - 1)
+	r := 0.0
+	for k := range numHorizons {
+		pi := p.pi[k]
+		z := p.muF[k] - p.muA[k] - p.waiting - others*pi
+		v := p.vF[k] + p.vA[k] + others*pi*(1-pi) + 1e-6
+		r += normCDF((0.5 - z) / math.Sqrt(v))
+	}
+	return r / numHorizons
+}
+
+func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+func normPDF(x float64) float64 { return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) }
+
+// String implements fmt.Stringer: the pacer's estimates and loop state.
+func (p *Predictive) String() string {
+	state := "predictive"
+	switch {
+	case p.fallback:
+		state = "fallback"
+	case !p.ready:
+		state = "cold"
+	}
+	return fmt.Sprintf("%s p_live=%.3f outcomes=%.0f ring_mean=%.1fs talk_mean=%.1fs wrap_mean=%.1fs wrap_share=%.2f horizons=%.1fs..%.1fs theta=%.4f slack=%.2f setpoint=%.2f",
+		state, p.pLive, p.nOut, p.ringMean, p.talkMean, p.wrapMean, p.wrapShare,
+		p.horizon[0], p.horizon[numHorizons-1], p.theta, p.slack, p.setpoint)
+}

@@ -1,0 +1,124 @@
+package pacing
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestBins(t *testing.T) {
+	for _, x := range []float64{0, 0.01, 0.5, 0.99, 1, 1.03, 2, 7.9, 8, 20.5, 150, 1000, 8191, 9000, 1e9} {
+		i, f := binOf(x)
+		if i < 0 || i >= numBins || f < 0 || f > 1 {
+			t.Fatalf("binOf(%v) = %d, %v", x, i, f)
+		}
+		if j := binOfNanos(int64(x * 1e9)); x < 8192 && j != i {
+			t.Errorf("binOfNanos(%v s) = %d, binOf = %d", x, j, i)
+		}
+		lo, w := binEdges(i)
+		if x < maxBinned && (x < lo-1e-9 || x >= lo+w+1e-9 || math.Abs(lo+f*w-x) > 1e-9) {
+			t.Errorf("%v s: bin %d is [%v, %v), fraction %v", x, i, lo, lo+w, f)
+		}
+		if x >= 1 && x < maxBinned && w > x/16+1e-9 {
+			t.Errorf("%v s: bin %d is %v s wide, more than 1/16", x, i, w)
+		}
+	}
+	// The bins tile the line.
+	for i := 1; i < numBins; i++ {
+		lo, w := binEdges(i - 1)
+		if next, _ := binEdges(i); math.Abs(lo+w-next) > 1e-9 {
+			t.Fatalf("bin %d ends at %v, bin %d starts at %v", i-1, lo+w, i, next)
+		}
+	}
+}
+
+func TestSurvival(t *testing.T) {
+	var h hist
+	for i := 1; i <= 100; i++ {
+		h.add(float64(i), 1) // uniform on 1..100 s
+	}
+	var none [numBins]int32
+	var s survival
+	s.loadKM(&h, 1, &none, 0)
+	if math.Abs(s.n-100) > 1e-9 || math.Abs(s.mean-50.5) > 1e-9 {
+		t.Fatalf("n %v mean %v", s.n, s.mean)
+	}
+	for _, c := range []struct{ x, cdf float64 }{{0, 0}, {10.5, 0.1}, {50.5, 0.5}, {101, 1}} {
+		if got := s.cdf(c.x); math.Abs(got-c.cdf) > 0.02 {
+			t.Errorf("cdf(%v) = %v, want about %v", c.x, got, c.cdf)
+		}
+	}
+	if q := s.quantile(0.5); math.Abs(q-50) > 2 {
+		t.Errorf("median %v, want about 50", q)
+	}
+
+	// Censoring: 100 durations ended at 10 s while 100 others are still
+	// running at 30 s. Kaplan–Meier keeps half the weight beyond 30 s; the
+	// ended ones alone would say none.
+	var h2 hist
+	h2.add(10, 100)
+	var cens [numBins]int32
+	b, _ := binOf(30)
+	cens[b] = 100
+	s.loadKM(&h2, 1, &cens, 1)
+	if got := s.above(31) / s.n; math.Abs(got-0.5) > 0.01 {
+		t.Errorf("with censoring, P(> 31 s) = %v, want 0.5", got)
+	}
+}
+
+func TestCompeting(t *testing.T) {
+	var live, other hist
+	live.add(8, 30)   // live answers at 8 s
+	other.add(20, 50) // machines at 20 s
+	other.add(3, 20)  // busy at 3 s
+	var none [numBins]int32
+	var all, l survival
+	p := loadCompeting(&all, &l, &live, &other, 1, &none, 0)
+	if math.Abs(p-0.3) > 1e-9 {
+		t.Fatalf("p_live %v, want 0.3", p)
+	}
+	// A call still ringing at 10 s is past every live answer: it ends as a
+	// machine. At 5 s, 30 of the 80 left are live.
+	at := func(a float64) float64 { return (l.above(a) - l.above(a+30)) / all.above(a) }
+	if got := at(10); got > 1e-9 {
+		t.Errorf("P(live | ringing at 10 s) = %v, want 0", got)
+	}
+	if got := at(5); math.Abs(got-30.0/80) > 1e-9 {
+		t.Errorf("P(live | ringing at 5 s) = %v, want 0.375", got)
+	}
+}
+
+func TestDecay(t *testing.T) {
+	d := newDecay(10, time.Minute)
+	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var h hist
+	for i := range 1000 {
+		w, f := d.weight(t0.Add(time.Duration(i) * time.Second))
+		if f > 0 {
+			h.div(f)
+		}
+		h.add(1, w)
+	}
+	// With memory 10 and time decay over a minute, about 10 recent
+	// observations' worth of weight (less with the time decay) remains.
+	if n := h.sum / d.scale; n < 5 || n > 10.5 {
+		t.Errorf("effective count %v, want 5..10.5", n)
+	}
+}
+
+func TestPredictiveNoAlloc(t *testing.T) {
+	p, s := benchPredictive(t)
+	obs := Observation{Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second}
+	allocs := testing.AllocsPerRun(200, func() {
+		s.Now = s.Now.Add(300 * time.Millisecond)
+		obs.At = s.Now
+		p.Observe(obs)
+		p.Observe(Observation{At: s.Now, Kind: ObsDial})
+		p.Observe(Observation{At: s.Now, Kind: ObsTalkEnd, Duration: time.Minute})
+		p.Observe(Observation{At: s.Now, Kind: ObsWrapEnd, Duration: 20 * time.Second})
+		p.Decide(s)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per Observe+Decide", allocs)
+	}
+}
