@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/outpace-dev/outpace/sim"
@@ -44,7 +45,7 @@ func newCampaignMetrics() *campaignMetrics {
 			Help: "Calls of the campaign not yet at an agent, by state."}, []string{"state"}),
 	}
 	m.reg.MustRegister(m.dials, m.live, m.connected, m.abandoned, m.abandonRate, m.occupancy, m.level, m.agents, m.calls,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
