@@ -18,7 +18,7 @@ run: build ## the main job: serve the demo campaign from Badger in ./data with t
 	$(BIN) serve --data data
 
 .PHONY: demo
-demo: build ## a short simulator run of each pacing mode on scenario S3, with readable reports
+demo: build ## two-hour simulator runs of S3, progressive then predictive, with readable reports
 	@for m in progressive predictive; do \
 		$(BIN) sim -q --scenario bench/scenarios/S3.yaml --set duration=2h --set task.pacing.mode=$$m || exit 1; echo; \
 	done
