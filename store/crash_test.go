@@ -40,7 +40,7 @@ const (
 
 	crashStarted = "outpace-crash-campaign-started"
 
-	crashNumbers = 12000
+	crashNumbers = 30000
 	crashKills   = 20
 	crashBatch   = 48
 	crashTenant  = "acme"
@@ -165,7 +165,7 @@ func TestCrash(t *testing.T) {
 	kills, gen := 0, 0
 	for ; kills < crashKills; gen++ {
 		early := rng.IntN(4) == 0
-		if !run(gen, time.Duration(rng.IntN(300))*time.Millisecond, early) {
+		if !run(gen, time.Duration(rng.IntN(150))*time.Millisecond, early) {
 			break // the campaign finished
 		}
 		kills++
