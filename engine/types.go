@@ -85,6 +85,10 @@ type NumberUpdate struct {
 	Reason   int       // NumberSkipped: seed-002 NoCallReasonCode (2 = blacklist)
 }
 
+// NoCallBlacklisted is the seed-002 NoCallReasonCode of a number skipped
+// because it is on a blacklist (do-not-call list).
+const NoCallBlacklisted = 2
+
 // CallResult is the seed-004 callresult of a call record.
 type CallResult uint8
 

@@ -134,6 +134,7 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 		}
 	}
 	var seqs []uint64
+	var skipped engine.Ready
 	var tickDials int64
 	opts := sim.Options{
 		Speed: f.speed, Stop: ctx.Done(), CTIEvents: true,
@@ -160,7 +161,12 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 				// asks again when its buffer runs low, the simulator when
 				// nothing at all was due.
 				nums, err := st.NextNumbers(t, now, max, buf)
-				return nums, len(nums) == 0, err
+				if err != nil {
+					return nil, false, err
+				}
+				exhausted := len(nums) == 0
+				nums, err = skipBlacklisted(st, task.Spec.Tenant, t, now, nums, &skipped)
+				return nums, exhausted, err
 			},
 		},
 	}
@@ -256,4 +262,33 @@ func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.C
 		return errors.New("no demo number could be imported")
 	}
 	return nil
+}
+
+// skipBlacklisted drops the numbers on the tenant's or the task's blacklist,
+// checked when they are about to be dialled (not only at import): each is
+// written durably as skipped with NoCallReasonCode 2 and announced with
+// EventCallDeleted, so it is never handed out again. It returns the rest.
+func skipBlacklisted(st *store.Badger, tenant string, task engine.TaskID, now time.Time, nums []engine.Number, rd *engine.Ready) ([]engine.Number, error) {
+	rd.Numbers, rd.Events = rd.Numbers[:0], rd.Events[:0]
+	kept := nums[:0]
+	for _, n := range nums {
+		black, err := st.Blacklisted(tenant, task, n.Phone)
+		if err != nil {
+			return nil, err
+		}
+		if !black {
+			kept = append(kept, n)
+			continue
+		}
+		rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID, State: engine.NumberSkipped,
+			Attempts: n.Attempts, Reason: engine.NoCallBlacklisted})
+		rd.Events = append(rd.Events, engine.CTIEvent{Name: engine.EventCallDeleted, At: now, Tenant: tenant, Task: task,
+			OtherDN: n.Phone, Reason: engine.NoCallBlacklisted})
+	}
+	if len(rd.Numbers) > 0 {
+		if _, err := st.Commit(rd, nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	return kept, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +83,66 @@ func TestServeRestart(t *testing.T) {
 		}
 	}
 	t.Logf("%d records (%d interrupted by the stop), %d numbers", records, interrupted, len(seen))
+}
+
+// TestServeSkipsBlacklisted checks the do-not-call lists at dial time: numbers
+// blacklisted after the import (for the tenant or for the task) are never
+// dialled, and are recorded as skipped with NoCallReasonCode 2.
+func TestServeSkipsBlacklisted(t *testing.T) {
+	dir := t.TempDir()
+	quiet := func() *cobra.Command {
+		c := &cobra.Command{}
+		c.SetOut(&bytes.Buffer{})
+		c.SetErr(&bytes.Buffer{})
+		return c
+	}
+	f := serveFlags{data: dir, speed: 600, numbers: 40, every: time.Hour,
+		sets: []string{"task.pacing.mode=progressive", "agents.count=5"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // create the campaign only
+	if err := serve(ctx, f, quiet()); err != nil {
+		t.Fatal(err)
+	}
+	phone := func(i int) string { return fmt.Sprintf("+1415%07d", 2000000+i) }
+	st, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The campaign's first calls went out when it was created: blacklist
+	// numbers further down the list.
+	if err := st.Blacklist(demoTenant, 0, phone(30), phone(31), phone(32)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Blacklist(demoTenant, 1, phone(33)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	ctx, cancel = context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := serve(ctx, f, quiet()); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dialled := 0
+	for i := 0; i < 40; i++ {
+		n, err := st.FindNumber(1, phone(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i >= 30 && i < 34 {
+			if n.State != engine.NumberSkipped || n.Reason != engine.NoCallBlacklisted || n.Call != 0 {
+				t.Errorf("blacklisted %s: state %d reason %d call %d", phone(i), n.State, n.Reason, n.Call)
+			}
+		} else if n.Call != 0 {
+			dialled++
+		}
+	}
+	if dialled == 0 {
+		t.Fatal("no number was dialled")
+	}
 }
