@@ -517,7 +517,7 @@ func (e *Engine) backendEvent(ev *Event) error {
 		e.enterFlight(c, pacing.CallWaiting)
 		t.waiting++
 		if deadline := c.answerAt.Add(t.spec.ConnectDeadline); !e.now.Before(deadline) {
-			e.abandon(c)
+			e.abandon(c, false)
 		} else {
 			c.stage = stageWaiting
 			e.waitFor(c, deadline)
@@ -549,7 +549,7 @@ func (e *Engine) connectOrWait(c *call) {
 		return
 	}
 	if t.spec.ConnectDeadline <= 0 {
-		e.abandon(c)
+		e.abandon(c, false)
 		return
 	}
 	c.stage = stageWaiting
@@ -625,8 +625,10 @@ func (e *Engine) offer(c *call, a *agent) {
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsConnect, Duration: wait})
 }
 
-// abandon ends a live answer that found no agent in time.
-func (e *Engine) abandon(c *call) {
+// abandon ends a live answer that found no agent in time: the engine plays
+// the safe-harbor message and hangs up, or (byCustomer) the customer hung up
+// while waiting.
+func (e *Engine) abandon(c *call, byCustomer bool) {
 	t := c.task
 	if c.stage == stageWaiting {
 		e.unwait(c)
@@ -634,8 +636,12 @@ func (e *Engine) abandon(c *call) {
 	t.abandoned++
 	t.window.add(e.now, 0, 1)
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
-	e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
-	e.closeCall(c, pacing.OutcomeLive, ResultCustomerOnly, EndNone)
+	end := EndCustomer
+	if !byCustomer {
+		end = EndNone
+		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
+	}
+	e.closeCall(c, pacing.OutcomeLive, ResultCustomerOnly, end)
 }
 
 func (e *Engine) hangup(c *call, ev *Event) {
@@ -650,7 +656,7 @@ func (e *Engine) hangup(c *call, ev *Event) {
 		e.closeCall(c, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
 	case stageWaiting:
 		// The customer hung up while waiting: abandoned.
-		e.abandonedByCustomer(c)
+		e.abandon(c, true)
 	case stageOffered, stageTalk:
 		a := c.agent
 		end := EndCustomer
@@ -666,15 +672,6 @@ func (e *Engine) hangup(c *call, ev *Event) {
 		e.afterCall(a, talked)
 		e.closeCall(c, pacing.OutcomeLive, ResultBoth, end)
 	}
-}
-
-func (e *Engine) abandonedByCustomer(c *call) {
-	t := c.task
-	e.unwait(c)
-	t.abandoned++
-	t.window.add(e.now, 0, 1)
-	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
-	e.closeCall(c, pacing.OutcomeLive, ResultCustomerOnly, EndCustomer)
 }
 
 func (e *Engine) releaseAgentLeg(c *call) {
@@ -756,7 +753,7 @@ func (e *Engine) timer(tm Timer) {
 		if !ok || c.stage != stageWaiting || tm.Gen != c.waitGen {
 			return
 		}
-		e.abandon(c)
+		e.abandon(c, false)
 	case TimerACW:
 		a, ok := e.agents[AgentID(tm.ID)]
 		if !ok || tm.Gen != a.acwGen || a.state != fsm.AgentNotReady || a.reason != fsm.ReasonAfterCall {
