@@ -69,7 +69,6 @@ type Slice struct {
 type metrics struct {
 	sc *Scenario
 
-	loggedIn                       int
 	busyNs, loggedNs               float64
 	dials, live, machines, noAns   int64
 	busySig, invalid, connected    int64

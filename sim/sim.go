@@ -268,7 +268,6 @@ func (s *Sim) login(i int) error {
 	}
 	a.loggedIn = true
 	a.idleSince = s.now
-	s.m.loggedIn++
 	return nil
 }
 
@@ -655,7 +654,6 @@ func (s *Sim) schedule(it ScheduleItem) error {
 				return err
 			}
 			s.agents[i].loggedIn = true
-			s.m.loggedIn++
 		} else if err := s.login(i); err != nil {
 			return err
 		}
@@ -693,11 +691,8 @@ func (s *Sim) fetch(count int) error {
 		s.pending = append(s.pending, engine.Event{Kind: engine.EvNumbers, Task: s.taskID, Numbers: nums, Exhausted: exhausted})
 		return nil
 	}
-	for count > 0 && len(s.retries) > 0 && s.retries[0].at <= s.now {
-		r := s.retries.pop()
-		s.numBuf = append(s.numBuf, engine.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})
-		count--
-	}
+	s.dueRetries(count)
+	count -= len(s.numBuf)
 	for ; count > 0; count-- {
 		if s.sc.List.Size > 0 && int(s.nextNumber) >= s.sc.List.Size {
 			break
@@ -715,14 +710,19 @@ func (s *Sim) fetch(count int) error {
 
 func (s *Sim) deliverRetries() error {
 	s.numBuf = s.numBuf[:0]
-	for len(s.retries) > 0 && s.retries[0].at <= s.now {
-		r := s.retries.pop()
-		s.numBuf = append(s.numBuf, engine.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})
-	}
+	s.dueRetries(math.MaxInt)
 	if len(s.numBuf) == 0 {
 		return nil
 	}
 	return s.step(engine.Event{Kind: engine.EvAddNumbers, Task: s.taskID, Numbers: s.numBuf})
+}
+
+// dueRetries appends up to max retried numbers that are due to s.numBuf.
+func (s *Sim) dueRetries(max int) {
+	for ; max > 0 && len(s.retries) > 0 && s.retries[0].at <= s.now; max-- {
+		r := s.retries.pop()
+		s.numBuf = append(s.numBuf, engine.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})
+	}
 }
 
 func (s *Sim) numberUpdate(u *engine.NumberUpdate) {
