@@ -65,6 +65,12 @@ type PredictiveConfig struct {
 	// Refresh is how often at most the distribution tables are rebuilt from
 	// the estimators. Default 1s.
 	Refresh time.Duration `yaml:"refresh" json:"refresh,omitempty"`
+	// FixedRisk, when above zero, holds θ at FixedRisk × target after the
+	// ramp and switches the outer loop off, fallback included: the window's
+	// rate is then not held. It is a measuring knob, for tracing what the
+	// forecast alone gives at each risk (bench/predictive-results.md), not
+	// for production. Default 0 (off).
+	FixedRisk float64 `yaml:"fixed_risk" json:"fixed_risk,omitempty"`
 }
 
 func (c *PredictiveConfig) normalize() error {
@@ -126,6 +132,8 @@ func (c *PredictiveConfig) normalize() error {
 		return apierr.Invalid("pacing.predictive", "outcome_time and handling_time must be ≥ 0")
 	case c.MinHistory < 0 || c.Ramp < 0:
 		return apierr.Invalid("pacing.predictive", "min_history and ramp must be ≥ 0")
+	case c.FixedRisk < 0:
+		return apierr.Invalid("pacing.predictive.fixed_risk", "must be ≥ 0, got %v", c.FixedRisk)
 	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
 		return apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
 	}
@@ -399,7 +407,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	expect := max(capRate*liveRate*p.cfg.FeedbackTime.Seconds(), minExpect)
 	p.setpoint = p.cfg.Reserve + p.cfg.MarginZ*math.Sqrt(expect)
 	errLog := (p.slack + p.innov - p.setpoint) / max(expect, minGainExpect)
-	p.fallback = p.slack < p.cfg.Reserve
+	p.fallback = p.slack < p.cfg.Reserve && p.cfg.FixedRisk == 0
 
 	if p.fallback {
 		p.fallbacks++
@@ -419,6 +427,9 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 		p.u = min(max(p.u+errLog*min(dt, 60)/(2*p.cfg.FeedbackTime.Seconds()), uMin), uMax)
 	}
 	p.level = min(max(p.u+errLog, uMin), uMax)
+	if p.cfg.FixedRisk > 0 {
+		p.level = math.Log(p.cfg.FixedRisk)
+	}
 	p.theta = target * math.Exp(p.level) * ramp
 	limit := maxPlace
 	if s.MaxInFlight > 0 {
