@@ -423,12 +423,13 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	if p.cfg.Ramp > 0 {
 		ramp = min(1, float64(s.LiveAnswers)/float64(p.cfg.Ramp))
 	}
-	if ramp >= 1 && p.wasBound {
-		p.u = min(max(p.u+errLog*min(dt, 60)/(2*p.cfg.FeedbackTime.Seconds()), uMin), uMax)
-	}
-	p.level = min(max(p.u+errLog, uMin), uMax)
 	if p.cfg.FixedRisk > 0 {
 		p.level = math.Log(p.cfg.FixedRisk)
+	} else {
+		if ramp >= 1 && p.wasBound {
+			p.u = min(max(p.u+errLog*min(dt, 60)/(2*p.cfg.FeedbackTime.Seconds()), uMin), uMax)
+		}
+		p.level = min(max(p.u+errLog, uMin), uMax)
 	}
 	p.theta = target * math.Exp(p.level) * ramp
 	limit := maxPlace
