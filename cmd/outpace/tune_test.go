@@ -10,46 +10,21 @@ import (
 	"testing"
 )
 
-// tiny is a ten-agent, one-hour scenario: quick to sweep.
-const tiny = `
-name: tiny
-seed: 1
-duration: 1h
-warmup: 5m
-agents: {count: 10}
-outcomes: {live: 0.3, machine: 0.25, no_answer: 0.3, busy: 0.05, invalid: 0.1}
-handling:
-  talk: {dist: lognormal, mean: 150s, cv: 1.0}
-  wrap: {dist: lognormal, mean: 20s, cv: 0.5}
-task:
-  no_answer_timeout: 22s
-  connect_deadline: 2s
-  max_lines_per_agent: 3
-  pacing: {mode: progressive}
-`
+// tiny (10 agents, one hour) and tinyMarkov (a Markov twin of 3 agents) are
+// the simulator's test scenarios, shared with its own tests.
+var (
+	tiny       = fixture("small.yaml")
+	tinyMarkov = fixture("tiny-markov.yaml")
+)
 
-// tinyMarkov is a Markov twin small enough to solve in a blink.
-const tinyMarkov = `
-name: tiny-markov
-seed: 1
-duration: 1h
-warmup: 5m
-agents: {count: 3}
-outcomes: {live: 0.3, busy: 0.7}
-timing:
-  live: {dist: exponential, mean: 15s}
-  busy: {dist: exponential, mean: 15s}
-handling:
-  talk: {dist: exponential, mean: 170s}
-  wrap: 0s
-task:
-  no_answer_timeout: 100000s
-  connect_deadline: 0s
-  max_lines_per_agent: 2
-  pacing: {mode: progressive}
-`
+func fixture(name string) string {
+	data, err := os.ReadFile(filepath.Join("..", "..", "sim", "testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
 
-// writeScenario writes a scenario into a temporary directory.
 func writeScenario(t *testing.T, yml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "scenario.yaml")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,43 +14,22 @@ import (
 	"github.com/outpace-dev/outpace/sim"
 )
 
-// small is a short S3-like scenario: 10 agents, one hour.
-const small = `
-name: small
-seed: 1
-duration: 1h
-warmup: 5m
-agents: {count: 10}
-outcomes: {live: 0.3, machine: 0.25, no_answer: 0.3, busy: 0.05, invalid: 0.1}
-handling:
-  talk: {dist: lognormal, mean: 150s, cv: 1.0}
-  wrap: {dist: lognormal, mean: 20s, cv: 0.5}
-task:
-  no_answer_timeout: 22s
-  connect_deadline: 2s
-  max_lines_per_agent: 3
-  pacing: {mode: progressive}
-`
+// small (10 agents, one hour) and, through parseMarkov, tiny-markov (here on 4
+// agents with 3 lines each) are the simulator's test scenarios in sim/testdata.
+var small = fixture("small.yaml")
 
-const markov = `
-name: tiny-markov
-seed: 1
-duration: 1h
-warmup: 5m
-agents: {count: 4}
-outcomes: {live: 0.3, busy: 0.7}
-timing:
-  live: {dist: exponential, mean: 15s}
-  busy: {dist: exponential, mean: 15s}
-handling:
-  talk: {dist: exponential, mean: 170s}
-  wrap: 0s
-task:
-  no_answer_timeout: 100000s
-  connect_deadline: 0s
-  max_lines_per_agent: 3
-  pacing: {mode: progressive}
-`
+func fixture(name string) string {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
+
+func parseMarkov(t *testing.T, sets ...string) *sim.Scenario {
+	t.Helper()
+	return parse(t, fixture("tiny-markov.yaml"), append([]string{"agents.count=4", "task.max_lines_per_agent=3"}, sets...)...)
+}
 
 func parse(t *testing.T, yml string, sets ...string) *sim.Scenario {
 	t.Helper()
@@ -230,7 +211,7 @@ func TestSweepSingleAndErrors(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	sc := parse(t, markov)
+	sc := parseMarkov(t)
 	var mu int
 	// The optimum solver has tests of its own; a stand-in keeps this one fast.
 	const opt = 0.8183
@@ -277,7 +258,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestMarkovTwin(t *testing.T) {
-	tw := MarkovTwin(parse(t, markov))
+	tw := MarkovTwin(parseMarkov(t))
 	if !tw.Exact || tw.LiveProb != 0.3 || tw.MeanOutcomeS != 15 || tw.MeanTalkS != 170 || tw.Agents != 4 {
 		t.Errorf("markov: %+v", tw)
 	}
@@ -292,7 +273,7 @@ func TestMarkovTwin(t *testing.T) {
 	if len(tw.Derivation) < 3 {
 		t.Errorf("derivation too short: %q", tw.Derivation)
 	}
-	if MarkovTwin(parse(t, markov, "task.connect_deadline=2s")).Exact {
+	if MarkovTwin(parseMarkov(t, "task.connect_deadline=2s")).Exact {
 		t.Error("a connect deadline was ignored")
 	}
 }
