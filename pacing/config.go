@@ -17,6 +17,9 @@ type Config struct {
 	AbandonTarget float64 `yaml:"abandon_target" json:"abandon_target"`
 	// Ratio is the taskscale "A:C": C calls in flight per A idle agents.
 	Ratio string `yaml:"ratio" json:"ratio,omitempty"`
+	// Table is the table mode's calls to keep in flight with 0, 1, 2, …
+	// agents busy, the last entry holding for more (Table).
+	Table []int `yaml:"table" json:"table,omitempty"`
 
 	Predictive PredictiveConfig `yaml:"predictive" json:"predictive"`
 	Vicidial   VicidialConfig   `yaml:"vicidial" json:"vicidial"`
@@ -51,12 +54,14 @@ func New(cfg Config, rng *rand.Rand) (Pacer, error) {
 		return NewVicidial(cfg.Vicidial)
 	case ModeIssabel:
 		return NewIssabel(cfg.Issabel)
+	case ModeTable:
+		return NewTable(cfg.Table)
 	case ModeClosedForm:
 		return NewClosedForm(cfg.ClosedForm)
 	case ModePreview, ModeAgentless:
 		return nil, apierr.Invalid("pacing.mode", "mode %q is not paced by a calculator", cfg.Mode)
 	}
-	return nil, apierr.Invalid("pacing.mode", "unknown mode %q (want progressive, ratio, predictive, vicidial, issabel or closedform)", cfg.Mode)
+	return nil, apierr.Invalid("pacing.mode", "unknown mode %q (want progressive, ratio, predictive, vicidial, issabel, closedform or table)", cfg.Mode)
 }
 
 // ParseRatio parses a taskscale "A:C" (C calls in flight per A idle agents).

@@ -262,6 +262,16 @@ func setField(v reflect.Value, key, val string) (bool, error) {
 			return true, fmt.Errorf("%s: %v", key, err)
 		}
 		f.SetBool(b)
+	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Int:
+		var ns []int
+		for _, x := range strings.Split(val, ",") {
+			n, err := strconv.Atoi(x)
+			if err != nil {
+				return true, fmt.Errorf("%s: %v", key, err)
+			}
+			ns = append(ns, n)
+		}
+		f.Set(reflect.ValueOf(ns))
 	case f.CanInt():
 		n, err := strconv.ParseInt(val, 10, 64)
 		if err != nil {

@@ -7,7 +7,8 @@
 // Observation (a dial, an outcome, a connect, an abandon, the end of talk or
 // wrap), and it asks Decide after every batch of events and whenever the
 // Decision's Next time arrives. Modes: progressive, ratio (taskscale "A:C"),
-// predictive, and the peer baselines vicidial, issabel and closedform.
+// predictive, the peer baselines vicidial, issabel and closedform, and table
+// (a fixed policy by busy agents, the form of the optimum on a Markov twin).
 package pacing
 
 import "time"
@@ -161,4 +162,5 @@ const (
 	ModeVicidial    Mode = "vicidial"
 	ModeIssabel     Mode = "issabel"
 	ModeClosedForm  Mode = "closedform"
+	ModeTable       Mode = "table"
 )

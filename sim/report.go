@@ -283,6 +283,8 @@ func Setting(c pacing.Config) string {
 		return fmt.Sprintf("overcommit=%t threshold=%g", c.Issabel.Overcommit, orDefault(c.Issabel.Threshold, 0.97))
 	case pacing.ModeClosedForm:
 		return fmt.Sprintf("aggressiveness=%g", orDefault(c.ClosedForm.Aggressiveness, 1.2))
+	case pacing.ModeTable:
+		return "table=" + pacing.FormatTable(c.Table)
 	}
 	return fmt.Sprintf("abandon_target=%g", c.AbandonTarget)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,58 @@ func TestBound(t *testing.T) {
 	}
 	if _, _, err := outpace(t, "bound", "-s", writeScenario(t, tiny), "--exact"); err == nil || !strings.Contains(err.Error(), "--exact") {
 		t.Errorf("--exact on a realistic scenario: %v", err)
+	}
+}
+
+// --simulate runs the optimal policy (and the policy above it, when the
+// optimum mixes two) through the simulator and judges it against the cap.
+func TestBoundSimulate(t *testing.T) {
+	path := writeScenario(t, tinyMarkov)
+	out, _, err := outpace(t, "bound", "-s", path, "--json", "--tolerance", "1e-4", "--simulate", "3", "--simulate-cap", "0.05", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Policy []struct {
+			Busy, Target int
+		} `json:"policy"`
+		Simulated []struct {
+			Setting   string `json:"setting"`
+			Occupancy struct {
+				Mean float64 `json:"mean"`
+				N    int     `json:"n"`
+			} `json:"occupancy"`
+			Breaches int  `json:"breaches"`
+			Fair     bool `json:"fair"`
+		} `json:"simulated"`
+		SimulateCap float64 `json:"simulate_cap"`
+	}
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Simulated) == 0 || b.SimulateCap != 0.05 {
+		t.Fatalf("bound --simulate: %s", out)
+	}
+	want := "table="
+	for i, r := range b.Policy {
+		if i > 0 {
+			want += ","
+		}
+		want += strconv.Itoa(r.Target)
+	}
+	s := b.Simulated[0]
+	if s.Setting != want || s.Occupancy.N != 3 || s.Occupancy.Mean <= 0 || s.Fair != (s.Breaches == 0) {
+		t.Errorf("simulated %+v, want the setting %s on 3 seeds", s, want)
+	}
+
+	text, _, err := outpace(t, "bound", "-s", path, "--tolerance", "1e-4", "--simulate", "2", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "the optimal policy in the simulator, 2 seeds") {
+		t.Errorf("bound --simulate text:\n%s", text)
+	}
+	if _, _, err := outpace(t, "bound", "-s", path, "--simulate", "-1"); err == nil || !strings.Contains(err.Error(), "--simulate") {
+		t.Errorf("--simulate -1: %v", err)
 	}
 }

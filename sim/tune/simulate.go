@@ -1,0 +1,49 @@
+package tune
+
+import (
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/sim"
+)
+
+// Simulated is one pacing configuration run on several seeds and judged
+// against the Tuner's cap by the rule of a fair setting.
+type Simulated struct {
+	Setting           string   `json:"setting"`
+	Occupancy         Estimate `json:"occupancy"`
+	AbandonRate       Estimate `json:"abandon_rate"`
+	MaxAbandonRate24h Estimate `json:"max_abandon_rate_24h"`
+	// Breaches counts the seeds whose worst 24 h window is over the cap;
+	// Fair is whether they are at most one in twenty.
+	Breaches int  `json:"breaches"`
+	Fair     bool `json:"fair"`
+}
+
+// Simulate runs cfg on n seeds from the scenario's (s, s+1, …, the tuning
+// seeds of a sweep). It is how `outpace bound --simulate` runs the optimal
+// policy of a Markov twin through the simulator.
+func (t *Tuner) Simulate(sc *sim.Scenario, cfg pacing.Config, n int) (Simulated, error) {
+	if err := t.init(); err != nil {
+		return Simulated{}, err
+	}
+	if n < 1 {
+		return Simulated{}, apierr.Invalid("seeds", "must be at least 1, got %d", n)
+	}
+	t.pool.plan(n)
+	reps, err := t.pool.run(sc, []pacing.Config{cfg}, seeds(sc.Seed, n))
+	if err != nil {
+		return Simulated{}, err
+	}
+	rs := reps[0]
+	s := Simulated{Setting: sim.Setting(cfg)}
+	for _, r := range rs {
+		if r.MaxAbandonRate24h > t.Cap {
+			s.Breaches++
+		}
+	}
+	s.Fair = Fair(s.Breaches, n)
+	s.Occupancy = estimate(field(rs, func(r *sim.Report) float64 { return r.Occupancy }))
+	s.AbandonRate = estimate(field(rs, func(r *sim.Report) float64 { return r.AbandonRate }))
+	s.MaxAbandonRate24h = estimate(field(rs, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
+	return s, nil
+}

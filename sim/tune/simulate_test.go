@@ -1,0 +1,46 @@
+package tune
+
+import (
+	"math"
+	"testing"
+
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/pacing/optimum"
+)
+
+// The optimal policy of a Markov twin, run through the simulator as the table
+// mode, gives the occupancy and abandon rate the decision process computes
+// for it: the simulator and the solver agree on what the optimum is.
+func TestSimulateOptimalPolicy(t *testing.T) {
+	sc := parseMarkov(t, "duration=2000h")
+	tw := MarkovTwin(sc)
+	res, err := Bound(tw, 0.03)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := make([]int, len(res.Policy))
+	for i, r := range res.Policy {
+		table[i] = r.Target
+	}
+	wantOcc, wantAb := optimum.Evaluate(tw.Params(0.03), func(b int) int { return table[b] })
+
+	tu := &Tuner{Cap: 0.03}
+	cfg := pacing.Config{Mode: pacing.ModeTable, Table: table}
+	s, err := tu.Simulate(sc, cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Occupancy.N != 4 || s.Setting != "table="+pacing.FormatTable(table) {
+		t.Fatalf("simulated %+v", s)
+	}
+	if math.Abs(s.Occupancy.Mean-wantOcc) > 0.004 || math.Abs(s.AbandonRate.Mean-wantAb) > 0.002 {
+		t.Errorf("policy %v: simulated occupancy %.4f at %.2f %%, the solver says %.4f at %.2f %%",
+			table, s.Occupancy.Mean, 100*s.AbandonRate.Mean, wantOcc, 100*wantAb)
+	}
+	if s.Fair != Fair(s.Breaches, 4) {
+		t.Errorf("fair %v with %d breaches of 2", s.Fair, s.Breaches)
+	}
+	if _, err := tu.Simulate(sc, cfg, 0); err == nil {
+		t.Error("Simulate on 0 seeds: no error")
+	}
+}
