@@ -163,13 +163,9 @@ func (t *Tuner) evaluate(sc *sim.Scenario, mode pacing.Mode, eval []uint64) (Mod
 	}
 	for _, r := range rs {
 		r.Setting = sw.Best.Setting
-		if r.MaxAbandonRate24h > t.Cap {
-			mr.Breaches++
-		}
 	}
-	mr.Occupancy = estimate(field(rs, func(r *sim.Report) float64 { return r.Occupancy }))
-	mr.AbandonRate = estimate(field(rs, func(r *sim.Report) float64 { return r.AbandonRate }))
-	mr.MaxAbandonRate24h = estimate(field(rs, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
+	j := judge(rs, t.Cap)
+	mr.Breaches, mr.Occupancy, mr.AbandonRate, mr.MaxAbandonRate24h = j.Breaches, j.Occupancy, j.AbandonRate, j.MaxAbandonRate24h
 	mr.Report = meanReport(rs)
 	mr.TalkMinPerAgentHour = mr.Report.TalkMinPerAgentHour
 	mr.ConnectsPerAgentHour = mr.Report.ConnectsPerAgentHour

@@ -34,16 +34,23 @@ func (t *Tuner) Simulate(sc *sim.Scenario, cfg pacing.Config, n int) (Simulated,
 	if err != nil {
 		return Simulated{}, err
 	}
-	rs := reps[0]
-	s := Simulated{Setting: sim.Setting(cfg)}
+	s := judge(reps[0], t.Cap)
+	s.Setting = sim.Setting(cfg)
+	return s, nil
+}
+
+// judge summarises the runs of one setting against cap: the means of
+// occupancy, abandon rate and worst window, and the seeds over the cap.
+func judge(rs []*sim.Report, cap float64) Simulated {
+	var s Simulated
 	for _, r := range rs {
-		if r.MaxAbandonRate24h > t.Cap {
+		if r.MaxAbandonRate24h > cap {
 			s.Breaches++
 		}
 	}
-	s.Fair = Fair(s.Breaches, n)
+	s.Fair = Fair(s.Breaches, len(rs))
 	s.Occupancy = estimate(field(rs, func(r *sim.Report) float64 { return r.Occupancy }))
 	s.AbandonRate = estimate(field(rs, func(r *sim.Report) float64 { return r.AbandonRate }))
 	s.MaxAbandonRate24h = estimate(field(rs, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
-	return s, nil
+	return s
 }
