@@ -29,7 +29,7 @@ func NewTable(targets []int) (*Table, error) {
 	}
 	for b, n := range targets {
 		if n < 0 || n > maxTableTarget {
-			return nil, apierr.Invalid("pacing.table", "entry %d (%d agents busy) is %d, want 0–%d", b, b, n, maxTableTarget)
+			return nil, apierr.Invalid("pacing.table", "table[%d] (the calls for that many agents busy) is %d, want 0–%d", b, n, maxTableTarget)
 		}
 	}
 	return &Table{Targets: append([]int(nil), targets...)}, nil

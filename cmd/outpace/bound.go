@@ -218,8 +218,8 @@ func writeBound(w io.Writer, name string, b boundResult, full bool) error {
 		if i > 0 {
 			which = "policy above"
 		}
-		fmt.Fprintf(w, "  %-12s occupancy %.4f ± %.4f, abandon rate %.2f %% (worst seed %.2f %%), %d seeds over the cap: %s\n",
-			which, s.Occupancy.Mean, s.Occupancy.CI95, 100*s.AbandonRate.Mean, 100*s.MaxAbandonRate24h.Max, s.Breaches, fairWord(s.Fair))
+		fmt.Fprintf(w, "  %-12s occupancy %.4f ± %.4f, abandon rate %.2f %% (worst seed %.2f %%), over the cap in %d of %d seeds: %s\n",
+			which, s.Occupancy.Mean, s.Occupancy.CI95, 100*s.AbandonRate.Mean, 100*s.MaxAbandonRate24h.Max, s.Breaches, s.Occupancy.N, fairWord(s.Fair))
 	}
 	return nil
 }
