@@ -62,6 +62,14 @@ type PredictiveConfig struct {
 	// seconds from now that answers first weighs e^(−s/React), since calls
 	// placed later are placed knowing of this one. Default 16s.
 	React time.Duration `yaml:"react" json:"react,omitempty"`
+	// ReactAgents is the team size from which React applies in full; on a
+	// smaller team (agents idle or busy) the reach shrinks in proportion,
+	// and the starting θ moves with it from InitialRisk down to half the
+	// target. On a large floor many calls are placed in the seconds before a
+	// new call answers, and they do compete with it; on a small team the
+	// next calls are few, each placed knowing of this one, and counting
+	// them again only holds the team back. Default 100.
+	ReactAgents int `yaml:"react_agents" json:"react_agents,omitempty"`
 	// Refresh is how often at most the distribution tables are rebuilt from
 	// the estimators. Default 1s.
 	Refresh time.Duration `yaml:"refresh" json:"refresh,omitempty"`
@@ -114,6 +122,9 @@ func (c *PredictiveConfig) normalize() error {
 	if c.React == 0 {
 		c.React = 16 * time.Second
 	}
+	if c.ReactAgents == 0 {
+		c.ReactAgents = 100
+	}
 	if c.Refresh == 0 {
 		c.Refresh = time.Second
 	}
@@ -136,6 +147,8 @@ func (c *PredictiveConfig) normalize() error {
 		return apierr.Invalid("pacing.predictive.fixed_risk", "must be ≥ 0, got %v", c.FixedRisk)
 	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
 		return apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
+	case c.ReactAgents < 0:
+		return apierr.Invalid("pacing.predictive.react_agents", "must be ≥ 0, got %d", c.ReactAgents)
 	}
 	return nil
 }
@@ -182,7 +195,8 @@ const hazardStep = 0.5
 // which falls with a since live answers come early and machines and
 // no-answers late; each other new call of this decision, with p·P(T ≤ H_k);
 // and the calls still to be placed, at the current dial rate, weighted by
-// e^(−s/React) for a call placed s from now. Free by then: the idle agents;
+// e^(−s/React) for a call placed s from now (React in full from ReactAgents
+// agents up, in proportion on a smaller team). Free by then: the idle agents;
 // each agent in wrap-up for e, with P(wrap ends by e+h | e); each agent
 // talking for e, with the probability that the talk ends (its hazard at e)
 // and the wrap-up, if any, follows (the wrap distribution convolved in)
@@ -226,7 +240,9 @@ const hazardStep = 0.5
 //
 // Cold start. Until MinHistory outcomes are known, and until the window has
 // Reserve abandons of slack (about 1/target live answers), the pacer is
-// progressive; then θ ramps up over the first Ramp live answers. Agents on a
+// progressive; then θ ramps up over the first Ramp live answers, the loop
+// starting from InitialRisk × target on a floor of ReactAgents or more and
+// from a third of that on a team with no reach. Agents on a
 // call count as about to be free once ten talk times are known.
 //
 // Reacting to change: a sudden change of hit rate moves the estimates within
@@ -263,6 +279,7 @@ type Predictive struct {
 	abandonRate float64 // abandons expected per second in the current state
 	committed   float64 // abandons expected from the calls in flight
 	lastAt      time.Time
+	started     bool // the loop has set its starting point
 	wasBound    bool // the risk, not a clamp, set the last count
 	fallback    bool
 
@@ -274,6 +291,7 @@ type Predictive struct {
 	handReady bool // enough talk times to count agents about to be free
 	wrapOK    bool // enough wrap times
 	deadline  time.Duration
+	team      int // agents idle or busy at the last build
 	pLive     float64
 	nOut      float64 // recent outcomes
 	wrapShare float64
@@ -401,6 +419,12 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.innov = p.innov*math.Exp(-dt/tauI) - p.abandonRate*dt
 
 	p.forecast(s) // also updates the expected and committed abandons
+	if p.ready && !p.started {
+		// The loop starts from InitialRisk on a large floor and from a
+		// third of it on a team too small for the calls to come to count.
+		p.started = true
+		p.u = math.Log(p.cfg.InitialRisk * (1 + 2*p.reachShare()) / 3)
+	}
 
 	// The slack, its setpoint and the fallback.
 	p.slack = capRate*float64(s.WindowLiveAnswers) - float64(s.WindowAbandoned) - p.committed

@@ -24,6 +24,10 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 		p.stale = true
 		p.builtAt = time.Time{}
 	}
+	if team := s.Idle + s.Busy; team != p.team {
+		p.team = team
+		p.stale = true
+	}
 	if !p.stale || (!p.builtAt.IsZero() && now.Sub(p.builtAt) < p.cfg.Refresh) {
 		return
 	}
@@ -53,7 +57,7 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 			// ∫₀^H P(T ≤ t) dt: the time before H_k during which a call
 			// placed later still answers first, on average.
 			lead, t, step := 0.0, 0.0, h/16
-			react := p.cfg.React.Seconds()
+			react := p.cfg.React.Seconds() * p.reachShare()
 			for range 16 {
 				w := 1.0
 				if react > 0 {
@@ -105,6 +109,12 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 
 // callProbs returns, for a ringing call in age bin b, the probability of a
 // live answer within each horizon.
+// reachShare is the share of React that applies to a team of the current
+// size: all of it from ReactAgents agents up, in proportion below.
+func (p *Predictive) reachShare() float64 {
+	return min(1, float64(p.team)/float64(p.cfg.ReactAgents))
+}
+
 func (p *Predictive) callProbs(b int) *[numCols]float64 {
 	row := &p.callRow[b]
 	if p.callVer[b] == p.ver {
