@@ -64,8 +64,8 @@ type PredictiveConfig struct {
 	React time.Duration `yaml:"react" json:"react,omitempty"`
 	// ReactAgents is the team size from which React applies in full; on a
 	// smaller team (agents idle or busy) the reach shrinks in proportion,
-	// and the starting θ moves with it from InitialRisk down to half the
-	// target. On a large floor many calls are placed in the seconds before a
+	// and the outer loop's starting θ moves with it from InitialRisk down to
+	// a third of it. On a large floor many calls are placed in the seconds before a
 	// new call answers, and they do compete with it; on a small team the
 	// next calls are few, each placed knowing of this one, and counting
 	// them again only holds the team back. Default 100.
@@ -291,7 +291,7 @@ type Predictive struct {
 	handReady bool // enough talk times to count agents about to be free
 	wrapOK    bool // enough wrap times
 	deadline  time.Duration
-	team      int // agents idle or busy at the last build
+	team      int // agents idle or busy at the last build, at most ReactAgents
 	pLive     float64
 	nOut      float64 // recent outcomes
 	wrapShare float64
@@ -419,7 +419,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.innov = p.innov*math.Exp(-dt/tauI) - p.abandonRate*dt
 
 	p.forecast(s) // also updates the expected and committed abandons
-	if p.ready && !p.started {
+	if p.ready && !p.started && s.Idle+s.Busy > 0 {
 		// The loop starts from InitialRisk on a large floor and from a
 		// third of it on a team too small for the calls to come to count.
 		p.started = true

@@ -24,7 +24,9 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 		p.stale = true
 		p.builtAt = time.Time{}
 	}
-	if team := s.Idle + s.Busy; team != p.team {
+	// The reach follows the team up to ReactAgents; beyond, a change of
+	// staffing leaves the tables as they are.
+	if team := min(s.Idle+s.Busy, p.cfg.ReactAgents); team != p.team {
 		p.team = team
 		p.stale = true
 	}
@@ -59,7 +61,7 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 			lead, t, step := 0.0, 0.0, h/16
 			react := p.cfg.React.Seconds() * p.reachShare()
 			for range 16 {
-				w := 1.0
+				w := 0.0 // no reach: the calls to come do not count
 				if react > 0 {
 					w = math.Exp(-(h - t - step/2) / react)
 				}
@@ -107,14 +109,14 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 	}
 }
 
-// callProbs returns, for a ringing call in age bin b, the probability of a
-// live answer within each horizon.
 // reachShare is the share of React that applies to a team of the current
 // size: all of it from ReactAgents agents up, in proportion below.
 func (p *Predictive) reachShare() float64 {
-	return min(1, float64(p.team)/float64(p.cfg.ReactAgents))
+	return float64(p.team) / float64(p.cfg.ReactAgents)
 }
 
+// callProbs returns, for a ringing call in age bin b, the probability of a
+// live answer within each horizon.
 func (p *Predictive) callProbs(b int) *[numCols]float64 {
 	row := &p.callRow[b]
 	if p.callVer[b] == p.ver {
