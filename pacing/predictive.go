@@ -200,10 +200,14 @@ const hazardStep = 0.5
 // each agent in wrap-up for e, with P(wrap ends by e+h | e); each agent
 // talking for e, with the probability that the talk ends (its hazard at e)
 // and the wrap-up, if any, follows (the wrap distribution convolved in)
-// within h. Both sides are sums of independent Bernoulli (and Poisson) terms,
-// and their difference is taken as normal with a continuity correction. The
-// risk of the m-th new call is the mean over k of P(arrivals before it ≥
-// agents free). The pacer places the largest m whose risk is at most θ, and
+// within h. Both sides are sums of independent Bernoulli (and Poisson) terms.
+// On a team whose agents and lines number exactTerms or fewer their laws are
+// computed exactly (predictive_exact.go): there the counts are small and
+// skewed, and a normal approximation misplaces the risk by about a call,
+// more so in some states than others, which the outer loop cannot undo. On a
+// larger floor their difference is taken as normal with a continuity
+// correction. The risk of the m-th new call is the mean over k of
+// P(arrivals before it ≥ agents free). The pacer places the largest m whose risk is at most θ, and
 // never fewer calls than progressive dialing would.
 //
 // The outer loop. Its measure is the slack S: the abandons the window can
@@ -321,6 +325,7 @@ type Predictive struct {
 	touched                   [3 * numBins]uint16
 	muA, vA, muF, vF          [numHorizons]float64
 	waiting                   float64
+	exact                     exactForecast
 
 	decisions, fallbacks int64
 }
@@ -508,6 +513,9 @@ func (p *Predictive) search(theta float64, limit int) int {
 // risk returns the probability that the live answer of the m-th new call of
 // this decision finds no agent free.
 func (p *Predictive) risk(m int) float64 {
+	if p.exact.on {
+		return p.exact.risk(m, &p.pi)
+	}
 	others := float64(m - 1)
 	r := 0.0
 	for k := range numHorizons {

@@ -107,7 +107,12 @@ func TestDecay(t *testing.T) {
 }
 
 func TestPredictiveNoAlloc(t *testing.T) {
-	p, s := benchPredictive(t)
+	t.Run("normal", func(t *testing.T) { checkNoAlloc(t, 300, 900, 1200, 0.1) })
+	t.Run("exact", func(t *testing.T) { checkNoAlloc(t, 16, 47, exactTerms-16, 0.35) })
+}
+
+func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
+	p, s, _ := benchPredictive(t, agents, calls, maxInFlight, live)
 	obs := Observation{Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second}
 	allocs := testing.AllocsPerRun(200, func() {
 		s.Now = s.Now.Add(300 * time.Millisecond)
@@ -120,5 +125,8 @@ func TestPredictiveNoAlloc(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per Observe+Decide", allocs)
+	}
+	if p.exact.on != (agents+maxInFlight <= exactTerms) {
+		t.Errorf("exact form on = %v for %d agents and %d lines", p.exact.on, agents, maxInFlight)
 	}
 }

@@ -265,6 +265,15 @@ func (p *Predictive) forecast(s *Snapshot) {
 		p.muA[k], p.vA[k], p.muF[k], p.vF[k] = 0, 0, idle, 0
 	}
 	liveNow, muD, vD := 0.0, 0.0, 0.0
+	ex := &p.exact
+	capacity := s.MaxInFlight
+	if capacity <= 0 {
+		capacity = len(s.Calls)
+	}
+	ex.on = p.ready && s.LoggedIn+max(capacity, len(s.Calls)) <= exactTerms && len(s.Agents) <= s.LoggedIn
+	if ex.on {
+		ex.reset()
+	}
 	for _, t := range p.touched[:nc] {
 		b := int(t)
 		n := float64(p.cntCall[b])
@@ -277,6 +286,9 @@ func (p *Predictive) forecast(s *Snapshot) {
 			q := row[k]
 			p.muA[k] += n * q
 			p.vA[k] += n * q * (1 - q)
+			if ex.on {
+				ex.on = ex.arr[k].bernoulli(q, int(n))
+			}
 		}
 		liveNow += n * row[colNow]
 	}
@@ -304,6 +316,9 @@ func (p *Predictive) forecast(s *Snapshot) {
 			q := row[k]
 			p.muF[k] += n * q
 			p.vF[k] += n * q * (1 - q)
+			if ex.on {
+				ex.on = ex.free[k].bernoulli(q, int(n))
+			}
 		}
 		q := row[colNow]
 		muD += n * q
@@ -336,6 +351,12 @@ func (p *Predictive) forecast(s *Snapshot) {
 			f := dr * p.lead[k]
 			p.muA[k] += f
 			p.vA[k] += f
+			if ex.on {
+				ex.on = ex.arr[k].poisson(f)
+			}
+		}
+		if ex.on {
+			ex.finish(s.Idle, s.Waiting)
 		}
 	}
 }
