@@ -207,8 +207,8 @@ const hazardStep = 0.5
 // more so in some states than others, which the outer loop cannot undo. On a
 // larger floor their difference is taken as normal with a continuity
 // correction. The risk of the m-th new call is the mean over k of
-// P(arrivals before it ≥ agents free). The pacer places the largest m whose risk is at most θ, and
-// never fewer calls than progressive dialing would.
+// P(arrivals before it ≥ agents free). The pacer places the largest m whose
+// risk is at most θ, and never fewer calls than progressive dialing would.
 //
 // The outer loop. Its measure is the slack S: the abandons the window can
 // still take before its rate reaches the cap, target × (1 − CapMargin), less

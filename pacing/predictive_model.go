@@ -266,11 +266,8 @@ func (p *Predictive) forecast(s *Snapshot) {
 	}
 	liveNow, muD, vD := 0.0, 0.0, 0.0
 	ex := &p.exact
-	capacity := s.MaxInFlight
-	if capacity <= 0 {
-		capacity = len(s.Calls)
-	}
-	ex.on = p.ready && s.LoggedIn+max(capacity, len(s.Calls)) <= exactTerms && len(s.Agents) <= s.LoggedIn
+	team := max(s.LoggedIn, s.Idle+s.Busy)
+	ex.on = p.ready && team+max(s.MaxInFlight, len(s.Calls)) <= exactTerms
 	if ex.on {
 		ex.reset()
 	}
