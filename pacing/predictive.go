@@ -288,44 +288,48 @@ type Predictive struct {
 	fallback    bool
 
 	// model snapshot, rebuilt at most every Refresh
-	ver       uint32
-	builtAt   time.Time
-	stale     bool
-	ready     bool // enough outcomes to forecast
-	handReady bool // enough talk times to count agents about to be free
-	wrapOK    bool // enough wrap times
-	deadline  time.Duration
-	team      int // agents idle or busy at the last build, at most ReactAgents
-	pLive     float64
-	nOut      float64 // recent outcomes
-	wrapShare float64
-	ringMean  float64
-	talkMean  float64
-	wrapMean  float64
-	sLive     survival
-	sAll      survival
-	sTalk     survival
-	sWrap     survival
-	horizon   [numHorizons]float64 // H_k, seconds
-	supply    [numHorizons]float64 // H_k + connect deadline
-	pi        [numHorizons]float64 // P(another new call is live before H_k)
-	lead      [numHorizons]float64 // live answers before H_k per call placed per second from now on
-	conv      [numHorizons][numHorizons]float64
+	ver        uint32
+	builtAt    time.Time
+	stale      bool
+	ready      bool // enough outcomes to forecast
+	forecastOK bool // ready, and every row the last decision needed computed
+	handReady  bool // enough talk times to count agents about to be free
+	wrapOK     bool // enough wrap times
+	deadline   time.Duration
+	team       int // agents idle or busy at the last build, at most ReactAgents
+	pLive      float64
+	nOut       float64 // recent outcomes
+	wrapShare  float64
+	ringMean   float64
+	talkMean   float64
+	wrapMean   float64
+	sLive      survival
+	sAll       survival
+	sTalk      survival
+	sWrap      survival
+	horizon    [numHorizons]float64 // H_k, seconds
+	supply     [numHorizons]float64 // H_k + connect deadline
+	pi         [numHorizons]float64 // P(another new call is live before H_k)
+	lead       [numHorizons]float64 // live answers before H_k per call placed per second from now on
+	conv       [numHorizons][numHorizons]float64
 
 	// memoryless priors where the histograms hold little
 	priorCall, priorTalk, priorWrap  [numHorizons]float64
 	priorHaz, priorTalkD, priorWrapD float64
 
-	// per-bin probability rows, computed on demand for the model version
-	callRow, talkRow, wrapRow [numBins][numCols]float64
-	callVer, talkVer, wrapVer [numBins]uint32
+	// per-bin probability rows (predictive_model.go), each of the model
+	// version rowVer (0: never computed); rowCursor is where the next
+	// decision starts bringing them up to date
+	rows      [numRows][numCols]float64
+	rowVer    [numRows]uint32
+	rowCursor int
 
 	// scratch of one decision
-	cntCall, cntTalk, cntWrap [numBins]int32
-	touched                   [3 * numBins]uint16
-	muA, vA, muF, vF          [numHorizons]float64
-	waiting                   float64
-	exact                     exactForecast
+	cnt              [numRows]int32 // terms per row
+	touched          [numRows]uint16
+	muA, vA, muF, vF [numHorizons]float64
+	waiting          float64
+	exact            exactForecast
 
 	decisions, fallbacks int64
 }
@@ -424,7 +428,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.innov = p.innov*math.Exp(-dt/tauI) - p.abandonRate*dt
 
 	p.forecast(s) // also updates the expected and committed abandons
-	if p.ready && !p.started && s.Idle+s.Busy > 0 {
+	if p.forecastOK && !p.started && s.Idle+s.Busy > 0 {
 		// The loop starts from InitialRisk on a large floor and from a
 		// third of it on a team too small for the calls to come to count.
 		p.started = true
@@ -443,7 +447,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 		p.wasBound = false
 		return d
 	}
-	if !p.ready || s.Idle+s.Busy == 0 {
+	if !p.forecastOK || s.Idle+s.Busy == 0 {
 		p.wasBound = false
 		return d
 	}

@@ -115,10 +115,18 @@ func shift(s *Snapshot, d time.Duration) {
 	}
 }
 
-// BenchmarkPredictiveDecideRebuild is the worst case: the tables are rebuilt
-// for every decision (the clock held still, the last build forgotten).
-func BenchmarkPredictiveDecideRebuild(b *testing.B) {
-	p, s, outs := benchPredictive(b, 300, 900, 1200, 0.1)
+// BenchmarkPredictiveDecideRebuild is the worst case: the model is rebuilt
+// for every decision (the clock held still, the last build forgotten), so
+// that every decision recomputes a full budget of rows.
+func BenchmarkPredictiveDecideRebuild(b *testing.B) { benchRebuild(b, 300, 900, 1200, 0.1) }
+
+// BenchmarkPredictiveDecideExactRebuild is the worst case of the exact form.
+func BenchmarkPredictiveDecideExactRebuild(b *testing.B) {
+	benchRebuild(b, 16, 3*16-1, exactTerms-16, 0.35)
+}
+
+func benchRebuild(b *testing.B, agents, calls, maxInFlight int, live float64) {
+	p, s, outs := benchPredictive(b, agents, calls, maxInFlight, live)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {

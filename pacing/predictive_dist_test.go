@@ -130,3 +130,67 @@ func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
 		t.Errorf("exact form on = %v for %d agents and %d lines", p.exact.on, agents, maxInFlight)
 	}
 }
+
+// TestPredictiveRowBudget checks that a decision computes at most
+// rowsPerDecision rows: the first forecast waits, progressive, until every
+// row it needs exists, and after a rebuild the rows catch up over the next
+// decisions, every one of them in turn.
+func TestPredictiveRowBudget(t *testing.T) {
+	p, s, _ := benchPredictive(t, 300, 900, 1200, 0.1)
+	current := func() (cur int) {
+		for r := range numRows {
+			if p.rowVer[r] == p.ver {
+				cur++
+			}
+		}
+		return cur
+	}
+	need := 0
+	for i := 0; ; i++ {
+		d := p.Decide(s)
+		cur := current()
+		if cur > (i+1)*rowsPerDecision {
+			t.Fatalf("decision %d: %d rows computed, budget %d per decision", i, cur, rowsPerDecision)
+		}
+		if p.forecastOK {
+			need = cur
+			if i == 0 {
+				t.Fatalf("the first decision forecast with %d rows", cur)
+			}
+			break
+		}
+		if prog := max(0, s.Idle-s.InFlight()); d.Place != prog {
+			t.Fatalf("decision %d placed %d without its rows, want progressive %d", i, d.Place, prog)
+		}
+		if i > 20 {
+			t.Fatal("the rows never completed")
+		}
+	}
+	if need <= rowsPerDecision {
+		t.Fatalf("the test state needs only %d rows; it must need more than %d", need, rowsPerDecision)
+	}
+	// A rebuild: the decision that makes it recomputes a budget's worth, and
+	// the others follow.
+	p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 5 * time.Second})
+	p.builtAt = time.Time{}
+	ver := p.ver
+	for i := 0; ; i++ {
+		p.Decide(s)
+		if p.ver != ver+1 {
+			t.Fatalf("model version %d, want %d", p.ver, ver+1)
+		}
+		cur := current()
+		if cur > (i+1)*rowsPerDecision {
+			t.Fatalf("after the rebuild, decision %d: %d rows current", i, cur)
+		}
+		if !p.forecastOK {
+			t.Fatal("a rebuild made the forecast wait")
+		}
+		if cur == need {
+			break
+		}
+		if i > 20 {
+			t.Fatalf("%d of %d rows current after %d decisions", cur, need, i+1)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 	sc := p.outDecay.scale
 	nOut := (p.live.sum + p.other.sum) / sc
 	wc := max(0, 1-nOut/float64(p.cfg.OutcomeMemory))
-	p.pLive = loadCompeting(&p.sAll, &p.sLive, &p.live, &p.other, sc, &p.cntCall, wc)
+	p.pLive = loadCompeting(&p.sAll, &p.sLive, &p.live, &p.other, sc, p.counts(rowCall), wc)
 	p.nOut = nOut
 	nLive := p.live.sum / sc
 	p.ringMean = p.sAll.mean
@@ -58,16 +58,17 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 			p.pi[k] = p.pLive * q
 			// ∫₀^H P(T ≤ t) dt: the time before H_k during which a call
 			// placed later still answers first, on average.
+			// A call placed at t weighs e^(−(H−t)/react), taken at the
+			// middle of each of 16 steps.
 			lead, t, step := 0.0, 0.0, h/16
-			react := p.cfg.React.Seconds() * p.reachShare()
-			for range 16 {
-				w := 0.0 // no reach: the calls to come do not count
-				if react > 0 {
-					w = math.Exp(-(h - t - step/2) / react)
+			if react := p.cfg.React.Seconds() * p.reachShare(); react > 0 {
+				w, grow := math.Exp(-(h-step/2)/react), math.Exp(step/react)
+				for range 16 {
+					lead += step * w * p.sLive.cdf(t+step/2)
+					t += step
+					w *= grow
 				}
-				lead += step * w * p.sLive.cdf(t+step/2)
-				t += step
-			}
+			} // no reach: the calls to come do not count
 			p.lead[k] = p.pLive * lead
 		}
 	}
@@ -75,14 +76,14 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 	hs := p.handDecay.scale
 	nTalk := p.talk.sum / hs
 	wc = max(0, 1-nTalk/float64(p.cfg.HandlingMemory))
-	p.sTalk.loadKM(&p.talk, hs, &p.cntTalk, wc)
-	p.sWrap.loadKM(&p.wrap, hs, &p.cntWrap, wc)
+	p.sTalk.loadKM(&p.talk, hs, p.counts(rowTalk), wc)
+	p.sWrap.loadKM(&p.wrap, hs, p.counts(rowWrap), wc)
 	p.talkMean, p.wrapMean = p.sTalk.mean, p.sWrap.mean
 	p.handReady = nTalk >= 10
 	p.wrapShare = 0
 	if p.talkCount > 0 {
 		inWrap := 0.0
-		for _, c := range p.cntWrap {
+		for _, c := range p.counts(rowWrap) {
 			inWrap += float64(c)
 		}
 		// Agents in wrap-up now have had their talk counted, not yet their wrap.
@@ -109,20 +110,82 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 	}
 }
 
+// counts returns the terms of this decision per bin for the kind of row
+// that starts at first (rowCall, rowWrap or rowTalk).
+func (p *Predictive) counts(first int) *[numBins]int32 {
+	return (*[numBins]int32)(p.cnt[first : first+numBins])
+}
+
 // reachShare is the share of React that applies to a team of the current
 // size: all of it from ReactAgents agents up, in proportion below.
 func (p *Predictive) reachShare() float64 {
 	return float64(p.team) / float64(p.cfg.ReactAgents)
 }
 
-// callProbs returns, for a ringing call in age bin b, the probability of a
-// live answer within each horizon.
-func (p *Predictive) callProbs(b int) *[numCols]float64 {
-	row := &p.callRow[b]
-	if p.callVer[b] == p.ver {
-		return row
+// Rows. Each kind of term has a row of probabilities per bin of elapsed
+// time: row rowCall+b for a call ringing for a time in bin b, rowWrap+b for
+// an agent in wrap-up, rowTalk+b for an agent talking (bin 0 also for an
+// agent whose call is being offered). A row is computed from the model
+// snapshot when a decision first needs it.
+const (
+	rowCall = 0
+	rowWrap = numBins
+	rowTalk = 2 * numBins
+	numRows = 3 * numBins
+)
+
+// rowsPerDecision bounds the rows a decision computes. The rows it needs
+// beyond that keep the values of an earlier build of the model until a later
+// decision gets to them (each decision starts where the last one stopped), so
+// a row lags the model by a few decisions at most, and a decision that
+// rebuilds the model costs little more than any other
+// (BenchmarkPredictiveDecideRebuild). A row never computed has no value to
+// keep: until every row a decision needs exists, which takes a few decisions
+// when the model first becomes ready, the pacer stays progressive.
+const rowsPerDecision = 48
+
+// updateRows brings the rows of the terms touched by this decision up to
+// date, within the budget, and reports whether every one of them has a value.
+func (p *Predictive) updateRows(touched []uint16) bool {
+	n := len(touched)
+	budget, complete := rowsPerDecision, true
+	start := 0
+	if n > 0 {
+		start = p.rowCursor % n
 	}
-	p.callVer[b] = p.ver
+	for i := range n {
+		j := start + i
+		if j >= n {
+			j -= n
+		}
+		r := int(touched[j])
+		v := p.rowVer[r]
+		if v == p.ver {
+			continue
+		}
+		if budget == 0 {
+			complete = complete && v != 0
+			continue
+		}
+		budget--
+		p.rowCursor = j + 1
+		p.rowVer[r] = p.ver
+		row := &p.rows[r]
+		switch {
+		case r >= rowTalk:
+			p.talkProbs(r-rowTalk, row)
+		case r >= rowWrap:
+			p.wrapProbs(r-rowWrap, row)
+		default:
+			p.callProbs(r-rowCall, row)
+		}
+	}
+	return complete
+}
+
+// callProbs fills row with, for a ringing call in age bin b, the probability
+// of a live answer within each horizon.
+func (p *Predictive) callProbs(b int, row *[numCols]float64) {
 	a := binMid(b)
 	lAbove := p.sLive.above(a)
 	den := p.sAll.above(a) + prior
@@ -133,20 +196,14 @@ func (p *Predictive) callProbs(b int) *[numCols]float64 {
 	// The hazard of a live answer now, per second.
 	num := lAbove - p.sLive.above(a+hazardStep) + p.priorHaz
 	row[colNow] = max(num/den, 0) / hazardStep
-	return row
 }
 
-// talkProbs returns, for an agent talking for a time in bin b, the
+// talkProbs fills row with, for an agent talking for a time in bin b, the
 // probability of being free (talk and wrap-up over) by each supply horizon.
-func (p *Predictive) talkProbs(b int) *[numCols]float64 {
-	row := &p.talkRow[b]
-	if p.talkVer[b] == p.ver {
-		return row
-	}
-	p.talkVer[b] = p.ver
+func (p *Predictive) talkProbs(b int, row *[numCols]float64) {
 	if !p.handReady || (p.wrapShare > 0 && !p.wrapOK) {
 		*row = [numCols]float64{}
-		return row
+		return
 	}
 	e := binMid(b)
 	if b == 0 {
@@ -176,7 +233,6 @@ func (p *Predictive) talkProbs(b int) *[numCols]float64 {
 	} else {
 		row[colNow] = 0
 	}
-	return row
 }
 
 // wrapDone returns the probability that a call just ended is out of wrap-up
@@ -189,17 +245,12 @@ func (p *Predictive) wrapDone(y float64) float64 {
 	return none + p.wrapShare*p.sWrap.cdf(y)
 }
 
-// wrapProbs returns, for an agent in wrap-up for a time in bin b, the
+// wrapProbs fills row with, for an agent in wrap-up for a time in bin b, the
 // probability of being free by each supply horizon.
-func (p *Predictive) wrapProbs(b int) *[numCols]float64 {
-	row := &p.wrapRow[b]
-	if p.wrapVer[b] == p.ver {
-		return row
-	}
-	p.wrapVer[b] = p.ver
+func (p *Predictive) wrapProbs(b int, row *[numCols]float64) {
 	if !p.handReady || !p.wrapOK {
 		*row = [numCols]float64{}
-		return row
+		return
 	}
 	e := binMid(b)
 	if b == 0 {
@@ -214,7 +265,6 @@ func (p *Predictive) wrapProbs(b int) *[numCols]float64 {
 	if d := p.deadline.Seconds(); d > 0 {
 		row[colNow] = min(max((above-p.sWrap.above(e+d)+p.priorWrapD)/den, 0), 1)
 	}
-	return row
 }
 
 // forecast bins the ringing calls by age and the busy agents by elapsed
@@ -229,37 +279,32 @@ func (p *Predictive) forecast(s *Snapshot) {
 		if c.State != CallRinging {
 			continue
 		}
-		b := binOfNanos(now - c.DialedAt.UnixNano())
-		if p.cntCall[b] == 0 {
-			p.touched[nt] = uint16(b)
+		r := rowCall + binOfNanos(now-c.DialedAt.UnixNano())
+		if p.cnt[r] == 0 {
+			p.touched[nt] = uint16(r)
 			nt++
 		}
-		p.cntCall[b]++
+		p.cnt[r]++
 	}
 	nc := nt
 	for i := range s.Agents {
 		a := &s.Agents[i]
+		r := rowTalk // an agent whose call is being offered: talk of length 0
 		switch a.Phase {
 		case PhaseWrap:
-			b := binOfNanos(now - a.Since.UnixNano())
-			if p.cntWrap[b] == 0 {
-				p.touched[nt] = uint16(numBins + b)
-				nt++
-			}
-			p.cntWrap[b]++
-		default:
-			b := 0
-			if a.Phase == PhaseTalk {
-				b = binOfNanos(now - a.Call.UnixNano())
-			}
-			if p.cntTalk[b] == 0 {
-				p.touched[nt] = uint16(2*numBins + b)
-				nt++
-			}
-			p.cntTalk[b]++
+			r = rowWrap + binOfNanos(now-a.Since.UnixNano())
+		case PhaseTalk:
+			r = rowTalk + binOfNanos(now-a.Call.UnixNano())
 		}
+		if p.cnt[r] == 0 {
+			p.touched[nt] = uint16(r)
+			nt++
+		}
+		p.cnt[r]++
 	}
 	p.refresh(s.Now, s)
+	ready := p.ready && p.updateRows(p.touched[:nt])
+	p.forecastOK = ready
 	idle := float64(s.Idle)
 	for k := range numHorizons {
 		p.muA[k], p.vA[k], p.muF[k], p.vF[k] = 0, 0, idle, 0
@@ -267,46 +312,27 @@ func (p *Predictive) forecast(s *Snapshot) {
 	liveNow, muD, vD := 0.0, 0.0, 0.0
 	ex := &p.exact
 	team := max(s.LoggedIn, s.Idle+s.Busy)
-	ex.on = p.ready && team+max(s.MaxInFlight, len(s.Calls)) <= exactTerms
+	ex.on = ready && team+max(s.MaxInFlight, len(s.Calls)) <= exactTerms
 	if ex.on {
 		ex.reset()
 	}
-	for _, t := range p.touched[:nc] {
-		b := int(t)
-		n := float64(p.cntCall[b])
-		p.cntCall[b] = 0
-		if !p.ready {
+	for i, t := range p.touched[:nt] {
+		n := float64(p.cnt[t])
+		p.cnt[t] = 0
+		if !ready {
 			continue
 		}
-		row := p.callProbs(b)
-		for k := range numHorizons {
-			q := row[k]
-			p.muA[k] += n * q
-			p.vA[k] += n * q * (1 - q)
-			if ex.on {
-				ex.on = ex.arr[k].bernoulli(q, int(n))
+		row := &p.rows[t]
+		if i < nc {
+			for k := range numHorizons {
+				q := row[k]
+				p.muA[k] += n * q
+				p.vA[k] += n * q * (1 - q)
+				if ex.on {
+					ex.on = ex.arr[k].bernoulli(q, int(n))
+				}
 			}
-		}
-		liveNow += n * row[colNow]
-	}
-	for _, t := range p.touched[nc:nt] {
-		var row *[numCols]float64
-		var n float64
-		if b := int(t) - 2*numBins; b >= 0 {
-			n = float64(p.cntTalk[b])
-			p.cntTalk[b] = 0
-			if p.ready {
-				row = p.talkProbs(b)
-			}
-		} else {
-			b = int(t) - numBins
-			n = float64(p.cntWrap[b])
-			p.cntWrap[b] = 0
-			if p.ready {
-				row = p.wrapProbs(b)
-			}
-		}
-		if row == nil {
+			liveNow += n * row[colNow]
 			continue
 		}
 		for k := range numHorizons {
@@ -325,7 +351,7 @@ func (p *Predictive) forecast(s *Snapshot) {
 	// agent is idle and too few become free within the connect deadline to
 	// serve the ones waiting and this one.
 	p.abandonRate = 0
-	if p.ready && s.Idle == 0 {
+	if ready && s.Idle == 0 {
 		w := float64(s.Waiting)
 		p.abandonRate = liveNow * normCDF((w+0.5-muD)/math.Sqrt(vD+1e-6))
 	}
@@ -334,7 +360,7 @@ func (p *Predictive) forecast(s *Snapshot) {
 	// calls in flight beyond the agents free by the last horizon (the mean
 	// shortfall of the normal difference).
 	p.committed = 0
-	if p.ready {
+	if ready {
 		const k = numHorizons - 1
 		z := p.muF[k] - p.muA[k] - p.waiting - 0.5
 		sd := math.Sqrt(p.vF[k] + p.vA[k] + 1e-6)
@@ -342,7 +368,7 @@ func (p *Predictive) forecast(s *Snapshot) {
 	}
 	// Calls placed after this decision answer before the new call's H_k as
 	// well: at the current dial rate, lead[k] × rate of them on average.
-	if p.ready {
+	if ready {
 		dr := p.dialRate.get(s.Now)
 		for k := range numHorizons {
 			f := dr * p.lead[k]
