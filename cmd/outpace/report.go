@@ -254,7 +254,8 @@ func scoreboardMarkdown(cmps []tune.Comparison, scs []*sim.Scenario, m reportMet
 	fmt.Fprintf(&b, "Generated on %s by\n\n    %s\n\non %s, in %s (`make pacing-report` runs it with the defaults).\n\n", m.Date, m.Command, m.Machine, m.Elapsed)
 	fmt.Fprintf(&b, "Every mode is tuned fairly to an abandon cap of %.3g %%: its main knob is swept (see `outpace tune --help`) on tuning seeds "+
 		"s … s+%d (s = the scenario's seed), and the best setting is the one with the highest mean occupancy whose worst 24 h abandon window stays "+
-		"at or under the cap in at least 19 of 20 seeds (on every seed, with fewer than 20). That setting is then run on %d fresh evaluation seeds "+
+		"at or under the cap in at least 19 of 20 seeds (on every seed, with fewer than 20) and is predicted to on a fresh seed "+
+		"(the 95 %% upper prediction bound of a fresh seed's worst window, from the tuning seeds' mean and spread, at or under the cap). That setting is then run on %d fresh evaluation seeds "+
 		"(s+100 …); the figures below are means over them, with 95 %% confidence intervals (Student's t). Every mode meets the same customers "+
 		"on a given seed (common random numbers). *worst 24 h* is the highest worst-window abandon rate over the evaluation seeds, "+
 		"*over cap* the number of evaluation seeds whose worst window broke the cap. A setting marked ! is the least bad of a sweep in which "+

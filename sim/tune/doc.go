@@ -14,12 +14,19 @@
 // # Fair tuning
 //
 // A setting is fair when the abandon rate stays at or under the cap in at
-// least 19 of every 20 seeds: at most ⌊n/20⌋ of the n seeds may breach, which
-// means none for fewer than 20 seeds. The figure judged per seed is
+// least 19 of every 20 seeds. The figure judged per seed is
 // max_abandon_rate_24h, the worst rolling 24 h window (the whole run when it is
-// shorter), the window a regulator measures. The best setting of a sweep is
-// the fair one with the highest mean occupancy. The same rule applies to every
-// mode alike, our predictive pacer included.
+// shorter), the window a regulator measures. On the tuning seeds two things
+// must hold: at most ⌊n/20⌋ of the n seeds breach (none for fewer than 20
+// seeds), and a fresh seed is predicted to stay under the cap too: the
+// one-sided 95 % upper prediction bound of its worst window (FreshBound:
+// mean + t·sd·√(1 + 1/n) over the tuning seeds, Student's t at n − 1 degrees
+// of freedom) is at or under the cap. Without the second, a sweep over many
+// settings on a few seeds picks the one those seeds happened to favour, and
+// its evaluation on fresh seeds breaches; with it, a setting whose seeds
+// spread widely must keep a margin in proportion. The best setting of a
+// sweep is the fair one with the highest mean occupancy. The same rule
+// applies to every mode alike, our predictive pacer included.
 //
 // # Grids
 //

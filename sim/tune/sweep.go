@@ -2,8 +2,12 @@ package tune
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sync"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
@@ -129,7 +133,11 @@ type Point struct {
 	WorstAbandon float64
 	// Breaches counts the seeds whose max_abandon_rate_24h is over the cap.
 	Breaches int
-	// Fair says the point meets the cap in at least 19 of 20 seeds.
+	// FreshWorst is the one-sided 95 % upper prediction bound of a fresh
+	// seed's max_abandon_rate_24h (see FreshBound).
+	FreshWorst float64
+	// Fair says the point meets the cap in at least 19 of 20 seeds and a
+	// fresh seed is predicted to as well (FreshWorst at or under the cap).
 	Fair bool
 	// Reports are the seeds' reports, in seed order.
 	Reports []*sim.Report
@@ -138,6 +146,20 @@ type Point struct {
 // Fair reports whether breaches out of n seeds meet the fair-tuning rule: at
 // most one seed in 20 over the cap.
 func Fair(breaches, n int) bool { return breaches <= n/20 }
+
+// FreshBound returns the one-sided 95 % upper prediction bound of the next
+// value of a sample xs, mean + t·sd·√(1 + 1/n) with Student's t at n−1
+// degrees of freedom: a fresh seed's worst window is over it once in 20 times
+// (for values about normal). With fewer than two values it is the largest.
+func FreshBound(xs []float64) float64 {
+	if len(xs) < 2 {
+		return slices.Max(append([]float64{0}, xs...))
+	}
+	mean, sd := stat.MeanStdDev(xs, nil)
+	n := float64(len(xs))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.95)
+	return mean + t*sd*math.Sqrt(1+1/n)
+}
 
 // Sweep sweeps mode's main knob over DefaultGrid on seeds runs per point
 // (0: DefaultSeeds) and returns the frontier and the best fair setting.
@@ -254,7 +276,8 @@ func point(s Setting, reps []*sim.Report, cap float64) Point {
 			pt.Breaches++
 		}
 	}
-	pt.Fair = Fair(pt.Breaches, len(reps))
+	pt.FreshWorst = FreshBound(field(reps, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
+	pt.Fair = Fair(pt.Breaches, len(reps)) && pt.FreshWorst <= cap
 	return pt
 }
 

@@ -103,6 +103,34 @@ func TestFairRule(t *testing.T) {
 	}
 }
 
+func TestFreshBound(t *testing.T) {
+	// mean 3, sd √2.5, t(4 df, 0.95) = 2.1318: 3 + 2.1318·1.5811·√1.2.
+	if got, want := FreshBound([]float64{1, 2, 3, 4, 5}), 6.6924; math.Abs(got-want) > 1e-3 {
+		t.Errorf("FreshBound(1…5) = %.4f, want %.4f", got, want)
+	}
+	if got := FreshBound([]float64{0.02}); got != 0.02 {
+		t.Errorf("one value: %v", got)
+	}
+	if got := FreshBound(nil); got != 0 {
+		t.Errorf("no value: %v", got)
+	}
+	// Five seeds all under a 3 % cap, but spread so that a fresh one is
+	// likely over it: not fair.
+	var reps []*sim.Report
+	for _, x := range []float64{0.022, 0.026, 0.029, 0.024, 0.028} {
+		reps = append(reps, &sim.Report{MaxAbandonRate24h: x})
+	}
+	if pt := point(Setting{Label: "x"}, reps, 0.03); pt.Breaches != 0 || pt.Fair || pt.FreshWorst <= 0.03 {
+		t.Errorf("spread seeds: breaches %d, fresh worst %.4f, fair %v", pt.Breaches, pt.FreshWorst, pt.Fair)
+	}
+	for _, r := range reps {
+		r.MaxAbandonRate24h -= 0.004
+	}
+	if pt := point(Setting{Label: "x"}, reps, 0.03); !pt.Fair {
+		t.Errorf("the same spread lower: fresh worst %.4f, not fair", pt.FreshWorst)
+	}
+}
+
 func TestSweepFrontierBestDeterminism(t *testing.T) {
 	sc := parse(t, small)
 	const cap = 0.03
