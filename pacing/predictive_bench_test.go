@@ -70,20 +70,31 @@ func benchPredictive(b testing.TB, agents, calls, maxInFlight int, live float64)
 // in flight, the clock moving 10 ms per decision and an outcome arriving every
 // tenth decision, so the distribution tables are rebuilt once a second as in a
 // live run.
-func BenchmarkPredictiveDecide(b *testing.B) { benchDecide(b, 300, 900, 1200, 0.1) }
+func BenchmarkPredictiveDecide(b *testing.B) { benchDecide(b, 300, 900, 1200, 0.1, false) }
 
 // BenchmarkPredictiveDecideExact is the costliest team for the exact form of
 // the forecast: 16 agents with 3 lines each, 47 calls in flight, 35 % of
 // dials answered live.
 func BenchmarkPredictiveDecideExact(b *testing.B) {
-	benchDecide(b, 16, 3*16-1, exactTerms-16, 0.35)
+	benchDecide(b, 16, 3*16-1, exactTerms-16, 0.35, false)
 }
 
-func benchDecide(b *testing.B, agents, calls, maxInFlight int, live float64) {
+// benchDecide runs decisions on the state benchPredictive builds. With
+// rebuild, the clock holds still and every decision rebuilds the model after
+// one replayed outcome; without, the clock runs as described above.
+func benchDecide(b *testing.B, agents, calls, maxInFlight int, live float64, rebuild bool) {
 	p, s, outs := benchPredictive(b, agents, calls, maxInFlight, live)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
+		if rebuild {
+			o := outs[i%len(outs)]
+			o.At = s.Now
+			p.Observe(o)
+			p.builtAt = time.Time{}
+			p.Decide(s)
+			continue
+		}
 		s.Now = s.Now.Add(10 * time.Millisecond)
 		if i%10 == 0 {
 			o := outs[(i/10)%len(outs)]
@@ -118,22 +129,9 @@ func shift(s *Snapshot, d time.Duration) {
 // BenchmarkPredictiveDecideRebuild is the worst case: the model is rebuilt
 // for every decision (the clock held still, the last build forgotten), so
 // that every decision recomputes a full budget of rows.
-func BenchmarkPredictiveDecideRebuild(b *testing.B) { benchRebuild(b, 300, 900, 1200, 0.1) }
+func BenchmarkPredictiveDecideRebuild(b *testing.B) { benchDecide(b, 300, 900, 1200, 0.1, true) }
 
 // BenchmarkPredictiveDecideExactRebuild is the worst case of the exact form.
 func BenchmarkPredictiveDecideExactRebuild(b *testing.B) {
-	benchRebuild(b, 16, 3*16-1, exactTerms-16, 0.35)
-}
-
-func benchRebuild(b *testing.B, agents, calls, maxInFlight int, live float64) {
-	p, s, outs := benchPredictive(b, agents, calls, maxInFlight, live)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		o := outs[i%len(outs)]
-		o.At = s.Now
-		p.Observe(o)
-		p.builtAt = time.Time{}
-		p.Decide(s)
-	}
+	benchDecide(b, 16, 3*16-1, exactTerms-16, 0.35, true)
 }
