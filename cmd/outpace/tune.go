@@ -101,10 +101,10 @@ under the cap in at least 19 of 20 seeds (so on every seed when there are fewer
 than 20) and a fresh seed is predicted to stay under it too: the 95 % upper
 prediction bound of its worst window, mean + t·sd·√(1 + 1/n) over the seeds
 (column "fresh seed"), is at or under the cap. The best setting is the
-qualifying one with the highest mean occupancy. Every mode is tuned by this same rule. Each setting runs on the same
-seeds (the scenario's seed s, s+1, …), so settings are compared on the same
-customers. Along a knob the sweep stops after two settings in a row whose mean
-abandon rate is over the cap.
+qualifying one with the highest mean occupancy. Every mode is tuned by this
+same rule. Each setting runs on the same seeds (the scenario's seed s, s+1, …),
+so settings are compared on the same customers. Along a knob the sweep stops
+after two settings in a row whose mean abandon rate is over the cap.
 
 The JSON form is {"mode", "cap", "best": {"setting", "report"}, "frontier":
 [{"setting", "occupancy", "abandon_rate"}]}: report is the best setting's

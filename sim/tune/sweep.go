@@ -2,12 +2,8 @@ package tune
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"sync"
-
-	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
@@ -146,20 +142,6 @@ type Point struct {
 // Fair reports whether breaches out of n seeds meet the fair-tuning rule: at
 // most one seed in 20 over the cap.
 func Fair(breaches, n int) bool { return breaches <= n/20 }
-
-// FreshBound returns the one-sided 95 % upper prediction bound of the next
-// value of a sample xs, mean + t·sd·√(1 + 1/n) with Student's t at n−1
-// degrees of freedom: a fresh seed's worst window is over it once in 20 times
-// (for values about normal). With fewer than two values it is the largest.
-func FreshBound(xs []float64) float64 {
-	if len(xs) < 2 {
-		return slices.Max(append([]float64{0}, xs...))
-	}
-	mean, sd := stat.MeanStdDev(xs, nil)
-	n := float64(len(xs))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.95)
-	return mean + t*sd*math.Sqrt(1+1/n)
-}
 
 // Sweep sweeps mode's main knob over DefaultGrid on seeds runs per point
 // (0: DefaultSeeds) and returns the frontier and the best fair setting.
