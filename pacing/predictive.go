@@ -541,7 +541,7 @@ func (p *Predictive) String() string {
 	switch {
 	case p.fallback:
 		state = "fallback"
-	case !p.ready:
+	case !p.forecastOK:
 		state = "cold"
 	}
 	return fmt.Sprintf("%s p_live=%.3f outcomes=%.0f ring_mean=%.1fs talk_mean=%.1fs wrap_mean=%.1fs wrap_share=%.2f horizons=%.1fs..%.1fs theta=%.4f slack=%.2f setpoint=%.2f",
