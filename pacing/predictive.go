@@ -103,7 +103,7 @@ func (c *PredictiveConfig) normalize() error {
 	if c.Taper == 0 {
 		c.Taper = 0.25
 	}
-	c.Taper = min(max(c.Taper, 0), 1)
+	c.Taper = max(c.Taper, 0)
 	if c.FeedbackTime == 0 {
 		c.FeedbackTime = 30 * time.Minute
 	}
@@ -159,6 +159,8 @@ func (c *PredictiveConfig) normalize() error {
 		return apierr.Invalid("pacing.predictive.fixed_risk", "must be ≥ 0, got %v", c.FixedRisk)
 	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
 		return apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
+	case c.Taper > 1:
+		return apierr.Invalid("pacing.predictive.taper", "must be at most 1 (negative for none), got %v", c.Taper)
 	case c.ReactAgents < 0:
 		return apierr.Invalid("pacing.predictive.react_agents", "must be ≥ 0, got %d", c.ReactAgents)
 	}
