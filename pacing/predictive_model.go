@@ -323,25 +323,22 @@ func (p *Predictive) forecast(s *Snapshot) {
 			continue
 		}
 		row := &p.rows[t]
+		// Calls add to the arrivals, agents to those free.
+		mu, v, law := &p.muF, &p.vF, &ex.free
 		if i < nc {
-			for k := range numHorizons {
-				q := row[k]
-				p.muA[k] += n * q
-				p.vA[k] += n * q * (1 - q)
-				if ex.on {
-					ex.on = ex.arr[k].bernoulli(q, int(n))
-				}
-			}
-			liveNow += n * row[colNow]
-			continue
+			mu, v, law = &p.muA, &p.vA, &ex.arr
 		}
 		for k := range numHorizons {
 			q := row[k]
-			p.muF[k] += n * q
-			p.vF[k] += n * q * (1 - q)
+			mu[k] += n * q
+			v[k] += n * q * (1 - q)
 			if ex.on {
-				ex.on = ex.free[k].bernoulli(q, int(n))
+				ex.on = law[k].bernoulli(q, int(n))
 			}
+		}
+		if i < nc {
+			liveNow += n * row[colNow]
+			continue
 		}
 		q := row[colNow]
 		muD += n * q
