@@ -37,27 +37,13 @@ type ClosedFormConfig struct {
 }
 
 func (c ClosedFormConfig) withDefaults() (ClosedFormConfig, error) {
-	if c.Aggressiveness == 0 {
-		c.Aggressiveness = 1.2
-	}
-	if c.DefaultContact == 0 {
-		c.DefaultContact = 0.28
-	}
-	if c.DefaultRing == 0 {
-		c.DefaultRing = 18 * time.Second
-	}
-	if c.DefaultTalk == 0 {
-		c.DefaultTalk = 180 * time.Second
-	}
-	if c.AbandonHold == 0 {
-		c.AbandonHold = 30 * time.Second
-	}
-	if c.MinOutcomes == 0 {
-		c.MinOutcomes = 20
-	}
-	if c.MinTalks == 0 {
-		c.MinTalks = 5
-	}
+	orDefault(&c.Aggressiveness, 1.2)
+	orDefault(&c.DefaultContact, 0.28)
+	orDefault(&c.DefaultRing, 18*time.Second)
+	orDefault(&c.DefaultTalk, 180*time.Second)
+	orDefault(&c.AbandonHold, 30*time.Second)
+	orDefault(&c.MinOutcomes, 20)
+	orDefault(&c.MinTalks, 5)
 	switch {
 	case !(c.Aggressiveness > 0 && c.Aggressiveness <= 10):
 		return c, apierr.Invalid("pacing.closedform.aggressiveness", "must be in (0, 10], got %v", c.Aggressiveness)

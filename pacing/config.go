@@ -109,3 +109,12 @@ func (r *Ratio) Decide(s *Snapshot) Decision {
 
 // String returns the taskscale, e.g. "1:3".
 func (r *Ratio) String() string { return fmt.Sprintf("%d:%d", r.A, r.C) }
+
+// orDefault sets *v to def when it holds its type's zero value: a knob left
+// out of a configuration takes its default.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}

@@ -32,15 +32,9 @@ type IssabelConfig struct {
 }
 
 func (c IssabelConfig) withDefaults() (IssabelConfig, error) {
-	if c.Threshold == 0 {
-		c.Threshold = 0.97
-	}
-	if c.MinCalls == 0 {
-		c.MinCalls = 10
-	}
-	if c.Period == 0 {
-		c.Period = 5 * time.Second
-	}
+	orDefault(&c.Threshold, 0.97)
+	orDefault(&c.MinCalls, 10)
+	orDefault(&c.Period, 5*time.Second)
 	switch {
 	case !(c.Threshold > 0 && c.Threshold < 1):
 		return c, apierr.Invalid("pacing.issabel.threshold", "must be a probability in (0, 1), got %v", c.Threshold)

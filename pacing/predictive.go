@@ -90,56 +90,24 @@ type PredictiveConfig struct {
 }
 
 func (c *PredictiveConfig) normalize() error {
-	if c.MarginZ == 0 {
-		c.MarginZ = 3
-	}
+	orDefault(&c.MarginZ, 3)
 	c.MarginZ = max(c.MarginZ, 0)
-	if c.CapMargin == 0 {
-		c.CapMargin = 0.03
-	}
-	if c.Reserve == 0 {
-		c.Reserve = 1
-	}
-	if c.Taper == 0 {
-		c.Taper = 0.25
-	}
+	orDefault(&c.CapMargin, 0.03)
+	orDefault(&c.Reserve, 1)
+	orDefault(&c.Taper, 0.25)
 	c.Taper = max(c.Taper, 0)
-	if c.FeedbackTime == 0 {
-		c.FeedbackTime = 30 * time.Minute
-	}
-	if c.InitialRisk == 0 {
-		c.InitialRisk = 1.6
-	}
-	if c.OutcomeMemory == 0 {
-		c.OutcomeMemory = 1000
-	}
-	if c.OutcomeTime == 0 {
-		c.OutcomeTime = 30 * time.Minute
-	}
-	if c.HandlingMemory == 0 {
-		c.HandlingMemory = 2000
-	}
-	if c.HandlingTime == 0 {
-		c.HandlingTime = time.Hour
-	}
-	if c.MinHistory == 0 {
-		c.MinHistory = 30
-	}
-	if c.Ramp == 0 {
-		c.Ramp = 100
-	}
-	if c.Tick == 0 {
-		c.Tick = 500 * time.Millisecond
-	}
-	if c.React == 0 {
-		c.React = 16 * time.Second
-	}
-	if c.ReactAgents == 0 {
-		c.ReactAgents = 100
-	}
-	if c.Refresh == 0 {
-		c.Refresh = time.Second
-	}
+	orDefault(&c.FeedbackTime, 30*time.Minute)
+	orDefault(&c.InitialRisk, 1.6)
+	orDefault(&c.OutcomeMemory, 1000)
+	orDefault(&c.OutcomeTime, 30*time.Minute)
+	orDefault(&c.HandlingMemory, 2000)
+	orDefault(&c.HandlingTime, time.Hour)
+	orDefault(&c.MinHistory, 30)
+	orDefault(&c.Ramp, 100)
+	orDefault(&c.Tick, 500*time.Millisecond)
+	orDefault(&c.React, 16*time.Second)
+	orDefault(&c.ReactAgents, 100)
+	orDefault(&c.Refresh, time.Second)
 	switch {
 	case c.CapMargin < 0 || c.CapMargin >= 1:
 		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)

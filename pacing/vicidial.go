@@ -57,18 +57,10 @@ func (c VicidialConfig) withDefaults() (VicidialConfig, error) {
 	if c.Method == "" {
 		c.Method = VicidialHardLimit
 	}
-	if c.MaxLevel == 0 {
-		c.MaxLevel = 3.0
-	}
-	if c.DropLimit == 0 {
-		c.DropLimit = 0.03
-	}
-	if c.LatestHHMM == 0 {
-		c.LatestHHMM = 2100
-	}
-	if c.StartLevel == 0 {
-		c.StartLevel = 1.0
-	}
+	orDefault(&c.MaxLevel, 3.0)
+	orDefault(&c.DropLimit, 0.03)
+	orDefault(&c.LatestHHMM, 2100)
+	orDefault(&c.StartLevel, 1.0)
 	switch {
 	case c.Method != VicidialHardLimit && c.Method != VicidialTapered && c.Method != VicidialAverage:
 		return c, apierr.Invalid("pacing.vicidial.method", "want ADAPT_HARD_LIMIT, ADAPT_TAPERED or ADAPT_AVERAGE, got %q", c.Method)
