@@ -65,8 +65,9 @@ func TestBoundSimulate(t *testing.T) {
 				Mean float64 `json:"mean"`
 				N    int     `json:"n"`
 			} `json:"occupancy"`
-			Breaches int  `json:"breaches"`
-			Fair     bool `json:"fair"`
+			Breaches   int     `json:"breaches"`
+			FreshWorst float64 `json:"fresh_worst"`
+			Fair       bool    `json:"fair"`
 		} `json:"simulated"`
 		SimulateCap float64 `json:"simulate_cap"`
 	}
@@ -84,7 +85,8 @@ func TestBoundSimulate(t *testing.T) {
 		want += strconv.Itoa(r.Target)
 	}
 	s := b.Simulated[0]
-	if s.Setting != want || s.Occupancy.N != 3 || s.Occupancy.Mean <= 0 || s.Fair != (s.Breaches == 0) {
+	if s.Setting != want || s.Occupancy.N != 3 || s.Occupancy.Mean <= 0 || s.FreshWorst <= 0 ||
+		s.Fair != (s.Breaches == 0 && s.FreshWorst <= b.SimulateCap) {
 		t.Errorf("simulated %+v, want the setting %s on 3 seeds", s, want)
 	}
 

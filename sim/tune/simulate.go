@@ -13,10 +13,14 @@ type Simulated struct {
 	Occupancy         Estimate `json:"occupancy"`
 	AbandonRate       Estimate `json:"abandon_rate"`
 	MaxAbandonRate24h Estimate `json:"max_abandon_rate_24h"`
-	// Breaches counts the seeds whose worst 24 h window is over the cap;
-	// Fair is whether they are at most one in twenty.
-	Breaches int  `json:"breaches"`
-	Fair     bool `json:"fair"`
+	// Breaches counts the seeds whose worst 24 h window is over the cap.
+	Breaches int `json:"breaches"`
+	// FreshWorst is the 95 % upper prediction bound of a fresh seed's worst
+	// window (FreshBound).
+	FreshWorst float64 `json:"fresh_worst"`
+	// Fair is the rule of a fair setting: at most one seed in twenty over
+	// the cap, and FreshWorst at or under it.
+	Fair bool `json:"fair"`
 }
 
 // Simulate runs cfg on n seeds from the scenario's (s, s+1, …, the tuning
@@ -40,7 +44,8 @@ func (t *Tuner) Simulate(sc *sim.Scenario, cfg pacing.Config, n int) (Simulated,
 }
 
 // judge summarises the runs of one setting against cap: the means of
-// occupancy, abandon rate and worst window, and the seeds over the cap.
+// occupancy, abandon rate and worst window, the seeds over the cap, and
+// whether the setting is fair. It is the one place the rule is applied.
 func judge(rs []*sim.Report, cap float64) Simulated {
 	var s Simulated
 	for _, r := range rs {
@@ -48,9 +53,11 @@ func judge(rs []*sim.Report, cap float64) Simulated {
 			s.Breaches++
 		}
 	}
-	s.Fair = Fair(s.Breaches, len(rs))
+	worst := field(rs, func(r *sim.Report) float64 { return r.MaxAbandonRate24h })
+	s.FreshWorst = FreshBound(worst)
+	s.Fair = Fair(s.Breaches, len(rs)) && s.FreshWorst <= cap
 	s.Occupancy = estimate(field(rs, func(r *sim.Report) float64 { return r.Occupancy }))
 	s.AbandonRate = estimate(field(rs, func(r *sim.Report) float64 { return r.AbandonRate }))
-	s.MaxAbandonRate24h = estimate(field(rs, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
+	s.MaxAbandonRate24h = estimate(worst)
 	return s
 }

@@ -248,19 +248,13 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds
 }
 
 func point(s Setting, reps []*sim.Report, cap float64) Point {
-	pt := Point{Setting: s, Reports: reps}
 	for _, r := range reps {
 		r.Setting = s.Label
-		pt.Occupancy += r.Occupancy / float64(len(reps))
-		pt.AbandonRate += r.AbandonRate / float64(len(reps))
-		pt.WorstAbandon = max(pt.WorstAbandon, r.MaxAbandonRate24h)
-		if r.MaxAbandonRate24h > cap {
-			pt.Breaches++
-		}
 	}
-	pt.FreshWorst = FreshBound(field(reps, func(r *sim.Report) float64 { return r.MaxAbandonRate24h }))
-	pt.Fair = Fair(pt.Breaches, len(reps)) && pt.FreshWorst <= cap
-	return pt
+	j := judge(reps, cap)
+	return Point{Setting: s, Reports: reps,
+		Occupancy: j.Occupancy.Mean, AbandonRate: j.AbandonRate.Mean, WorstAbandon: j.MaxAbandonRate24h.Max,
+		Breaches: j.Breaches, FreshWorst: j.FreshWorst, Fair: j.Fair}
 }
 
 // best picks the fair point of highest mean occupancy (the earliest on a tie),
