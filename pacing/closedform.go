@@ -36,7 +36,10 @@ type ClosedFormConfig struct {
 	MinTalks int `yaml:"min_talks" json:"min_talks,omitempty"`
 }
 
-func (c ClosedFormConfig) withDefaults() (ClosedFormConfig, error) {
+// WithDefaults returns the configuration with every knob left out set to
+// its default, and an error naming the first knob out of its range (the
+// defaults are filled in either way).
+func (c ClosedFormConfig) WithDefaults() (ClosedFormConfig, error) {
 	orDefault(&c.Aggressiveness, 1.2)
 	orDefault(&c.DefaultContact, 0.28)
 	orDefault(&c.DefaultRing, 18*time.Second)
@@ -98,7 +101,7 @@ type ClosedForm struct {
 
 // NewClosedForm returns the closed-form baseline.
 func NewClosedForm(cfg ClosedFormConfig) (Pacer, error) {
-	c, err := cfg.withDefaults()
+	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,10 @@ type IssabelConfig struct {
 	Period time.Duration `yaml:"period" json:"period,omitempty"`
 }
 
-func (c IssabelConfig) withDefaults() (IssabelConfig, error) {
+// WithDefaults returns the configuration with every knob left out set to
+// its default, and an error naming the first knob out of its range (the
+// defaults are filled in either way).
+func (c IssabelConfig) WithDefaults() (IssabelConfig, error) {
 	orDefault(&c.Threshold, 0.97)
 	orDefault(&c.MinCalls, 10)
 	orDefault(&c.Period, 5*time.Second)
@@ -94,7 +97,7 @@ type Issabel struct {
 
 // NewIssabel returns the Issabel baseline.
 func NewIssabel(cfg IssabelConfig) (Pacer, error) {
-	c, err := cfg.withDefaults()
+	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,10 @@ type VicidialConfig struct {
 	StartLevel float64 `yaml:"start_level" json:"start_level,omitempty"`
 }
 
-func (c VicidialConfig) withDefaults() (VicidialConfig, error) {
+// WithDefaults returns the configuration with every knob left out set to
+// its default, and an error naming the first knob out of its range (the
+// defaults are filled in either way).
+func (c VicidialConfig) WithDefaults() (VicidialConfig, error) {
 	c.Method = strings.ToUpper(strings.TrimSpace(c.Method))
 	if c.Method == "" {
 		c.Method = VicidialHardLimit
@@ -151,7 +154,7 @@ type Vicidial struct {
 
 // NewVicidial returns the VICIdial baseline.
 func NewVicidial(cfg VicidialConfig) (Pacer, error) {
-	c, err := cfg.withDefaults()
+	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}

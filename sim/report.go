@@ -277,12 +277,14 @@ func Setting(c pacing.Config) string {
 	case pacing.ModeProgressive:
 		return "1:1"
 	case pacing.ModeVicidial:
-		v := c.Vicidial
-		return fmt.Sprintf("max_level=%g intensity=%d", orDefault(v.MaxLevel, 3), v.Intensity)
+		v, _ := c.Vicidial.WithDefaults()
+		return fmt.Sprintf("max_level=%g intensity=%d", v.MaxLevel, v.Intensity)
 	case pacing.ModeIssabel:
-		return fmt.Sprintf("overcommit=%t threshold=%g", c.Issabel.Overcommit, orDefault(c.Issabel.Threshold, 0.97))
+		v, _ := c.Issabel.WithDefaults()
+		return fmt.Sprintf("overcommit=%t threshold=%g", v.Overcommit, v.Threshold)
 	case pacing.ModeClosedForm:
-		return fmt.Sprintf("aggressiveness=%g", orDefault(c.ClosedForm.Aggressiveness, 1.2))
+		v, _ := c.ClosedForm.WithDefaults()
+		return fmt.Sprintf("aggressiveness=%g", v.Aggressiveness)
 	case pacing.ModeTable:
 		return "table=" + pacing.FormatTable(c.Table)
 	}
@@ -326,13 +328,6 @@ func (r *Report) WriteText(w io.Writer) error {
 func clock(sec float64) string {
 	m := int(sec / 60)
 	return fmt.Sprintf("%d:%02d", m/60, m%60)
-}
-
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // LiveStats are a running simulation's figures so far (measured time only).
