@@ -20,6 +20,12 @@ type Config struct {
 	// Table is the table mode's calls to keep in flight with 0, 1, 2, …
 	// agents busy, the last entry holding for more (Table).
 	Table []int `yaml:"table" json:"table,omitempty"`
+	// TableAbove and TableMix let the table mode share its time with a
+	// second table, as the optimum of a Markov twin does when the cap falls
+	// between two of its policies: TableMix (a share in [0, 1]) of every
+	// TableMixPeriod is spent on TableAbove, the rest on Table.
+	TableAbove []int   `yaml:"table_above" json:"table_above,omitempty"`
+	TableMix   float64 `yaml:"table_mix" json:"table_mix,omitempty"`
 
 	Predictive PredictiveConfig `yaml:"predictive" json:"predictive"`
 	Vicidial   VicidialConfig   `yaml:"vicidial" json:"vicidial"`
@@ -55,7 +61,7 @@ func New(cfg Config, rng *rand.Rand) (Pacer, error) {
 	case ModeIssabel:
 		return NewIssabel(cfg.Issabel)
 	case ModeTable:
-		return NewTable(cfg.Table)
+		return NewTableMix(cfg.Table, cfg.TableAbove, cfg.TableMix)
 	case ModeClosedForm:
 		return NewClosedForm(cfg.ClosedForm)
 	case ModePreview, ModeAgentless:

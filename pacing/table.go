@@ -3,12 +3,18 @@ package pacing
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
 )
 
 // maxTableTarget bounds one entry of a table: calls in flight, not per agent.
 const maxTableTarget = 1 << 16
+
+// TableMixPeriod is the period over which a table mixed with another
+// (Config.TableMix) shares its time: the last TableMix of every period, on
+// the wall of the snapshots' clock, runs the table above.
+const TableMixPeriod = 10 * time.Minute
 
 // Table is the lookup-table pacer: with b agents busy it keeps Targets[b]
 // calls in flight (ringing or waiting for an agent), the last entry holding
@@ -18,34 +24,90 @@ const maxTableTarget = 1 << 16
 // like any other mode. It has no state and ignores observations; it never
 // cancels a call, so the calls in flight can stay above the target after an
 // agent takes one.
+//
+// When the cap falls between two of the twin's deterministic policies, the
+// optimum mixes them: it gives a share Mix of the time to the more
+// aggressive one (Above). The table does so by time-sharing, the last Mix of
+// every TableMixPeriod on Above, which has the same long-run occupancy and
+// abandon rate as the randomised mix (both policies are optimal for the same
+// Lagrange multiplier) and keeps the pacer free of randomness.
 type Table struct {
 	Targets []int
+	Above   []int
+	Mix     float64
 }
 
 // NewTable returns the table pacer. Every entry must be in [0, 65536].
 func NewTable(targets []int) (*Table, error) {
+	return NewTableMix(targets, nil, 0)
+}
+
+// NewTableMix returns the table pacer that spends the share mix of its time
+// on the table above (NewTable when mix is 0 and above empty).
+func NewTableMix(targets, above []int, mix float64) (*Table, error) {
+	if err := checkTable("pacing.table", targets); err != nil {
+		return nil, err
+	}
+	switch {
+	case !(mix >= 0 && mix <= 1):
+		return nil, apierr.Invalid("pacing.table_mix", "must be a share of the time in [0, 1], got %v", mix)
+	case mix > 0 && len(above) == 0:
+		return nil, apierr.Invalid("pacing.table_above", "table_mix %v needs the table to mix with", mix)
+	case mix == 0 && len(above) > 0:
+		return nil, apierr.Invalid("pacing.table_mix", "table_above is given: say which share of the time it runs (0 < table_mix ≤ 1)")
+	}
+	if err := checkTable("pacing.table_above", above); len(above) > 0 && err != nil {
+		return nil, err
+	}
+	return &Table{Targets: append([]int(nil), targets...), Above: append([]int(nil), above...), Mix: mix}, nil
+}
+
+func checkTable(field string, targets []int) error {
 	if len(targets) == 0 {
-		return nil, apierr.Invalid("pacing.table", "needs at least one entry: the calls to keep in flight with 0, 1, 2, … agents busy")
+		return apierr.Invalid(field, "needs at least one entry: the calls to keep in flight with 0, 1, 2, … agents busy")
 	}
 	for b, n := range targets {
 		if n < 0 || n > maxTableTarget {
-			return nil, apierr.Invalid("pacing.table", "table[%d] (the calls for that many agents busy) is %d, want 0–%d", b, n, maxTableTarget)
+			return apierr.Invalid(field, "%s[%d] (the calls for that many agents busy) is %d, want 0–%d", field[len("pacing."):], b, n, maxTableTarget)
 		}
 	}
-	return &Table{Targets: append([]int(nil), targets...)}, nil
+	return nil
 }
 
 // Observe implements Pacer; the table measures nothing.
 func (*Table) Observe(Observation) {}
 
-// Decide implements Pacer: place Targets[busy] − in flight, at least 0.
+// Decide implements Pacer: place Targets[busy] − in flight, at least 0
+// (Above[busy] in the share of the time given to it). A mixed table asks to
+// decide again when it next changes tables.
 func (t *Table) Decide(s *Snapshot) Decision {
-	target := t.Targets[min(s.Busy, len(t.Targets)-1)]
-	return Decision{Place: max(0, target-s.InFlight()), Level: float64(target)}
+	targets := t.Targets
+	var next time.Time
+	if t.Mix > 0 {
+		period := int64(TableMixPeriod / time.Second)
+		switchAt := int64((1 - t.Mix) * float64(period))
+		sec := s.Now.Unix()
+		phase := (sec%period + period) % period
+		start := s.Now.Truncate(time.Second).Add(-time.Duration(phase) * time.Second)
+		if phase >= switchAt {
+			targets = t.Above
+			next = start.Add(TableMixPeriod)
+		} else {
+			next = start.Add(time.Duration(switchAt) * time.Second)
+		}
+	}
+	target := targets[min(s.Busy, len(targets)-1)]
+	return Decision{Place: max(0, target-s.InFlight()), Level: float64(target), Next: next}
 }
 
-// String returns the table, e.g. "9,7,4,3,1,0".
-func (t *Table) String() string { return FormatTable(t.Targets) }
+// String returns the table, e.g. "9,7,4,3,1,0", and a mixed table as
+// "9,7,4,3,1,0 above=10,8,5,3,1,0 mix=0.3".
+func (t *Table) String() string {
+	if t.Mix == 0 {
+		return FormatTable(t.Targets)
+	}
+	return FormatTable(t.Targets) + " above=" + FormatTable(t.Above) + " mix=" + strconv.FormatFloat(t.Mix, 'g', -1, 64)
+}
 
 // FormatTable writes a table as its entries separated by commas.
 func FormatTable(targets []int) string {

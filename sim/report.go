@@ -286,6 +286,9 @@ func Setting(c pacing.Config) string {
 		v, _ := c.ClosedForm.WithDefaults()
 		return fmt.Sprintf("aggressiveness=%g", v.Aggressiveness)
 	case pacing.ModeTable:
+		if c.TableMix > 0 {
+			return fmt.Sprintf("table=%s above=%s mix=%.4g", pacing.FormatTable(c.Table), pacing.FormatTable(c.TableAbove), c.TableMix)
+		}
 		return "table=" + pacing.FormatTable(c.Table)
 	}
 	return fmt.Sprintf("abandon_target=%g", c.AbandonTarget)

@@ -75,7 +75,10 @@ tuned mode: its worst 24 h window over the cap in at most one seed in twenty,
 and a fresh seed predicted to stay under it (see tune --help).
 The optimum is a long-run average at the cap; on a small team a run of a few
 hours that averages the cap breaks it in about half the seeds, and this shows
-by how much. When the optimum mixes two policies, both are run.
+by how much. When the optimum mixes two policies, each is run, and then
+the mix itself: the table mode with table_above and table_mix, which gives
+the policy above its share of every 10 minutes (the optimum at the cap,
+seed by seed).
 --simulate-cap judges the seeds against another cap than the one solved for:
 the optimum at a lower cap, judged at 3 %, is how much the optimum keeps when
 it must hold the cap seed by seed.`,
@@ -122,13 +125,20 @@ it must hold the cap seed by seed.`,
 				if err != nil {
 					return err
 				}
-				for _, rows := range [][]optimum.PolicyRow{res.Policy, res.PolicyAbove} {
-					if rows == nil {
-						continue
+				cfg := sc.Task.Pacing
+				cfg.Mode = pacing.ModeTable
+				runs := []pacing.Config{cfg}
+				runs[0].Table = policyTable(res.Policy)
+				if res.PolicyAbove != nil {
+					above, mix := runs[0], runs[0]
+					above.Table = policyTable(res.PolicyAbove)
+					mix.TableAbove, mix.TableMix = above.Table, res.Mix
+					runs = append(runs, above)
+					if res.Mix > 0 && res.Mix < 1 {
+						runs = append(runs, mix)
 					}
-					cfg := sc.Task.Pacing
-					cfg.Mode = pacing.ModeTable
-					cfg.Table = policyTable(rows)
+				}
+				for _, cfg := range runs {
 					s, err := t.Simulate(sc, cfg, simulate)
 					if err != nil {
 						done()
@@ -215,10 +225,7 @@ func writeBound(w io.Writer, name string, b boundResult, full bool) error {
 		if i == 0 {
 			fmt.Fprintf(w, "\nthe optimal policy in the simulator, %d seeds (fair: worst 24 h window over %.3g %% in at most 1 seed in 20, and a fresh seed under it):\n", s.Occupancy.N, 100*b.SimulateCap)
 		}
-		which := "policy"
-		if i > 0 {
-			which = "policy above"
-		}
+		which := [...]string{"policy", "policy above", "the mix"}[min(i, 2)]
 		fmt.Fprintf(w, "  %-12s occupancy %.4f ± %.4f, abandon rate %.2f %% (worst seed %.2f %%, fresh seed %.2f %%), over the cap in %d of %d seeds: %s\n",
 			which, s.Occupancy.Mean, s.Occupancy.CI95, 100*s.AbandonRate.Mean, 100*s.MaxAbandonRate24h.Max, 100*s.FreshWorst, s.Breaches, s.Occupancy.N, fairWord(s.Fair))
 	}

@@ -19,7 +19,9 @@ func TestBound(t *testing.T) {
 		Policy []struct {
 			Busy, Target int
 		} `json:"policy"`
-		Twin struct {
+		PolicyAbove []struct{} `json:"policy_above"`
+		Mix         float64    `json:"mix"`
+		Twin        struct {
 			Exact bool `json:"exact"`
 		} `json:"twin"`
 		Progressive float64 `json:"progressive_occupancy"`
@@ -59,7 +61,9 @@ func TestBoundSimulate(t *testing.T) {
 		Policy []struct {
 			Busy, Target int
 		} `json:"policy"`
-		Simulated []struct {
+		PolicyAbove []struct{} `json:"policy_above"`
+		Mix         float64    `json:"mix"`
+		Simulated   []struct {
 			Setting   string `json:"setting"`
 			Occupancy struct {
 				Mean float64 `json:"mean"`
@@ -88,6 +92,19 @@ func TestBoundSimulate(t *testing.T) {
 	if s.Setting != want || s.Occupancy.N != 3 || s.Occupancy.Mean <= 0 || s.FreshWorst <= 0 ||
 		s.Fair != (s.Breaches == 0 && s.FreshWorst <= b.SimulateCap) {
 		t.Errorf("simulated %+v, want the setting %s on 3 seeds", s, want)
+	}
+	// A mixed optimum runs its two policies, then the mix itself.
+	runs := 1
+	if len(b.PolicyAbove) > 0 {
+		runs = 2
+		if b.Mix > 0 && b.Mix < 1 {
+			runs = 3
+		}
+	}
+	if len(b.Simulated) != runs {
+		t.Errorf("%d runs simulated, want %d (mix %v)", len(b.Simulated), runs, b.Mix)
+	} else if runs == 3 && !strings.HasPrefix(b.Simulated[2].Setting, want+" above=") {
+		t.Errorf("the mix runs %q, want the policy with the one above", b.Simulated[2].Setting)
 	}
 
 	text, _, err := outpace(t, "bound", "-s", path, "--tolerance", "1e-4", "--simulate", "2", "-q")

@@ -2,6 +2,7 @@ package tune
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/outpace-dev/outpace/pacing"
@@ -42,5 +43,40 @@ func TestSimulateOptimalPolicy(t *testing.T) {
 	}
 	if _, err := tu.Simulate(sc, cfg, 0); err == nil {
 		t.Error("Simulate on 0 seeds: no error")
+	}
+}
+
+// The optimum at a cap of 2.8 % mixes two policies, 57 % of the time on the
+// one above; the table mode's time-sharing of them (table_above, table_mix)
+// gives, over a long run, the occupancy the solver computes at the cap, at
+// the cap.
+func TestSimulateOptimalMix(t *testing.T) {
+	const cap = 0.028
+	sc := parseMarkov(t, "duration=2000h")
+	res, err := Bound(MarkovTwin(sc), cap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PolicyAbove == nil || !(res.Mix > 0 && res.Mix < 1) {
+		t.Fatalf("the fixture's optimum at 2.8 %% should mix two policies, got mix %v", res.Mix)
+	}
+	table := func(rows []optimum.PolicyRow) []int {
+		out := make([]int, len(rows))
+		for i, r := range rows {
+			out[i] = r.Target
+		}
+		return out
+	}
+	cfg := pacing.Config{Mode: pacing.ModeTable, Table: table(res.Policy), TableAbove: table(res.PolicyAbove), TableMix: res.Mix}
+	s, err := (&Tuner{Cap: cap}).Simulate(sc, cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(s.Occupancy.Mean-res.OccupancyAtCap) > 0.004 || math.Abs(s.AbandonRate.Mean-cap) > 0.001 {
+		t.Errorf("the mix (%.3f above): simulated occupancy %.4f at %.2f %%, the solver says %.4f at %.2f %%",
+			res.Mix, s.Occupancy.Mean, 100*s.AbandonRate.Mean, res.OccupancyAtCap, 100*cap)
+	}
+	if !strings.Contains(s.Setting, " above=") || !strings.Contains(s.Setting, " mix=") {
+		t.Errorf("setting %q does not name the mix", s.Setting)
 	}
 }
