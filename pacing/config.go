@@ -61,7 +61,7 @@ func New(cfg Config, rng *rand.Rand) (Pacer, error) {
 	case ModeIssabel:
 		return NewIssabel(cfg.Issabel)
 	case ModeTable:
-		return NewTableMix(cfg.Table, cfg.TableAbove, cfg.TableMix)
+		return NewTable(cfg.Table, cfg.TableAbove, cfg.TableMix)
 	case ModeClosedForm:
 		return NewClosedForm(cfg.ClosedForm)
 	case ModePreview, ModeAgentless:

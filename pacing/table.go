@@ -12,8 +12,8 @@ import (
 const maxTableTarget = 1 << 16
 
 // TableMixPeriod is the period over which a table mixed with another
-// (Config.TableMix) shares its time: the last TableMix of every period, on
-// the wall of the snapshots' clock, runs the table above.
+// (Config.TableMix) shares its time: the last TableMix of every period of
+// the snapshots' clock runs the table above.
 const TableMixPeriod = 10 * time.Minute
 
 // Table is the lookup-table pacer: with b agents busy it keeps Targets[b]
@@ -37,14 +37,10 @@ type Table struct {
 	Mix     float64
 }
 
-// NewTable returns the table pacer. Every entry must be in [0, 65536].
-func NewTable(targets []int) (*Table, error) {
-	return NewTableMix(targets, nil, 0)
-}
-
-// NewTableMix returns the table pacer that spends the share mix of its time
-// on the table above (NewTable when mix is 0 and above empty).
-func NewTableMix(targets, above []int, mix float64) (*Table, error) {
+// NewTable returns the table pacer, which spends the share mix of its time
+// on the table above (none: mix 0 and above empty). Every entry must be in
+// [0, 65536].
+func NewTable(targets, above []int, mix float64) (*Table, error) {
 	if err := checkTable("pacing.table", targets); err != nil {
 		return nil, err
 	}
