@@ -52,8 +52,10 @@ func NewTable(targets, above []int, mix float64) (*Table, error) {
 	case mix == 0 && len(above) > 0:
 		return nil, apierr.Invalid("pacing.table_mix", "table_above is given: say which share of the time it runs (0 < table_mix ≤ 1)")
 	}
-	if err := checkTable("pacing.table_above", above); len(above) > 0 && err != nil {
-		return nil, err
+	if len(above) > 0 {
+		if err := checkTable("pacing.table_above", above); err != nil {
+			return nil, err
+		}
 	}
 	return &Table{Targets: append([]int(nil), targets...), Above: append([]int(nil), above...), Mix: mix}, nil
 }

@@ -128,10 +128,10 @@ it must hold the cap seed by seed.`,
 				cfg := sc.Task.Pacing
 				cfg.Mode = pacing.ModeTable
 				runs := []pacing.Config{cfg}
-				runs[0].Table = policyTable(res.Policy)
+				runs[0].Table = optimum.Targets(res.Policy)
 				if res.PolicyAbove != nil {
 					above, mix := runs[0], runs[0]
-					above.Table = policyTable(res.PolicyAbove)
+					above.Table = optimum.Targets(res.PolicyAbove)
 					mix.TableAbove, mix.TableMix = above.Table, res.Mix
 					runs = append(runs, above)
 					if res.Mix > 0 && res.Mix < 1 {
@@ -169,15 +169,6 @@ it must hold the cap seed by seed.`,
 	c.Flags().IntVar(&workers, "workers", 0, "simulations run at once with --simulate (default GOMAXPROCS)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return c
-}
-
-// policyTable turns a policy's rows into the table pacing mode's entries.
-func policyTable(rows []optimum.PolicyRow) []int {
-	t := make([]int, len(rows))
-	for i, r := range rows {
-		t[i] = r.Target
-	}
-	return t
 }
 
 func writeBound(w io.Writer, name string, b boundResult, full bool) error {

@@ -91,6 +91,16 @@ type PolicyRow struct {
 	Target int `json:"target"`
 }
 
+// Targets returns a policy's targets by busy agents, the entries of the
+// table pacing mode that runs it.
+func Targets(rows []PolicyRow) []int {
+	t := make([]int, len(rows))
+	for i, r := range rows {
+		t[i] = r.Target
+	}
+	return t
+}
+
 // Progressive returns the closed-form occupancy h / (h + r/p) of progressive
 // dialing (one call in flight per idle agent), which never abandons: each
 // agent alternates a geometric number of attempts of mean length r until a

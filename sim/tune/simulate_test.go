@@ -19,10 +19,7 @@ func TestSimulateOptimalPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := make([]int, len(res.Policy))
-	for i, r := range res.Policy {
-		table[i] = r.Target
-	}
+	table := optimum.Targets(res.Policy)
 	wantOcc, wantAb := optimum.Evaluate(tw.Params(0.03), func(b int) int { return table[b] })
 
 	tu := &Tuner{Cap: 0.03}
@@ -60,14 +57,7 @@ func TestSimulateOptimalMix(t *testing.T) {
 	if res.PolicyAbove == nil || !(res.Mix > 0 && res.Mix < 1) {
 		t.Fatalf("the fixture's optimum at 2.8 %% should mix two policies, got mix %v", res.Mix)
 	}
-	table := func(rows []optimum.PolicyRow) []int {
-		out := make([]int, len(rows))
-		for i, r := range rows {
-			out[i] = r.Target
-		}
-		return out
-	}
-	cfg := pacing.Config{Mode: pacing.ModeTable, Table: table(res.Policy), TableAbove: table(res.PolicyAbove), TableMix: res.Mix}
+	cfg := pacing.Config{Mode: pacing.ModeTable, Table: optimum.Targets(res.Policy), TableAbove: optimum.Targets(res.PolicyAbove), TableMix: res.Mix}
 	s, err := (&Tuner{Cap: cap}).Simulate(sc, cfg, 4)
 	if err != nil {
 		t.Fatal(err)
