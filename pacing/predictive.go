@@ -81,6 +81,17 @@ type PredictiveConfig struct {
 	// Refresh is how often at most the distribution tables are rebuilt from
 	// the estimators. Default 1s.
 	Refresh time.Duration `yaml:"refresh" json:"refresh,omitempty"`
+	// Pool weighs each call's risk against its benefit: θ applies in full
+	// while the agents idle now (or free within the connect deadline, less
+	// the customers waiting) number at least the live answers expected in
+	// Pool mean live-answer times, and in proportion to them below, down to
+	// nothing with no agent to serve. A call placed while one agent is idle
+	// fills an agent the calls already ringing would fill within a second or
+	// two on a large floor: it buys little and risks as much as any. On a
+	// team whose live answers come less than one a live-answer time apart,
+	// the pool is one agent and θ is cut only while none is idle. Default
+	// 0.75; negative means none.
+	Pool float64 `yaml:"pool" json:"pool,omitempty"`
 	// FixedRisk, when above zero, holds θ at FixedRisk × target after the
 	// ramp and switches the outer loop off, fallback included: the window's
 	// rate is then not held. It is a measuring knob, for tracing what the
@@ -108,6 +119,8 @@ func (c *PredictiveConfig) normalize() error {
 	orDefault(&c.React, 16*time.Second)
 	orDefault(&c.ReactAgents, 100)
 	orDefault(&c.Refresh, time.Second)
+	orDefault(&c.Pool, 0.75)
+	c.Pool = max(c.Pool, 0)
 	switch {
 	case c.CapMargin < 0 || c.CapMargin >= 1:
 		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
@@ -190,7 +203,22 @@ const hazardStep = 0.5
 // larger floor their difference is taken as normal with a continuity
 // correction. The risk of the m-th new call is the mean over k of
 // P(arrivals before it ≥ agents free). The pacer places the largest m whose
-// risk is at most θ, and never fewer calls than progressive dialing would.
+// risk is at most θ × s, and never fewer calls than progressive dialing would.
+//
+// Risk against benefit: s, the pool share (Pool), is the agents idle now or
+// free within the connect deadline, less the customers waiting, over the live
+// answers expected in Pool mean live-answer times (at least one), capped at
+// 1. A call is worth the idle time it saves: with one agent idle on a floor
+// that sees a live answer a second, the calls already ringing fill that agent
+// almost at once and a new call saves next to nothing, while with a dozen
+// idle the pool lasts longer than a call takes to answer and every live
+// answer counts in full. The optimum of a Markov twin shows the same law: run
+// as a table, the marginal risk this forecast gives its calls grows in
+// proportion to the agents idle, from 3 % with three idle to 14 % with twelve
+// on S5-markov, and then levels off. A constant θ instead keeps too many calls
+// in flight with few agents idle and too few with many; the share makes the
+// level steeper in the idle agents, as the optimum's is. On a small team the
+// pool is one agent, and s only cuts θ while no agent is idle.
 //
 // The outer loop. Its measure is the slack S: the abandons the window can
 // still take before its rate reaches the cap, target × (1 − CapMargin), less
@@ -270,6 +298,8 @@ type Predictive struct {
 	slack       float64
 	innov       float64 // recent abandons measured minus expected
 	abandonRate float64 // abandons expected per second in the current state
+	freeSoon    float64 // busy agents expected free within the connect deadline
+	share       float64 // share of θ the last decision placed calls at (Pool)
 	committed   float64 // abandons expected from the calls in flight
 	lastAt      time.Time
 	started     bool // the loop has set its starting point
@@ -409,6 +439,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 		dt = max(now.Sub(p.lastAt).Seconds(), 0)
 	}
 	p.lastAt = now
+	p.share = 1
 
 	// The innovation: abandons measured (added by Observe) minus expected,
 	// decayed over about innovationCount expected abandons or a third of
@@ -458,7 +489,8 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	if s.MaxInFlight > 0 {
 		limit = min(limit, s.MaxInFlight-inFlight)
 	}
-	n := p.search(p.theta, limit)
+	p.share = poolShare(float64(s.Idle)+p.freeSoon-p.waiting, p.cfg.Pool*liveRate*p.sLive.mean)
+	n := p.search(p.theta*p.share, limit)
 	p.wasBound = n < limit && n >= prog && ramp >= 1
 	n = max(n, prog)
 	d.Place = n
@@ -481,6 +513,18 @@ const (
 	// maxPlace bounds the calls placed by one decision.
 	maxPlace = 1 << 16
 )
+
+// poolShare returns the share of θ a new call is placed at (PredictiveConfig.Pool):
+// free, the agents idle or about to be, against the pool, the live answers
+// expected in Pool mean live-answer times but at least one; at least 10⁻³.
+// A pool of zero (Pool switched off) leaves θ whole.
+func poolShare(free, pool float64) float64 {
+	if pool <= 0 {
+		return 1
+	}
+	pool = max(pool, 1)
+	return min(max(free, 1e-3*pool), pool) / pool
+}
 
 // taper returns the change of log θ that eases the pacer into the fallback
 // as the slack nears Reserve (PredictiveConfig.Taper): 0 above the taper's
@@ -544,7 +588,7 @@ func (p *Predictive) String() string {
 	case !p.forecastOK:
 		state = "cold"
 	}
-	return fmt.Sprintf("%s p_live=%.3f outcomes=%.0f ring_mean=%.1fs talk_mean=%.1fs wrap_mean=%.1fs wrap_share=%.2f horizons=%.1fs..%.1fs theta=%.4f slack=%.2f setpoint=%.2f",
+	return fmt.Sprintf("%s p_live=%.3f outcomes=%.0f ring_mean=%.1fs talk_mean=%.1fs wrap_mean=%.1fs wrap_share=%.2f horizons=%.1fs..%.1fs theta=%.4f pool_share=%.2f slack=%.2f setpoint=%.2f",
 		state, p.pLive, p.nOut, p.ringMean, p.talkMean, p.wrapMean, p.wrapShare,
-		p.horizon[0], p.horizon[numHorizons-1], p.theta, p.slack, p.setpoint)
+		p.horizon[0], p.horizon[numHorizons-1], p.theta, p.share, p.slack, p.setpoint)
 }

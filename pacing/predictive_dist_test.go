@@ -194,3 +194,18 @@ func TestPredictiveRowBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolShare(t *testing.T) {
+	for _, c := range []struct{ free, pool, want float64 }{
+		{3, 0, 1},       // switched off
+		{0, 0.5, 1e-3},  // a pool of at least one agent, none free
+		{0.5, 0.5, 0.5}, // half an agent of a one-agent pool
+		{3, 12, 0.25},   // in proportion below the pool
+		{20, 12, 1},     // whole at or above it
+		{-2, 12, 1e-3},  // more customers waiting than agents free
+	} {
+		if got := poolShare(c.free, c.pool); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("poolShare(%v, %v) = %v, want %v", c.free, c.pool, got, c.want)
+		}
+	}
+}

@@ -347,6 +347,7 @@ func (p *Predictive) forecast(s *Snapshot) {
 	// The expected rate of abandons now: live answers arriving while no
 	// agent is idle and too few become free within the connect deadline to
 	// serve the ones waiting and this one.
+	p.freeSoon = muD
 	p.abandonRate = 0
 	if ready && s.Idle == 0 {
 		w := float64(s.Waiting)
