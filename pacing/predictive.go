@@ -88,9 +88,9 @@ type PredictiveConfig struct {
 	// nothing with no agent to serve. A call placed while one agent is idle
 	// fills an agent the calls already ringing would fill within a second or
 	// two on a large floor: it buys little and risks as much as any. On a
-	// team whose live answers come less than one a live-answer time apart,
-	// the pool is one agent and θ is cut only while none is idle. Default
-	// 0.75; negative means none.
+	// team that expects fewer than one live answer in that time the pool is
+	// one agent, and θ is cut only while none is free. Default 0.75;
+	// negative means none.
 	Pool float64 `yaml:"pool" json:"pool,omitempty"`
 	// FixedRisk, when above zero, holds θ at FixedRisk × target after the
 	// ramp and switches the outer loop off, fallback included: the window's

@@ -344,10 +344,12 @@ func (p *Predictive) forecast(s *Snapshot) {
 		muD += n * q
 		vD += n * q * (1 - q)
 	}
+	// The busy agents expected free within the connect deadline count with
+	// the idle ones in the pool share (PredictiveConfig.Pool).
+	p.freeSoon = muD
 	// The expected rate of abandons now: live answers arriving while no
 	// agent is idle and too few become free within the connect deadline to
 	// serve the ones waiting and this one.
-	p.freeSoon = muD
 	p.abandonRate = 0
 	if ready && s.Idle == 0 {
 		w := float64(s.Waiting)
