@@ -285,6 +285,7 @@ func (e *Engine) pace(t *task) {
 	}
 	s.ConnectDeadline = t.spec.ConnectDeadline
 	s.NoAnswerTimeout = t.spec.NoAnswerTimeout
+	s.DialUntil = t.spec.DialUntil
 
 	d := t.pacer.Decide(s)
 	t.level = d.Level

@@ -93,6 +93,10 @@ type TaskSpec struct {
 	// AbandonWindow is the rolling window the abandon target is held over
 	// (default 24 h, the Ofcom rule).
 	AbandonWindow time.Duration
+	// DialUntil is when the task stops dialing for the day (the close of its
+	// calling window), if known; the pacer sees it in its snapshot. Zero
+	// means unknown: the task may stop at any moment.
+	DialUntil time.Time
 
 	Machine    MachineAction
 	SafeHarbor string // message played to an abandoned customer ("" = hang up)

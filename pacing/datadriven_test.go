@@ -83,6 +83,7 @@ type harness struct {
 	talkSince, ringingSince                              []time.Duration
 	maxInFlight                                          int
 	connectDeadline, noAnswerTimeout                     time.Duration
+	dialUntil                                            time.Duration // offset from the epoch; 0: unknown
 
 	liveAnswers, abandoned int64
 	last                   time.Duration // latest offset used: time never goes back
@@ -376,6 +377,7 @@ func (h *harness) decide(args []datadriven.CmdArg) (time.Duration, Decision, err
 	}
 	durs := map[string]*time.Duration{
 		"connect_deadline": &h.connectDeadline, "no_answer_timeout": &h.noAnswerTimeout,
+		"dial_until": &h.dialUntil,
 	}
 	for _, a := range args {
 		if p, ok := counts[a.Key]; ok {
@@ -458,6 +460,10 @@ func (h *harness) decide(args []datadriven.CmdArg) (time.Duration, Decision, err
 		s.AbandonTarget = DefaultAbandonTarget
 	}
 	s.ConnectDeadline, s.NoAnswerTimeout = h.connectDeadline, h.noAnswerTimeout
+	s.DialUntil = time.Time{}
+	if h.dialUntil > 0 {
+		s.DialUntil = h.epoch.Add(h.dialUntil)
+	}
 	return at, h.pacer.Decide(s), nil
 }
 

@@ -116,6 +116,10 @@ type Snapshot struct {
 	Abandoned         int64 // of which abandoned
 	WindowLiveAnswers int64 // live answers in the rolling abandon window
 	WindowAbandoned   int64 // of which abandoned
+	// DialUntil is when the task stops dialing for the day (the close of its
+	// calling window), if known; zero when not. A pacer may spend the
+	// window's abandon budget more evenly over a day whose end it knows.
+	DialUntil time.Time
 
 	// AbandonTarget is the task's abandon target (e.g. 0.03), as a fraction of
 	// live answers. ConnectDeadline is how long a live answer may wait for an

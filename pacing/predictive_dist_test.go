@@ -209,3 +209,33 @@ func TestPoolShare(t *testing.T) {
 		}
 	}
 }
+
+func TestYoungSpan(t *testing.T) {
+	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name         string
+		young        time.Duration
+		live         int64
+		until        time.Duration // from epoch; 0: unknown
+		span, credit float64
+	}{
+		{"end of day unknown", 6 * time.Hour, 100, 0, 0, 0},
+		{"switched off", -1, 100, 8 * time.Hour, 0, 0},
+		// 0.1 live answers a second: 2 160 in six hours, 3 240 in nine, and
+		// 100 + 2 880 by the end of an 8 h day.
+		{"long day", 6 * time.Hour, 100, 8 * time.Hour, 2160, 2980},
+		// A 2 h day is its own span: 100 + 720.
+		{"short day", 6 * time.Hour, 100, 2 * time.Hour, 820, 820},
+		{"day over", 6 * time.Hour, 100, -time.Hour, 100, 100},
+	} {
+		p := &Predictive{cfg: PredictiveConfig{YoungWindow: c.young}}
+		s := &Snapshot{Now: epoch, WindowLiveAnswers: c.live}
+		if c.until != 0 {
+			s.DialUntil = epoch.Add(c.until)
+		}
+		span, credit := p.youngSpan(s, 0.1)
+		if math.Abs(span-c.span) > 1e-9 || math.Abs(credit-c.credit) > 1e-9 {
+			t.Errorf("%s: youngSpan = %v, %v; want %v, %v", c.name, span, credit, c.span, c.credit)
+		}
+	}
+}

@@ -25,3 +25,24 @@ func TestPredictiveShort(t *testing.T) {
 		})
 	}
 }
+
+// TestDayEndReachesPacer: the simulated day is the task's calling window, so
+// the predictive pacer knows when dialing stops and spends a young window's
+// abandon budget over the day (pacing.PredictiveConfig.YoungWindow). Three
+// agents with no history for two hours: switching the young window off
+// changes the run, and both runs hold the cap.
+func TestDayEndReachesPacer(t *testing.T) {
+	path := "../bench/scenarios/stress-smallteam.yaml"
+	on := run(t, loadFile(t, path, "task.pacing.mode=predictive"))
+	off := run(t, loadFile(t, path, "task.pacing.mode=predictive", "task.pacing.predictive.young_window=-1s"))
+	t.Logf("young window: occupancy %.4f abandon %.4f; off: occupancy %.4f abandon %.4f",
+		on.Occupancy, on.AbandonRate, off.Occupancy, off.AbandonRate)
+	if on.Dials == off.Dials && on.Occupancy == off.Occupancy {
+		t.Errorf("the young window changed nothing: the day's end did not reach the pacer")
+	}
+	for _, r := range []*Report{on, off} {
+		if r.MaxAbandonRate24h > 0.03 {
+			t.Errorf("worst window %.4f, want at most 0.03", r.MaxAbandonRate24h)
+		}
+	}
+}

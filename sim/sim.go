@@ -215,6 +215,9 @@ func (s *Sim) setup() error {
 			ConnectDeadline: *sc.Task.ConnectDeadline, AllowZeroDeadline: true,
 			ACWTimeout: acw, MaxLinesPerAgent: sc.Task.MaxLinesPerAgent,
 			Retry: sc.Task.Retry, CallerIDs: []string{"+15550100000"},
+			// The simulated day is the task's calling window: it stops
+			// dialing when the run ends, and its pacer may know it.
+			DialUntil: sc.Start.Add(sc.Duration),
 		}
 	}
 	if err := s.step(engine.Event{Kind: engine.EvCreateTask, TaskSpec: spec}); err != nil {
