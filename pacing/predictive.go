@@ -88,8 +88,8 @@ type PredictiveConfig struct {
 	// it is young the outer loop saves its margin in step with the live
 	// answers instead of before spending anything (the setpoint grows in
 	// proportion to them), its integral waits, and the fallback counts the
-	// window as already holding the live answers of youngCredit ×
-	// YoungWindow, or of the whole day if fewer: the first few abandons of a
+	// window as already holding the live answers of 1.5 × YoungWindow
+	// (youngCredit), or of the whole day if fewer: the first few abandons of a
 	// day do not put its rate at the cap, only the day's own budget does.
 	// Without a known end of the day the window is never young, since a task
 	// that may stop at any moment must keep its margin from the first call.
@@ -134,8 +134,8 @@ func (c *PredictiveConfig) normalize() error {
 	orDefault(&c.ReactAgents, 100)
 	orDefault(&c.Refresh, time.Second)
 	orDefault(&c.Pool, 0.75)
-	orDefault(&c.YoungWindow, 6*time.Hour)
 	c.Pool = max(c.Pool, 0)
+	orDefault(&c.YoungWindow, 6*time.Hour)
 	switch {
 	case c.CapMargin < 0 || c.CapMargin >= 1:
 		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
