@@ -498,7 +498,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.young = live < span
 	if p.young {
 		p.setpoint *= live / span
-		p.guard += capRate * max(credit-live, 0)
+		p.guard += capRate * (credit - live) // credit ≥ span > live
 	}
 	errLog := (p.slack + p.innov - p.setpoint) / max(expect, minGainExpect)
 	p.fallback = p.guard < p.cfg.Reserve && p.cfg.FixedRisk == 0
