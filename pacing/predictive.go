@@ -15,10 +15,10 @@ type PredictiveConfig struct {
 	// errors of the abandon count it reacts to: it holds the window's slack
 	// (the abandons the window can still take before its rate reaches the
 	// cap) at Reserve + MarginZ·√E, E being the abandons expected at the cap
-	// in FeedbackTime. A 5-agent team, which expects about 2 abandons in
-	// 30 minutes and breaches by chance far more easily, keeps about 5 in
-	// hand (0.6 % of its day's live answers); a 300-agent floor keeps about
-	// 19 (under 0.1 %). Default 2.5; negative means none.
+	// in FeedbackTime (at least 3). A 5-agent team, which expects about 2
+	// abandons in 30 minutes and breaches by chance far more easily, keeps
+	// about 5 in hand (0.6 % of its day's live answers); a 300-agent floor
+	// keeps about 19 (under 0.1 %). Default 2.5; negative means none.
 	MarginZ float64 `yaml:"margin_z" json:"margin_z,omitempty"`
 	// CapMargin lowers the cap the pacer works against to target × (1 −
 	// CapMargin), so that the rate also holds over spans a little different
@@ -91,6 +91,8 @@ type PredictiveConfig struct {
 	// window as already holding the live answers of 1.5 × YoungWindow
 	// (youngCredit), or of the whole day if fewer: the first few abandons of a
 	// day do not put its rate at the cap, only the day's own budget does.
+	// That credit fades as the window fills from YoungWindow's live answers
+	// to it.
 	// Without a known end of the day the window is never young, since a task
 	// that may stop at any moment must keep its margin from the first call.
 	// Default 6h; negative means never young.
@@ -275,7 +277,10 @@ const hazardStep = 0.5
 // the span), the integral waits, and the fallback and the taper count the
 // window as holding the live answers of youngCredit × YoungWindow, or of
 // the rest of the day if fewer, so that the first abandons of a day, which
-// say little of its rate, do not throw it into progressive dialing. A short
+// say little of its rate, do not throw it into progressive dialing. The
+// credit fades as the window fills from the span to it: dropped at once when
+// the window came of age, it threw a team of fifteen keeping a smaller margin
+// (MarginZ 1) into the fallback in one decision in ten for the next hour. A short
 // day is its own span: a two-hour task saves its whole margin by its end.
 // Without a known end of day the window is never young.
 //
@@ -498,7 +503,12 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.young = live < span
 	if p.young {
 		p.setpoint *= live / span
-		p.guard += capRate * (credit - live) // credit ≥ span > live
+	}
+	if credit > live {
+		// The credit outlasts the young window and fades as the window
+		// fills up to it, so that the guard does not drop at once by the
+		// abandons of the live answers between the span and the credit.
+		p.guard += capRate * (credit - live)
 	}
 	errLog := (p.slack + p.innov - p.setpoint) / max(expect, minGainExpect)
 	p.fallback = p.guard < p.cfg.Reserve && p.cfg.FixedRisk == 0
@@ -652,7 +662,10 @@ func (p *Predictive) String() string {
 		state, p.pLive, p.nOut, p.ringMean, p.talkMean, p.wrapMean, p.wrapShare,
 		p.horizon[0], p.horizon[numHorizons-1], p.theta, p.share, p.slack, p.setpoint)
 	if p.young {
-		line += fmt.Sprintf(" young guard=%.2f", p.guard)
+		line += " young"
+	}
+	if p.guard != p.slack {
+		line += fmt.Sprintf(" guard=%.2f", p.guard)
 	}
 	return line
 }

@@ -239,3 +239,44 @@ func TestYoungSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestCreditFades: the fallback's credit of a young window outlasts it and
+// fades as the window fills from the span to the credit, so that the guard
+// the fallback reads does not drop at once when the window comes of age.
+func TestCreditFades(t *testing.T) {
+	pc, err := NewPredictive(PredictiveConfig{YoungWindow: time.Hour}, 0.03)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pc.(*Predictive)
+	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for i := range 600 { // a live answer a second for ten minutes
+		p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second})
+	}
+	now := epoch.Add(10 * time.Minute)
+	s := &Snapshot{Now: now, DialUntil: now.Add(8 * time.Hour), Idle: 1, AbandonTarget: 0.03}
+	span, credit := p.youngSpan(s, p.liveRate.get(now))
+	if span <= 0 || credit <= span {
+		t.Fatalf("span %v, credit %v: want 0 < span < credit", span, credit)
+	}
+	capRate := 0.03 * (1 - p.cfg.CapMargin)
+	for _, c := range []struct {
+		name  string
+		live  float64
+		young bool
+	}{
+		{"young", span / 2, true},
+		{"just of age", span + 1, false},
+		{"between span and credit", (span + credit) / 2, false},
+		{"past the credit", credit + 100, false},
+	} {
+		s.WindowLiveAnswers = int64(c.live)
+		s.WindowAbandoned = int64(capRate * c.live) // at the cap
+		p.Decide(s)
+		want := capRate * max(credit-float64(s.WindowLiveAnswers), 0)
+		if p.young != c.young || math.Abs(p.guard-p.slack-want) > 1e-6 {
+			t.Errorf("%s (%d live answers of span %.0f, credit %.0f): young %v, guard − slack %.2f; want %v, %.2f",
+				c.name, s.WindowLiveAnswers, span, credit, p.young, p.guard-p.slack, c.young, want)
+		}
+	}
+}
