@@ -278,10 +278,11 @@ const hazardStep = 0.5
 // window as holding the live answers of youngCredit × YoungWindow, or of
 // the rest of the day if fewer, so that the first abandons of a day, which
 // say little of its rate, do not throw it into progressive dialing. The
-// credit fades as the window fills from the span to it: dropped at once when
-// the window came of age, it threw a team of fifteen keeping a smaller margin
-// (MarginZ 1) into the fallback in one decision in ten for the next hour. A short
-// day is its own span: a two-hour task saves its whole margin by its end.
+// credit fades as the window fills from the span to it: dropped at once
+// when the window came of age, it threw a team of fifteen keeping a smaller
+// margin (MarginZ 1) into the fallback in one decision in ten for the next
+// hour. A short day is its own span: a two-hour task saves its whole margin
+// by its end.
 // Without a known end of day the window is never young.
 //
 // Why it does not oscillate. The inner rule is a level, not a rate: it tops
@@ -504,10 +505,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	if p.young {
 		p.setpoint *= live / span
 	}
-	if credit > live {
-		// The credit outlasts the young window and fades as the window
-		// fills up to it, so that the guard does not drop at once by the
-		// abandons of the live answers between the span and the credit.
+	if credit > live { // it outlasts the young window, fading
 		p.guard += capRate * (credit - live)
 	}
 	errLog := (p.slack + p.innov - p.setpoint) / max(expect, minGainExpect)
@@ -566,14 +564,14 @@ const (
 )
 
 // youngCredit is how many times YoungWindow's live answers the fallback
-// counts a young window as holding, the day's permitting.
+// counts the window as holding until it does, the day's permitting.
 const youngCredit = 1.5
 
 // youngSpan returns the live answers a window must hold to be no longer
-// young (PredictiveConfig.YoungWindow) and those the fallback counts a young
-// window as holding: those YoungWindow and youngCredit × YoungWindow bring
-// at the live-answer rate, each at most what the window will hold when the
-// task stops dialing for the day. Both are 0 when the end of the day is not
+// young (PredictiveConfig.YoungWindow) and those the fallback counts the
+// window as holding until it does: those YoungWindow and youngCredit ×
+// YoungWindow bring at the live-answer rate, each at most what the window
+// will hold when the task stops dialing for the day. Both are 0 when the end of the day is not
 // known or YoungWindow is off.
 func (p *Predictive) youngSpan(s *Snapshot, liveRate float64) (span, credit float64) {
 	if s.DialUntil.IsZero() || p.cfg.YoungWindow <= 0 {
