@@ -142,6 +142,14 @@ func (h *harness) advance(d time.Duration, b *strings.Builder) {
 	h.now = end
 }
 
+// dayEnd is the time d after the epoch, zero for 0.
+func dayEnd(d time.Duration) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return epoch.Add(d)
+}
+
 func (h *harness) printState(b *strings.Builder) {
 	ids := make([]int, 0, len(h.e.tasks))
 	for id := range h.e.tasks {
@@ -150,8 +158,12 @@ func (h *harness) printState(b *strings.Builder) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		s, _ := h.e.TaskStats(TaskID(id))
-		fmt.Fprintf(b, "task %d: %s ringing=%d waiting=%d live=%d abandoned=%d queued=%d\n",
+		fmt.Fprintf(b, "task %d: %s ringing=%d waiting=%d live=%d abandoned=%d queued=%d",
 			id, s.Status, s.Ringing, s.Waiting, s.LiveAnswers, s.Abandoned, s.Queued)
+		if !s.DialUntil.IsZero() {
+			fmt.Fprintf(b, " dial-until=+%s", s.DialUntil.Sub(epoch))
+		}
+		b.WriteString("\n")
 	}
 	qids := make([]int, 0, len(h.e.queues))
 	for id := range h.e.queues {
@@ -235,6 +247,7 @@ func TestDataDriven(t *testing.T) {
 					ConnectDeadline: dur("deadline", 2*time.Second), AllowZeroDeadline: true,
 					ACWTimeout: dur("acw", 0), MaxLinesPerAgent: float64(num("lines", 3)),
 					SafeHarbor: arg("safe-harbor", ""),
+					DialUntil:  dayEnd(dur("dial-until", 0)),
 					Retry: RetryPolicy{
 						Busy:     RetryRule{MaxAttempts: num("busy-attempts", 0), Delay: dur("busy-delay", 0)},
 						NoAnswer: RetryRule{MaxAttempts: num("noanswer-attempts", 0), Delay: dur("noanswer-delay", 0)},
@@ -249,6 +262,15 @@ func TestDataDriven(t *testing.T) {
 					nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
 				}
 				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: nums}, &b)
+			case "numbers": // the answer to a fetch
+				n := num("n", 0)
+				nums := make([]Number, n)
+				for i := range nums {
+					h.nextNum++
+					nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
+				}
+				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: nums,
+					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0))}, &b)
 			case "start-task":
 				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
 			case "pause-task":

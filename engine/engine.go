@@ -151,6 +151,8 @@ type task struct {
 	drained  bool // the source said it has nothing due now
 	empty    bool // TaskUpdate Exhausted already written
 
+	dialUntil time.Time // when dialing stops for the day (TaskSpec.DialUntil, Event.DialUntil)
+
 	flight   []pacing.Call // calls not yet at an agent, dense
 	flightC  []*call       // the call of each flight entry
 	waiting  int           // of flight, how many are answered and waiting
@@ -193,7 +195,7 @@ func (e *Engine) createTask(spec *TaskSpec) error {
 	if err != nil {
 		return err
 	}
-	t := &task{spec: s, queue: q, pacer: p}
+	t := &task{spec: s, queue: q, pacer: p, dialUntil: s.DialUntil}
 	t.window.init(s.AbandonWindow)
 	e.tasks[s.ID] = t
 	e.order = append(e.order, t)
@@ -206,6 +208,9 @@ func (e *Engine) addNumbers(t *task, ev *Event) {
 	if ev.Kind == EvNumbers {
 		t.fetching = false
 		t.drained = ev.Exhausted
+		if !ev.DialUntil.IsZero() {
+			t.dialUntil = ev.DialUntil
+		}
 	}
 	if len(ev.Numbers) > 0 {
 		t.drained = false
@@ -285,7 +290,7 @@ func (e *Engine) pace(t *task) {
 	}
 	s.ConnectDeadline = t.spec.ConnectDeadline
 	s.NoAnswerTimeout = t.spec.NoAnswerTimeout
-	s.DialUntil = t.spec.DialUntil
+	s.DialUntil = t.dialUntil
 
 	d := t.pacer.Decide(s)
 	t.level = d.Level
@@ -780,6 +785,7 @@ type TaskStats struct {
 	Level             float64 // the pacer's last dial level
 	Queued            int     // numbers buffered in the engine
 	Exhausted         bool
+	DialUntil         time.Time // when the task stops dialing for the day, as the pacer sees it (zero: unknown)
 }
 
 // TaskStats returns the live statistics of a task.
@@ -792,7 +798,7 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 	s := TaskStats{
 		Status: t.status, Ringing: len(t.flight) - t.waiting, Waiting: t.waiting,
 		LiveAnswers: t.live, Abandoned: t.abandoned, Level: t.level,
-		Queued: len(t.list) - t.head, Exhausted: t.empty,
+		Queued: len(t.list) - t.head, Exhausted: t.empty, DialUntil: t.dialUntil,
 	}
 	if t.live > 0 {
 		s.AbandonRate = float64(t.abandoned) / float64(t.live)

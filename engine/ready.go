@@ -106,7 +106,7 @@ const (
 	EvCreateAgent                      // Agent
 	EvCreateTask                       // TaskSpec
 	EvAddNumbers                       // Task, Numbers: appended to the task's in-memory list
-	EvNumbers                          // Task, Numbers, Exhausted: the answer to CmdFetchNumbers
+	EvNumbers                          // Task, Numbers, Exhausted, DialUntil: the answer to CmdFetchNumbers
 	EvStartTask                        // Task (also resumes a paused task)
 	EvPauseTask                        // Task
 	EvEndTask                          // Task
@@ -158,6 +158,10 @@ type Event struct {
 
 	Numbers   []Number
 	Exhausted bool
+	// DialUntil, with EvNumbers, is when the task stops dialing for the day
+	// as the number source sees it (the close of the calling window of the
+	// numbers it holds); zero leaves the task's day as it was.
+	DialUntil time.Time
 
 	TaskSpec  *TaskSpec
 	QueueSpec *QueueSpec

@@ -95,8 +95,10 @@ type TaskSpec struct {
 	AbandonWindow time.Duration
 	// DialUntil is when the task stops dialing for the day (the close of its
 	// calling window), if known; the pacer sees it in its snapshot. Zero
-	// means unknown: the task may stop at any moment.
-	DialUntil time.Time
+	// means unknown: the task may stop at any moment. It is the first day's:
+	// the number source tells each next one with its numbers
+	// (Event.DialUntil), so it is not stored with the task.
+	DialUntil time.Time `json:"-"`
 
 	Machine    MachineAction
 	SafeHarbor string // message played to an abandoned customer ("" = hang up)

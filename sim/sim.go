@@ -69,6 +69,10 @@ type Hooks struct {
 	// Fetch, if set, supplies the numbers to dial instead of the scenario's
 	// list: up to max numbers of task due at now, appended to buf.
 	Fetch func(task engine.TaskID, now time.Time, max int, buf []engine.Number) (nums []engine.Number, exhausted bool, err error)
+	// DialUntil, if set with Fetch, says with each batch of numbers when the
+	// task stops dialing for the day (zero: not known), e.g. the store's
+	// DialUntil from the task's calling window.
+	DialUntil func(task engine.TaskID, now time.Time) (time.Time, error)
 	// Setup, if set, is called once the simulated queue, task and agents
 	// exist and before the task starts.
 	Setup func(s *Sim) error
@@ -691,7 +695,13 @@ func (s *Sim) fetch(count int) error {
 		if exhausted {
 			s.push(happening{at: s.now + int64(refetchEvery), kind: hRefetch})
 		}
-		s.pending = append(s.pending, engine.Event{Kind: engine.EvNumbers, Task: s.taskID, Numbers: nums, Exhausted: exhausted})
+		ev := engine.Event{Kind: engine.EvNumbers, Task: s.taskID, Numbers: nums, Exhausted: exhausted}
+		if du := s.opts.Hooks.DialUntil; du != nil {
+			if ev.DialUntil, err = du(s.taskID, s.at()); err != nil {
+				return err
+			}
+		}
+		s.pending = append(s.pending, ev)
 		return nil
 	}
 	s.dueRetries(count)

@@ -252,12 +252,14 @@ func checkInvariants(t *testing.T, yml string) {
 }
 
 // TestLive runs the simulator as a live backend, 3600 times faster than real
-// time, with numbers from a Fetch hook and every Ready committed first.
+// time, with numbers from a Fetch hook and every Ready committed first; the
+// hook's end of day reaches the engine.
 func TestLive(t *testing.T) {
 	sc := loadFile(t, "../bench/scenarios/S3.yaml", "warmup=0s")
 	stop := make(chan struct{})
 	var fetched, committed int
 	var next engine.NumberID
+	dayEnd := sc.Start.Add(11 * time.Hour)
 	opts := Options{
 		Speed: 3600,
 		Stop:  stop,
@@ -271,6 +273,7 @@ func TestLive(t *testing.T) {
 				}
 				return buf, fetched >= 500, nil
 			},
+			DialUntil: func(engine.TaskID, time.Time) (time.Time, error) { return dayEnd, nil },
 		},
 	}
 	s, err := New(sc, opts)
@@ -287,6 +290,9 @@ func TestLive(t *testing.T) {
 	}
 	if simulated := s.Now().Sub(sc.Start); simulated < 30*time.Minute || simulated > 3*time.Hour {
 		t.Fatalf("simulated %s in about a second at 3600×", simulated)
+	}
+	if got := s.Live().Task.DialUntil; !got.Equal(dayEnd) {
+		t.Fatalf("the engine's end of day is %v, want the hook's %v", got, dayEnd)
 	}
 	t.Logf("simulated %s: %d dials, %d numbers fetched, %d commits", s.Now().Sub(sc.Start), r.Dials, fetched, committed)
 }

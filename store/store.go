@@ -63,6 +63,13 @@ type Runner interface {
 	// ReleaseNumbers makes the numbers of task that NextNumbers handed out and
 	// no Commit has updated since available again (the engine dropped them).
 	ReleaseNumbers(task engine.TaskID)
+
+	// DialUntil returns when task stops dialing for the day as seen at now:
+	// the end of the unbroken stretch from now during which its calling
+	// window is open for some of its numbers; zero when it is closed for all
+	// of them at now, or open for a week on end. The runner passes it with
+	// each batch of numbers (engine.Event.DialUntil).
+	DialUntil(task engine.TaskID, now time.Time) (time.Time, error)
 }
 
 // Admin holds tenants, their credentials, tasks, queues and agents.

@@ -143,11 +143,15 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 		OnTick: func(s *sim.Sim) {
 			l := s.Live()
 			metrics.update(l)
-			log.Info("campaign", "simulated", l.Simulated.Round(time.Second), "dials", l.Dials, "dials_since_last", l.Dials-tickDials,
+			attrs := []any{"simulated", l.Simulated.Round(time.Second), "dials", l.Dials, "dials_since_last", l.Dials - tickDials,
 				"live_answers", l.LiveAnswers, "connected", l.Connected, "abandoned", l.Abandoned,
 				"abandon_rate", fmt.Sprintf("%.2f%%", 100*l.AbandonRate), "occupancy", fmt.Sprintf("%.1f%%", 100*l.Occupancy),
 				"agents_idle", l.Queue.Idle, "agents_busy", l.Queue.Busy, "ringing", l.Task.Ringing, "waiting", l.Task.Waiting,
-				"level", fmt.Sprintf("%.2f", l.Task.Level))
+				"level", fmt.Sprintf("%.2f", l.Task.Level)}
+			if !l.Task.DialUntil.IsZero() { // the calling window closes for the day
+				attrs = append(attrs, "dial_until", l.Task.DialUntil.Format(time.RFC3339))
+			}
+			log.Info("campaign", attrs...)
 			tickDials = l.Dials
 		},
 		Hooks: sim.Hooks{
@@ -168,6 +172,9 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 				nums, err = skipBlacklisted(st, task.Spec.Tenant, t, now, nums, &skipped)
 				return nums, exhausted, err
 			},
+			// The pacer spends the day's abandon budget knowing when the
+			// calling window closes.
+			DialUntil: st.DialUntil,
 		},
 	}
 	s, err := sim.New(sc, opts)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NextNumbersOrder", testOrder},
 		{"NextNumbersAfterDials", testAfterDials},
 		{"CallingWindow", testWindow},
+		{"DialUntil", testDialUntil},
 		{"CommitContract", testCommit},
 		{"NotAfter", testNotAfter},
 		{"Recover", testRecover},
@@ -580,6 +581,75 @@ func testWindow(t *testing.T, st store.Store) {
 	must(t, st.UpdateTask(&upd))
 	if got := fetch(t, st, mon, T0, 10); len(got) != 1 {
 		t.Fatalf("after opening the window: %v", got)
+	}
+}
+
+func testDialUntil(t *testing.T, st store.Store) {
+	dialUntil := func(task engine.TaskID, at time.Time) time.Time {
+		t.Helper()
+		end, err := st.DialUntil(task, at)
+		must(t, err)
+		return end
+	}
+	utc := func(day, h, m int) time.Time { return time.Date(2026, 3, day, h, m, 0, 0, time.UTC) }
+
+	// 08:00–21:00 local. At 15:00 UTC on Monday London (15:00) and New York
+	// (10:00 EST) are open; the day ends when New York closes, 02:00 UTC.
+	two := newTask(t, st, "acme", store.Window{})
+	_, err := st.ImportNumbers(two, []engine.Number{{Phone: ny(1)}, {Phone: lon(1)}})
+	must(t, err)
+	if got, want := dialUntil(two, T0), utc(3, 2, 0); !got.Equal(want) {
+		t.Fatalf("London and New York: %v, want %v", got, want)
+	}
+	if got := dialUntil(two, utc(3, 3, 0)); !got.IsZero() {
+		t.Fatalf("at 03:00 UTC, closed everywhere: %v, want zero", got)
+	}
+	// From 08:00 GMT London alone until New York opens at 13:00 UTC.
+	if got, want := dialUntil(two, utc(3, 8, 0)), utc(4, 2, 0); !got.Equal(want) {
+		t.Fatalf("Tuesday 08:00 UTC: %v, want %v", got, want)
+	}
+	// A campaign with Tokyo as well follows the sun: Tokyo opens (23:00
+	// UTC) before New York closes, London before Tokyo closes, New York
+	// before London closes. Its day never ends.
+	_, err = st.ImportNumbers(two, []engine.Number{{Phone: tyo(1)}})
+	must(t, err)
+	if got := dialUntil(two, T0); !got.IsZero() {
+		t.Fatalf("around the world: %v, want zero", got)
+	}
+
+	// Wall-clock hours on the day New York moves to summer time (Sunday 8
+	// March 2026): 21:00 EDT is 01:00 UTC.
+	nyc := newTask(t, st, "acme", store.Window{})
+	_, err = st.ImportNumbers(nyc, []engine.Number{{Phone: ny(2)}})
+	must(t, err)
+	if got, want := dialUntil(nyc, utc(8, 16, 0)), utc(9, 1, 0); !got.Equal(want) {
+		t.Fatalf("on the change to summer time: %v, want %v", got, want)
+	}
+
+	// An evening shift that runs past midnight: Monday 18:00–24:00 and
+	// Tuesday 00:00–06:00 in London.
+	var w store.Window
+	w.Days[time.Monday] = store.Hours{From: 18 * time.Hour, To: 24 * time.Hour}
+	w.Days[time.Tuesday] = store.Hours{From: 0, To: 6 * time.Hour}
+	night := newTask(t, st, "acme", w)
+	_, err = st.ImportNumbers(night, []engine.Number{{Phone: lon(2)}})
+	must(t, err)
+	if got, want := dialUntil(night, utc(2, 20, 0)), utc(3, 6, 0); !got.Equal(want) {
+		t.Fatalf("night shift: %v, want %v", got, want)
+	}
+	if got := dialUntil(night, T0); !got.IsZero() {
+		t.Fatalf("night shift before it opens: %v, want zero", got)
+	}
+
+	// A window open at all hours has no end of day.
+	always := newTask(t, st, "acme", store.AlwaysOpen)
+	_, err = st.ImportNumbers(always, []engine.Number{{Phone: ny(3)}})
+	must(t, err)
+	if got := dialUntil(always, T0); !got.IsZero() {
+		t.Fatalf("always open: %v, want zero", got)
+	}
+	if _, err := st.DialUntil(9999, T0); err == nil {
+		t.Fatal("DialUntil of a task that does not exist: no error")
 	}
 }
 
