@@ -85,8 +85,8 @@ The full report runs thousands of simulations and solves six optimisation
 problems: expect tens of minutes on two cores. --quick runs a smoke version
 (S1, S1-markov and stress-smallteam, at most one hour each, 2 tuning and 3
 evaluation seeds) in seconds.`,
-		Example: `  outpace report --out BENCHMARKS.md                 # what make pacing-report runs
-  outpace report --out BENCHMARKS.md --seeds 10 --eval-seeds 20
+		Example: `  outpace report --out BENCHMARKS.md --eval-seeds 20  # what make pacing-report runs
+  outpace report --out BENCHMARKS.md --seeds 10 --eval-seeds 40
   outpace report --out /tmp/bench.md --only S3,S3-markov,stress-hitrate
   outpace report --out /tmp/bench.md --quick`,
 		Args: cobra.NoArgs,
