@@ -445,3 +445,37 @@ func TestRestartChild(t *testing.T) {
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
 }
+
+// BenchmarkDialUntil measures the end of day the runner asks for with every
+// batch of numbers (serve's Hooks.DialUntil): a task under the default
+// 08:00–21:00 window with numbers in the four US mainland zones and a
+// toll-free number, whose bucket spans every North American zone, at 10:00
+// in New York, so that the stretch runs on through the western zones.
+func BenchmarkDialUntil(b *testing.B) {
+	st, task := benchStore(b, b.TempDir())
+	defer st.Close()
+	t, _ := st.GetTask("bench", task)
+	t.Window = store.Window{}
+	if err := st.UpdateTask(&t); err != nil {
+		b.Fatal(err)
+	}
+	nums := []engine.Number{{Phone: "+18005550123"}}
+	for _, p := range []string{"+1212555", "+1312555", "+1303555", "+1415555"} {
+		for i := range 100 {
+			nums = append(nums, engine.Number{Phone: fmt.Sprintf("%s%04d", p, i)})
+		}
+	}
+	if _, err := st.ImportNumbers(task, nums); err != nil {
+		b.Fatal(err)
+	}
+	var end time.Time
+	for b.Loop() {
+		var err error
+		if end, err = st.DialUntil(task, storetest.T0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if want := storetest.T0.Add(14 * time.Hour); !end.Equal(want) { // 21:00 in San Francisco
+		b.Fatalf("end of day %v, want %v", end, want)
+	}
+}
