@@ -142,6 +142,16 @@ func (h *harness) advance(d time.Duration, b *strings.Builder) {
 	h.now = end
 }
 
+// numbers returns n new numbers, numbered on from the last.
+func (h *harness) numbers(n int) []Number {
+	nums := make([]Number, n)
+	for i := range nums {
+		h.nextNum++
+		nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
+	}
+	return nums
+}
+
 // dayEnd is the time d after the epoch, zero for 0.
 func dayEnd(d time.Duration) time.Time {
 	if d == 0 {
@@ -255,21 +265,9 @@ func TestDataDriven(t *testing.T) {
 				}
 				h.step(Event{Kind: EvCreateTask, TaskSpec: spec}, &b)
 			case "add-numbers":
-				n := num("n", 1)
-				nums := make([]Number, n)
-				for i := range nums {
-					h.nextNum++
-					nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
-				}
-				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: nums}, &b)
+				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 1))}, &b)
 			case "numbers": // the answer to a fetch
-				n := num("n", 0)
-				nums := make([]Number, n)
-				for i := range nums {
-					h.nextNum++
-					nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
-				}
-				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: nums,
+				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 0)),
 					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0))}, &b)
 			case "start-task":
 				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
