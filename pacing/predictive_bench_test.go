@@ -13,7 +13,13 @@ import (
 // that the estimates hold still while its clock runs.
 func benchPredictive(b testing.TB, agents, calls, maxInFlight int, live float64) (*Predictive, *Snapshot, []Observation) {
 	b.Helper()
-	pc, err := NewPredictive(PredictiveConfig{}, 0.03)
+	return benchPredictiveWith(b, PredictiveConfig{}, agents, calls, maxInFlight, live)
+}
+
+// benchPredictiveWith is benchPredictive with the given knobs.
+func benchPredictiveWith(b testing.TB, cfg PredictiveConfig, agents, calls, maxInFlight int, live float64) (*Predictive, *Snapshot, []Observation) {
+	b.Helper()
+	pc, err := NewPredictive(cfg, 0.03)
 	if err != nil {
 		b.Fatal(err)
 	}

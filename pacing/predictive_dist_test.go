@@ -131,6 +131,31 @@ func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
 	}
 }
 
+// TestShortReact checks that a React far shorter than a live answer takes
+// leaves the calls to come out of the forecast instead of breaking it: their
+// weights underflow to nothing, and the risk stays a number.
+func TestShortReact(t *testing.T) {
+	for _, react := range []time.Duration{time.Millisecond, time.Nanosecond} {
+		p, s, _ := benchPredictiveWith(t, PredictiveConfig{React: react, ReactAgents: 1}, 16, 47, exactTerms-16, 0.35)
+		var d Decision
+		for range 50 { // until every row is built
+			s.Now = s.Now.Add(100 * time.Millisecond)
+			d = p.Decide(s)
+		}
+		for k, lead := range p.lead {
+			if math.IsNaN(lead) || lead < 0 || lead > 1e-6 {
+				t.Errorf("React %v: lead[%d] = %v, want about 0", react, k, lead)
+			}
+		}
+		if r := p.risk(1); math.IsNaN(r) {
+			t.Errorf("React %v: risk of one more call is NaN", react)
+		}
+		if d.Place > s.MaxInFlight {
+			t.Errorf("React %v: places %d calls, more than the %d lines", react, d.Place, s.MaxInFlight)
+		}
+	}
+}
+
 // TestPredictiveRowBudget checks that a decision computes at most
 // rowsPerDecision rows: the first forecast waits, progressive, until every
 // row it needs exists, and after a rebuild the rows catch up over the next

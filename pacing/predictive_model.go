@@ -60,13 +60,17 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 			// placed later still answers first, on average.
 			// A call placed at t weighs e^(−(H−t)/react), taken at the
 			// middle of each of 16 steps.
-			lead, t, step := 0.0, 0.0, h/16
+			// Summed from H back, so that the weights fall towards
+			// nothing instead of growing from it (a short React would
+			// otherwise start at 0 and grow by +Inf).
+			lead, step := 0.0, h/16
 			if react := p.cfg.React.Seconds() * p.reachShare(); react > 0 {
-				w, grow := math.Exp(-(h-step/2)/react), math.Exp(step/react)
+				w, fall := math.Exp(-step/2/react), math.Exp(-step/react)
+				t := h - step/2
 				for range 16 {
-					lead += step * w * p.sLive.cdf(t+step/2)
-					t += step
-					w *= grow
+					lead += step * w * p.sLive.cdf(t)
+					t -= step
+					w *= fall
 				}
 			} // no reach: the calls to come do not count
 			p.lead[k] = p.pLive * lead
