@@ -18,6 +18,43 @@ type queue struct {
 	busyA                  []*agent
 	waitq                  []*call // live answers waiting for an agent, oldest first
 	rr                     int     // round-robin position
+
+	turn   int           // which of tasks is paced first next time (markQueue)
+	flight []pacing.Call // the calls of all its tasks, rebuilt for each decision
+}
+
+// inFlight returns the calls in flight that compete for the queue's agents
+// when t decides, and how many of them wait for one: those of every task
+// dialing for the queue, since a live answer of any of them takes the next
+// agent free. A queue with one task hands over that task's own slice.
+func (q *queue) inFlight(t *task) (calls []pacing.Call, waiting int) {
+	if len(q.tasks) == 1 {
+		return t.flight, t.waiting
+	}
+	q.flight = q.flight[:0]
+	for _, o := range q.tasks {
+		q.flight = append(q.flight, o.flight...)
+		waiting += o.waiting
+	}
+	return q.flight, waiting
+}
+
+// markQueue marks every task of q for pacing, so that tasks sharing the
+// queue take turns at the agents freed: the first task paced tops the queue
+// up and the next sees its calls, and the first is one further along each
+// time the tasks are marked afresh. Dirty tasks are paced last marked first,
+// so the task whose turn it is is marked last.
+func (e *Engine) markQueue(q *queue) {
+	n := len(q.tasks)
+	fresh := false
+	for i := n - 1; i >= 0; i-- {
+		t := q.tasks[(q.turn+i)%n]
+		fresh = fresh || !t.dirty
+		e.markDirty(t)
+	}
+	if fresh {
+		q.turn = (q.turn + 1) % n
+	}
 }
 
 // agent class: how an agent counts in its queues.
@@ -120,9 +157,7 @@ func (e *Engine) setAgent(a *agent, mutate func()) {
 	}
 	if a.cls != old {
 		for _, m := range a.queues {
-			for _, t := range m.q.tasks {
-				e.markDirty(t)
-			}
+			e.markQueue(m.q)
 		}
 	}
 }
@@ -276,9 +311,7 @@ func (e *Engine) signInOut(ev *Event) error {
 			}
 		}
 	}
-	for _, t := range q.tasks {
-		e.markDirty(t)
-	}
+	e.markQueue(q)
 	return nil
 }
 

@@ -277,10 +277,9 @@ func (e *Engine) pace(t *task) {
 	s.Idle = q.idle
 	s.Paused = q.paused
 	s.Busy = len(q.busy)
-	s.Waiting = t.waiting
-	s.Ringing = len(t.flight) - t.waiting
+	s.Calls, s.Waiting = q.inFlight(t)
+	s.Ringing = len(s.Calls) - s.Waiting
 	s.MaxInFlight = int(t.spec.MaxLinesPerAgent * float64(q.loggedIn))
-	s.Calls = t.flight
 	s.Agents = q.busy
 	s.LiveAnswers, s.Abandoned = t.live, t.abandoned
 	s.WindowLiveAnswers, s.WindowAbandoned = t.window.sums(e.now)
@@ -294,7 +293,7 @@ func (e *Engine) pace(t *task) {
 
 	d := t.pacer.Decide(s)
 	t.level = d.Level
-	n := min(d.Place, s.MaxInFlight-len(t.flight))
+	n := min(d.Place, s.MaxInFlight-len(s.Calls))
 	for i := 0; i < n; i++ {
 		if !e.dial(t) {
 			break
@@ -531,7 +530,7 @@ func (e *Engine) backendEvent(ev *Event) error {
 	case EvHangup:
 		e.hangup(c, ev)
 	}
-	e.markDirty(t)
+	e.markQueue(t.queue)
 	return nil
 }
 
@@ -712,7 +711,7 @@ func (e *Engine) closeCall(c *call, out pacing.Outcome, res CallResult, end EndR
 	delete(e.calls, c.id)
 	c.task, c.agent, c.phone = nil, nil, ""
 	e.freeCall = append(e.freeCall, c)
-	e.markDirty(t)
+	e.markQueue(t.queue)
 }
 
 // numberOutcome applies the task's retry policy to the attempt that ended.

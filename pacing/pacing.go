@@ -67,7 +67,9 @@ const (
 	CallWaiting                  // answered live, waiting for an agent
 )
 
-// Call is one call of the task that has not yet reached an agent.
+// Call is one call that has not yet reached an agent: the task's own, or
+// another's dialing for the same queue, whose live answer would take one of
+// the same agents.
 type Call struct {
 	State    CallState
 	DialedAt time.Time // when it was originated
@@ -91,8 +93,12 @@ type Agent struct {
 	Call  time.Time // start of the current call's talk (zero in PhaseReserved)
 }
 
-// Snapshot is the live state of one task, built by the engine for each decision.
-// Its slices are owned by the engine and reused: a Pacer must not keep them.
+// Snapshot is the live state of one task and of the queue it dials for,
+// built by the engine for each decision. When several tasks dial for one
+// queue, its calls in flight (Ringing, Waiting, Calls) are those of all of
+// them, since they compete for the same agents; the abandon figures are the
+// task's own. Its slices are owned by the engine and reused: a Pacer must not
+// keep them.
 type Snapshot struct {
 	Now time.Time
 
