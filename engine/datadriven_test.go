@@ -317,6 +317,8 @@ func TestDataDriven(t *testing.T) {
 					t.Fatalf("%s: %v", d.Pos, err)
 				}
 				h.advance(dd, &b)
+			case "drain":
+				h.step(Event{Kind: EvDrain}, &b)
 			case "print-state":
 				h.printState(&b)
 			default:

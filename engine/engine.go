@@ -42,6 +42,7 @@ type Engine struct {
 	nextCall CallID
 	freeCall []*call // recycled call structs
 	dirty    []*task // tasks to pace at the end of this Step
+	draining bool    // EvDrain: no new call
 
 	rd Ready
 }
@@ -132,6 +133,11 @@ func (e *Engine) step(ev *Event) error {
 		return e.backendEvent(ev)
 	case EvTimer:
 		e.timer(ev.Timer)
+		return nil
+	case EvDrain:
+		// Not a task status: nothing is stored, so the tasks dial again
+		// when the runner starts afresh.
+		e.draining = true
 		return nil
 	}
 	return apierr.Invalid("kind", "unknown event kind %d", ev.Kind)
@@ -267,7 +273,7 @@ func (e *Engine) markDirty(t *task) {
 
 // pace asks the task's pacer and places the calls it wants.
 func (e *Engine) pace(t *task) {
-	if t.status != TaskRunning {
+	if t.status != TaskRunning || e.draining {
 		return
 	}
 	q := t.queue

@@ -129,6 +129,7 @@ const (
 
 	// Runner.
 	EvTimer // Timer
+	EvDrain // no new call on any task from now on, for a shutdown that lets the calls in flight end
 )
 
 // Side says who hung up.

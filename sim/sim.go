@@ -40,6 +40,10 @@ type Options struct {
 	Speed  float64
 	Stop   <-chan struct{}
 	Inputs <-chan engine.Event
+	// Drain, in live mode, when closed, stops new calls (engine.EvDrain)
+	// and ends the run as soon as no call is left, Stop still ending it at
+	// once: a shutdown that lets the calls in flight end.
+	Drain <-chan struct{}
 	// Every and OnTick: in live mode, OnTick is called every Every of wall
 	// time from the simulation's goroutine (for statistics and logs).
 	Every  time.Duration
@@ -314,12 +318,22 @@ func (s *Sim) runLive() (*Report, error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	nextTick := time.Now().Add(s.opts.Every)
+	drain, drained := s.opts.Drain, false
 	for {
 		select {
 		case <-s.opts.Stop: // also when running behind real time
 			s.advanceTo(max(s.now, min(wall(), s.heapTop())))
 			return s.m.report(s), nil
+		case <-drain:
+			drain, drained = nil, true
+			s.advanceTo(max(s.now, min(wall(), s.heapTop())))
+			if err := s.step(engine.Event{Kind: engine.EvDrain}); err != nil {
+				return nil, err
+			}
 		default:
+		}
+		if drained && s.eng.ActiveCalls() == 0 {
+			return s.m.report(s), nil
 		}
 		if s.opts.OnTick != nil && s.opts.Every > 0 && !time.Now().Before(nextTick) {
 			s.advanceTo(max(s.now, wall()))
@@ -339,6 +353,8 @@ func (s *Sim) runLive() (*Report, error) {
 			case <-s.opts.Stop:
 				s.advanceTo(max(s.now, wall()))
 				return s.m.report(s), nil
+			case <-drain:
+				continue // stepped at the top of the loop
 			case ev := <-s.opts.Inputs:
 				s.advanceTo(max(s.now, wall()))
 				if err := s.step(ev); err != nil {

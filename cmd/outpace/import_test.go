@@ -23,7 +23,7 @@ func TestImportList(t *testing.T) {
 	quiet := &cobra.Command{}
 	quiet.SetOut(&bytes.Buffer{})
 	quiet.SetErr(&bytes.Buffer{})
-	if err := serve(ctx, serveFlags{data: dir, speed: 1, numbers: 1, every: time.Hour, sets: []string{"task.pacing.mode=progressive"}}, quiet); err != nil {
+	if err := serve(ctx, nil, serveFlags{data: dir, speed: 1, numbers: 1, every: time.Hour, sets: []string{"task.pacing.mode=progressive"}}, quiet); err != nil {
 		t.Fatal(err)
 	}
 	var list strings.Builder

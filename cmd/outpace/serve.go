@@ -30,6 +30,7 @@ const demoTenant = "demo"
 func init() { extraCommands = append(extraCommands, serveCmd) }
 
 type serveFlags struct {
+	drain    time.Duration
 	data     string
 	scenario string
 	sets     []string
@@ -56,15 +57,38 @@ its queue and agents, and a predictive campaign with --numbers numbers; on a
 restart it recovers: calls in flight at a crash are closed with a record and
 their numbers come back later, and the campaign goes on where it stopped.
 
-Stop it with Ctrl-C; it prints the report of the time it ran.`,
+Stop it with Ctrl-C (or SIGTERM): it places no new call and lets the calls
+in flight end, for at most --drain, then prints the report of the time it
+ran. A second Ctrl-C stops it at once; the calls still up are then closed
+with a record on the next start. Either way the campaign keeps its status
+and dials again on the next start.`,
 		Example: `  outpace serve                      # ./data, real time
   outpace serve --speed 20           # twenty times faster than real time
   outpace serve --data /var/lib/outpace --scenario my-team.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return serve(ctx, f, cmd)
+			// The first signal drains, the second stops at once.
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			ctx, drain := context.WithCancel(cmd.Context())
+			defer drain()
+			now, done := make(chan struct{}), make(chan struct{})
+			defer close(done)
+			go func() {
+				select {
+				case <-sigs:
+				case <-done:
+					return
+				}
+				drain()
+				select {
+				case <-sigs:
+					close(now)
+				case <-done:
+				}
+			}()
+			return serve(ctx, now, f, cmd)
 		},
 	}
 	c.Flags().StringVar(&f.data, "data", "data", "Badger data directory")
@@ -75,10 +99,13 @@ Stop it with Ctrl-C; it prints the report of the time it ran.`,
 	c.Flags().DurationVar(&f.every, "every", 10*time.Second, "how often to log the campaign's figures")
 	c.Flags().BoolVar(&f.json, "log-json", false, "log as JSON lines instead of text")
 	c.Flags().StringVar(&f.metrics, "metrics", "127.0.0.1:9464", `serve Prometheus metrics at http://ADDR/metrics ("" = off)`)
+	c.Flags().DurationVar(&f.drain, "drain", 30*time.Second, "on Ctrl-C, the longest wait (wall time) for the calls in flight to end (0 = stop at once)")
 	return c
 }
 
-func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
+// serve runs until ctx is done, then drains (no new call) until no call is
+// left, f.drain has passed or now is closed.
+func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Command) error {
 	if f.speed <= 0 {
 		return fmt.Errorf("--speed must be positive, got %v", f.speed)
 	}
@@ -127,17 +154,43 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 		return nil
 	}
 
+	// The metrics outlive the drain.
+	mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopMetrics()
 	metrics := newCampaignMetrics()
 	if f.metrics != "" {
-		if err := metrics.serve(ctx, f.metrics, log); err != nil {
+		if err := metrics.serve(mctx, f.metrics, log); err != nil {
 			return fmt.Errorf("--metrics %s: %w", f.metrics, err)
 		}
 	}
+	stopped, finished := make(chan struct{}), make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		if f.drain > 0 {
+			log.Info("stopping: no new call; waiting for the calls in flight to end (Ctrl-C again to stop now)", "at_most", f.drain)
+			t := time.NewTimer(f.drain)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				log.Warn("calls still in flight after the drain; they are closed with a record on the next start", "drain", f.drain)
+			case <-now:
+			case <-finished:
+				return
+			}
+		}
+		close(stopped)
+	}()
+
 	var seqs []uint64
 	var skipped engine.Ready
 	var tickDials int64
 	opts := sim.Options{
-		Speed: f.speed, Stop: ctx.Done(), CTIEvents: true,
+		Speed: f.speed, Stop: stopped, Drain: ctx.Done(), CTIEvents: true,
 		Task: &task.Spec, Agents: agents, Status: task.Status, LastCall: rs.LastCall,
 		Every: f.every,
 		OnTick: func(s *sim.Sim) {
@@ -185,7 +238,7 @@ func serve(ctx context.Context, f serveFlags, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	log.Info("stopped; the campaign resumes from the store on the next start")
+	log.Info("stopped; the campaign resumes from the store on the next start", "calls_in_flight", s.Engine().ActiveCalls())
 	return r.WriteText(cmd.OutOrStdout())
 }
 

@@ -28,7 +28,7 @@ func TestServeRestart(t *testing.T) {
 		c.SetOut(&out)
 		c.SetErr(&errb)
 		f := serveFlags{data: dir, speed: 1200, numbers: 3000, every: 500 * time.Millisecond, metrics: "127.0.0.1:0", sets: []string{"task.pacing.mode=ratio", "task.pacing.ratio=2:3"}}
-		if err := serve(ctx, f, c); err != nil {
+		if err := serve(ctx, nil, f, c); err != nil {
 			t.Fatalf("serve: %v\n%s", err, errb.String())
 		}
 		return out.String() + errb.String()
@@ -100,7 +100,7 @@ func TestServeSkipsBlacklisted(t *testing.T) {
 		sets: []string{"task.pacing.mode=progressive", "agents.count=5"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // create the campaign only
-	if err := serve(ctx, f, quiet()); err != nil {
+	if err := serve(ctx, nil, f, quiet()); err != nil {
 		t.Fatal(err)
 	}
 	phone := func(i int) string { return fmt.Sprintf("+1415%07d", 2000000+i) }
@@ -120,7 +120,7 @@ func TestServeSkipsBlacklisted(t *testing.T) {
 
 	ctx, cancel = context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
-	if err := serve(ctx, f, quiet()); err != nil {
+	if err := serve(ctx, nil, f, quiet()); err != nil {
 		t.Fatal(err)
 	}
 	st, err = store.Open(store.Config{Dir: dir})
@@ -144,5 +144,66 @@ func TestServeSkipsBlacklisted(t *testing.T) {
 	}
 	if dialled == 0 {
 		t.Fatal("no number was dialled")
+	}
+}
+
+// TestServeDrain stops the server the way Ctrl-C does: no new call, the calls
+// in flight run to their end, and the next start finds none to close. A
+// second signal (now) stops it at once, and the next start then closes the
+// calls it left with a record.
+func TestServeDrain(t *testing.T) {
+	dir := t.TempDir()
+	run := func(f serveFlags, now chan struct{}) string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if now != nil {
+			go func() {
+				<-ctx.Done()
+				close(now)
+			}()
+		}
+		var out bytes.Buffer
+		c := &cobra.Command{}
+		c.SetOut(&out)
+		c.SetErr(&out)
+		if err := serve(ctx, now, f, c); err != nil {
+			t.Fatalf("serve: %v\n%s", err, out.String())
+		}
+		return out.String()
+	}
+	interrupted := func() int {
+		st, err := store.Open(store.Config{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		rs, err := st.Recover(time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks, err := st.ListTasks(demoTenant)
+		if err != nil || len(tasks) != 1 || tasks[0].Status != engine.TaskRunning {
+			t.Fatalf("after the stop: tasks %v (%v), want one running", tasks, err)
+		}
+		return len(rs.Interrupted)
+	}
+	f := serveFlags{data: dir, speed: 600, numbers: 2000, every: time.Hour, drain: time.Minute,
+		sets: []string{"task.pacing.mode=progressive", "agents.count=5"}}
+	out := run(f, nil)
+	if !strings.Contains(out, "stopping: no new call") || !strings.Contains(out, "calls_in_flight=0") {
+		t.Fatalf("drained run:\n%s", out)
+	}
+	if n := interrupted(); n != 0 {
+		t.Errorf("%d calls left in flight by a drained stop", n)
+	}
+
+	// In real time the calls last minutes: the second signal cuts the drain short.
+	f.speed = 1
+	out = run(f, make(chan struct{}))
+	if strings.Contains(out, "calls_in_flight=0") {
+		t.Fatalf("a run stopped at once after a second left no call in flight:\n%s", out)
+	}
+	if n := interrupted(); n == 0 {
+		t.Error("the calls of a run stopped at once were not closed on the next start")
 	}
 }
