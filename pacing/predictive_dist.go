@@ -40,7 +40,8 @@ func binOf(x float64) (int, float64) {
 	sub := (u >> shift) & (binSub - 1)
 	i := binSub + shift*binSub + int(sub)
 	lo := float64((binSub + sub) << shift)
-	return i, (v - lo) / float64(uint64(1)<<shift)
+	// (v − lo) / 2^shift, as an exact multiplication by 2^−shift.
+	return i, (v - lo) * math.Float64frombits(uint64(1023-shift)<<52)
 }
 
 // binOfNanos returns the bin of a duration given in nanoseconds.
@@ -150,10 +151,7 @@ type survival struct {
 // weighing wc: the Kaplan–Meier estimate. Without the running ones, a young
 // estimator would only know the short durations, which end first.
 func (s *survival) loadKM(h *hist, scale float64, cens *[numBins]int32, wc float64) {
-	n := h.sum / scale
-	for i := range cens {
-		n += wc * float64(cens[i])
-	}
+	n := withCensored(h.sum/scale, cens, wc)
 	s.n = n
 	s.mean = 0
 	if h.sum > 0 {
@@ -171,6 +169,19 @@ func (s *survival) loadKM(h *hist, scale float64, cens *[numBins]int32, wc float
 	s.suf[numBins] = n * surv
 }
 
+// withCensored adds to n the weight of the durations still running, cens[i]
+// of them in bin i, each weighing wc; once the estimator holds its full
+// memory (wc = 0) there is nothing to add and no loop to run.
+func withCensored(n float64, cens *[numBins]int32, wc float64) float64 {
+	if wc == 0 {
+		return n
+	}
+	for i := range cens {
+		n += wc * float64(cens[i])
+	}
+	return n
+}
+
 // loadCompeting builds the overall survival all and the live-answer
 // incidence live of dial outcomes from the completed outcomes (live and
 // other) and the calls still ringing (the Aalen–Johansen estimate): all.suf[i]
@@ -178,10 +189,7 @@ func (s *survival) loadKM(h *hist, scale float64, cens *[numBins]int32, wc float
 // answered live after it. It returns the share of live answers among the
 // outcomes resolved.
 func loadCompeting(all, live *survival, lh, oh *hist, scale float64, cens *[numBins]int32, wc float64) float64 {
-	n := (lh.sum + oh.sum) / scale
-	for i := range cens {
-		n += wc * float64(cens[i])
-	}
+	n := withCensored((lh.sum+oh.sum)/scale, cens, wc)
 	last := -1 // the last bin with a completed outcome
 	for i := numBins - 1; i >= 0; i-- {
 		if lh.w[i]+oh.w[i] > 0 {
@@ -214,10 +222,12 @@ func loadCompeting(all, live *survival, lh, oh *hist, scale float64, cens *[numB
 	if sum := lh.sum + oh.sum; sum > 0 {
 		m = max((lh.sx+oh.sx)/sum, 1)
 	}
+	hz, hzWidth := 0.0, -1.0
 	for i := last + 1; i < numBins; i++ {
 		all.suf[i] = n * surv
-		_, w := binEdges(i)
-		hz := 1 - math.Exp(-w/m)
+		if _, w := binEdges(i); w != hzWidth { // one width per octave
+			hz, hzWidth = 1-math.Exp(-w/m), w
+		}
 		inc[i] = surv * hz * pl
 		surv *= 1 - hz
 	}
