@@ -59,12 +59,12 @@ func (d *pmf) bernoulli(q float64, times int) bool {
 	return true
 }
 
-// poisson adds a Poisson(f) term to the count.
-func (d *pmf) poisson(f float64) bool {
+// poisson adds a Poisson(f) term to the count; w and out are scratch, of
+// which it clears only what it uses.
+func (d *pmf) poisson(f float64, w, out *[exactSupport]float64) bool {
 	if f <= 0 {
 		return true
 	}
-	var w [exactSupport]float64
 	k, c := 0, 0.0
 	for x := math.Exp(-f); k < exactSupport; k++ {
 		w[k] = x
@@ -78,7 +78,7 @@ func (d *pmf) poisson(f float64) bool {
 	if d.n+k-1 > exactSupport {
 		return false
 	}
-	var out [exactSupport]float64
+	clear(out[:d.n+k-1])
 	for i := range d.n {
 		for j := range k {
 			out[i+j] += d.p[i] * w[j]
@@ -115,7 +115,8 @@ type exactForecast struct {
 	le0    [numHorizons]float64               // P(D ≤ 0), D = idle + F − A − waiting
 	pos    [numHorizons][exactSupport]float64 // P(D = d) for d = 1, 2, …
 	posLen [numHorizons]int
-	tail   [exactSupport]float64 // scratch: P(O ≥ d)
+	tail   [exactSupport]float64 // scratch: P(O ≥ d) in risk, the Poisson terms in forecast
+	conv   [exactSupport]float64 // scratch: a convolution in forecast
 }
 
 func (e *exactForecast) reset() {

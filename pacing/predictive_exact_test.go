@@ -23,7 +23,7 @@ func TestExactRiskEnumerated(t *testing.T) {
 				t.Fatal("support outgrown")
 			}
 		}
-		e.arr[k].poisson(future)
+		e.arr[k].poisson(future, &e.tail, &e.conv)
 		for _, q := range agents {
 			e.free[k].bernoulli(q, 1)
 		}

@@ -379,7 +379,7 @@ func (p *Predictive) forecast(s *Snapshot) {
 			p.muA[k] += f
 			p.vA[k] += f
 			if ex.on {
-				ex.on = ex.arr[k].poisson(f)
+				ex.on = ex.arr[k].poisson(f, &ex.tail, &ex.conv)
 			}
 		}
 		if ex.on {
