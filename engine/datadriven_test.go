@@ -268,7 +268,8 @@ func TestDataDriven(t *testing.T) {
 				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 1))}, &b)
 			case "numbers": // the answer to a fetch
 				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 0)),
-					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0))}, &b)
+					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0)),
+					DayKnown: arg("day-known", "") == "true"}, &b)
 			case "start-task":
 				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
 			case "pause-task":

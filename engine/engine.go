@@ -214,7 +214,7 @@ func (e *Engine) addNumbers(t *task, ev *Event) {
 	if ev.Kind == EvNumbers {
 		t.fetching = false
 		t.drained = ev.Exhausted
-		if !ev.DialUntil.IsZero() {
+		if ev.DayKnown || !ev.DialUntil.IsZero() {
 			t.dialUntil = ev.DialUntil
 		}
 	}

@@ -161,8 +161,11 @@ type Event struct {
 	Exhausted bool
 	// DialUntil, with EvNumbers, is when the task stops dialing for the day
 	// as the number source sees it (the close of the calling window of the
-	// numbers it holds); zero leaves the task's day as it was.
+	// numbers it holds). Zero leaves the task's day as it was, unless
+	// DayKnown says the source looked and found no end (a window that never
+	// closes, a campaign that follows the sun): then the day has none.
 	DialUntil time.Time
+	DayKnown  bool
 
 	TaskSpec  *TaskSpec
 	QueueSpec *QueueSpec

@@ -74,8 +74,9 @@ type Hooks struct {
 	// list: up to max numbers of task due at now, appended to buf.
 	Fetch func(task engine.TaskID, now time.Time, max int, buf []engine.Number) (nums []engine.Number, exhausted bool, err error)
 	// DialUntil, if set with Fetch, says with each batch of numbers when the
-	// task stops dialing for the day (zero: not known), e.g. the store's
-	// DialUntil from the task's calling window.
+	// task stops dialing for the day (zero: the day has no end, such as a
+	// window that never closes), e.g. the store's DialUntil from the task's
+	// calling window.
 	DialUntil func(task engine.TaskID, now time.Time) (time.Time, error)
 	// Setup, if set, is called once the simulated queue, task and agents
 	// exist and before the task starts.
@@ -716,6 +717,7 @@ func (s *Sim) fetch(count int) error {
 			if ev.DialUntil, err = du(s.taskID, s.at()); err != nil {
 				return err
 			}
+			ev.DayKnown = true // zero: the source knows of no end
 		}
 		s.pending = append(s.pending, ev)
 		return nil
