@@ -305,3 +305,57 @@ func TestCreditFades(t *testing.T) {
 		}
 	}
 }
+
+// TestBurstMargin: the margin follows the team's bursts of abandons, whole
+// from about 35 agents up and 62 % on five, except on a day that ends within
+// the young window, which keeps it whole.
+func TestBurstMargin(t *testing.T) {
+	const capRate = 0.03 * 0.97
+	for _, c := range []struct {
+		team int
+		want float64
+	}{
+		{0, 0.5345}, {5, 0.6242}, {15, 0.7730}, {34, 0.9962}, {35, 1}, {300, 1},
+	} {
+		if got := burstShare(capRate, c.team); math.Abs(got-c.want) > 1e-4 {
+			t.Errorf("burstShare(%d agents) = %.4f, want %.4f", c.team, got, c.want)
+		}
+	}
+
+	// A live answer a second for ten minutes, then 100 in the window.
+	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	now := epoch.Add(10 * time.Minute)
+	for _, c := range []struct {
+		name  string
+		team  int
+		until time.Duration // from now; 0: unknown
+		share float64
+	}{
+		{"five agents, no end of day", 5, 0, burstShare(capRate, 5)},
+		{"forty agents, no end of day", 40, 0, 1},
+		{"five agents, 8 h day", 5, 8 * time.Hour, burstShare(capRate, 5)},
+		{"five agents, 2 h day", 5, 2 * time.Hour, 1}, // ends within the young window
+	} {
+		pc, err := NewPredictive(PredictiveConfig{}, 0.03)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pc.(*Predictive)
+		for i := range 600 {
+			p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second})
+		}
+		s := &Snapshot{Now: now, Idle: c.team, LoggedIn: c.team, AbandonTarget: 0.03, WindowLiveAnswers: 100}
+		if c.until != 0 {
+			s.DialUntil = now.Add(c.until)
+		}
+		p.Decide(s)
+		lr := p.liveRate.get(now)
+		want := 1 + 2.5*math.Sqrt(max(capRate*lr*1800, minExpect))*c.share
+		if span, _ := p.youngSpan(s, lr); 100 < span {
+			want *= 100 / span
+		}
+		if math.Abs(p.setpoint-want) > 1e-9 {
+			t.Errorf("%s: setpoint %.4f, want %.4f", c.name, p.setpoint, want)
+		}
+	}
+}
