@@ -51,7 +51,19 @@ func TestPredictiveSweep(t *testing.T) {
 	}
 	results := map[string][]res{}
 	var mu sync.Mutex
-	jobs := make(chan job)
+	// Every job is queued before the workers start, and every scenario is
+	// loaded once here first: a worker that fails its test (t.Fatal ends
+	// only its goroutine) then leaves no sender blocked.
+	for _, sc := range scenarios {
+		loadFile(t, "../bench/scenarios/"+sc+".yaml", sets...)
+	}
+	jobs := make(chan job, len(scenarios)*(hi-lo+1))
+	for _, sc := range scenarios {
+		for seed := lo; seed <= hi; seed++ {
+			jobs <- job{sc, seed}
+		}
+	}
+	close(jobs)
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Add(1)
@@ -69,13 +81,10 @@ func TestPredictiveSweep(t *testing.T) {
 			}
 		}()
 	}
-	for _, sc := range scenarios {
-		for seed := lo; seed <= hi; seed++ {
-			jobs <- job{sc, seed}
-		}
-	}
-	close(jobs)
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	fmt.Printf("sets: %s\n", strings.Join(sets, " "))
 	fmt.Printf("%-10s %6s %8s %8s %8s %8s %5s\n", "scenario", "seeds", "occ", "occ_sd", "ab", "ab_max", "over")
 	for _, sc := range scenarios {
