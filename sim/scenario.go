@@ -341,6 +341,10 @@ func ParseScenario(data []byte, sets []string, fsys fs.FS) (*Scenario, error) {
 	var sc Scenario
 	dec := yaml.Node(root)
 	if err := decodeStrict(&dec, &sc); err != nil {
+		var ae *apierr.Error
+		if errors.As(err, &ae) {
+			return nil, err
+		}
 		return nil, apierr.Invalid("scenario", "%v", err)
 	}
 	if err := sc.normalize(fsys); err != nil {
@@ -349,15 +353,94 @@ func ParseScenario(data []byte, sets []string, fsys fs.FS) (*Scenario, error) {
 	return &sc, nil
 }
 
+// decodeStrict decodes n into v, refusing unknown fields. A field of the
+// wrong type or an unknown one is reported by its path in the scenario
+// (apierr.Invalid), not by a line of the document the overrides rewrote.
 func decodeStrict(n *yaml.Node, v any) error {
+	blockStyle(n) // one key a line, so that a line names a field
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	if err := enc.Encode(n); err != nil {
 		return err
 	}
-	d := yaml.NewDecoder(&buf)
+	text := buf.Bytes()
+	d := yaml.NewDecoder(bytes.NewReader(text))
 	d.KnownFields(true)
-	return d.Decode(v)
+	err := d.Decode(v)
+	if err == nil {
+		return nil
+	}
+	// The decoder's type errors and our unmarshalers' both read
+	// "line N: what is wrong".
+	first, more := err.Error(), 0
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		first, more = te.Errors[0], len(te.Errors)-1
+	}
+	var line int
+	if _, scanErr := fmt.Sscanf(first, "line %d:", &line); scanErr != nil {
+		return err
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(text, &doc) != nil {
+		return err
+	}
+	_, msg, _ := strings.Cut(first, ": ")
+	if strings.Contains(msg, "time.Duration") {
+		msg += " (write a duration such as 45s, 5m or 1h30m)"
+	}
+	if more > 0 {
+		msg += fmt.Sprintf(" (and %d more)", more)
+	}
+	path := pathAtLine(&doc, line, "")
+	if path == "" {
+		path = "scenario"
+	}
+	return apierr.Invalid(path, "%s", msg)
+}
+
+// blockStyle turns the flow mappings and sequences under n into blocks.
+func blockStyle(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style &^= yaml.FlowStyle
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+// pathAtLine returns the dotted path of the mapping key at line, or of the
+// key whose value starts there, in the document under n.
+func pathAtLine(n *yaml.Node, line int, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := pathAtLine(c, line, prefix); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			if k.Line == line || (v.Kind == yaml.ScalarNode && v.Line == line) {
+				return path
+			}
+			if p := pathAtLine(v, line, path); p != "" {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := pathAtLine(c, line, fmt.Sprintf("%s[%d]", prefix, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // applySet sets one "a.b.c=value" path in a YAML document, creating mappings
