@@ -249,12 +249,12 @@ const hazardStep = 0.5
 // the slack to keep in hand, E the abandons expected at the cap in
 // FeedbackTime and b the share of the margin the team's bursts of abandons
 // call for (burstShare; whole on a day that ends within YoungWindow, whose
-// loop is proportional only to its end), κ = 1/max(E, 6), and u integrates κ(S + I − S*) over 2×FeedbackTime: a
-// proportional-integral control of the budget, whose integral learns at
-// which θ the forecast's marginal risk gives the measured rate (the forecast
-// is biased, mostly on the safe side, by a factor that depends on the task
-// and that the integral absorbs). I is
-// the innovation: the recent abandons measured minus those the model
+// loop is proportional only to its end), κ = 1/max(E, 6), and u integrates
+// κ(S + I − S*) over 2×FeedbackTime: a proportional-integral control of the
+// budget, whose integral learns at which θ the forecast's marginal risk gives
+// the measured rate (the forecast is biased, mostly on the safe side, by a
+// factor that depends on the task and that the integral absorbs). I is the
+// innovation: the recent abandons measured minus those the model
 // expected (the live answers arriving while no agent is idle and too few
 // become free within the deadline), decayed over about ten expected abandons
 // or FeedbackTime/3, whichever is shorter. It takes the last few abandons at
