@@ -322,6 +322,12 @@ func TestDataDriven(t *testing.T) {
 				h.step(Event{Kind: EvDrain}, &b)
 			case "print-state":
 				h.printState(&b)
+			case "print-level": // the level TaskStats reports
+				st, err := h.e.TaskStats(TaskID(num("task", 1)))
+				if err != nil {
+					t.Fatalf("%s: %v", d.Pos, err)
+				}
+				fmt.Fprintf(&b, "task %d: level=%.2f\n", num("task", 1), st.Level)
 			default:
 				t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 			}

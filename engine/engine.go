@@ -787,7 +787,7 @@ type TaskStats struct {
 	Abandoned         int64
 	AbandonRate       float64 // over the whole run
 	WindowAbandonRate float64 // over the rolling abandon window
-	Level             float64 // the pacer's last dial level
+	Level             float64 // the pacer's last dial level; 0 once the engine drains
 	Queued            int     // numbers buffered in the engine
 	Exhausted         bool
 	DialUntil         time.Time // when the task stops dialing for the day, as the pacer sees it (zero: unknown)
@@ -804,6 +804,9 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 		Status: t.status, Ringing: len(t.flight) - t.waiting, Waiting: t.waiting,
 		LiveAnswers: t.live, Abandoned: t.abandoned, Level: t.level,
 		Queued: len(t.list) - t.head, Exhausted: t.empty, DialUntil: t.dialUntil,
+	}
+	if e.draining { // no task places a call: no level to aim at
+		s.Level = 0
 	}
 	if t.live > 0 {
 		s.AbandonRate = float64(t.abandoned) / float64(t.live)
