@@ -62,6 +62,9 @@ func (h *harness) flush(b *strings.Builder) {
 		if !u.NextAt.IsZero() {
 			fmt.Fprintf(b, " next=+%s", u.NextAt.Sub(epoch))
 		}
+		if u.NextPhone {
+			b.WriteString(" next-phone")
+		}
 		b.WriteString("\n")
 	}
 	for _, r := range rd.Records {
@@ -143,11 +146,14 @@ func (h *harness) advance(d time.Duration, b *strings.Builder) {
 }
 
 // numbers returns n new numbers, numbered on from the last.
-func (h *harness) numbers(n int) []Number {
+func (h *harness) numbers(n, alts int) []Number {
 	nums := make([]Number, n)
 	for i := range nums {
 		h.nextNum++
 		nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
+		for j := range alts {
+			nums[i].Alternatives = append(nums[i].Alternatives, fmt.Sprintf("+1415666%02d%02d", h.nextNum%100, j+1))
+		}
 	}
 	return nums
 }
@@ -265,9 +271,9 @@ func TestDataDriven(t *testing.T) {
 				}
 				h.step(Event{Kind: EvCreateTask, TaskSpec: spec}, &b)
 			case "add-numbers":
-				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 1))}, &b)
+				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 1), num("alts", 0))}, &b)
 			case "numbers": // the answer to a fetch
-				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 0)),
+				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 0), num("alts", 0)),
 					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0)),
 					DayKnown: arg("day-known", "") == "true"}, &b)
 			case "start-task":

@@ -343,6 +343,7 @@ func (e *Engine) dial(t *task) bool {
 	c.number = num.ID
 	c.phone = num.Phone
 	c.attempts = num.Attempts + 1
+	c.alts = len(num.Alternatives) > 0
 	t.list[t.head] = Number{} // drop references
 	t.head++
 	if t.head == len(t.list) {
@@ -406,6 +407,7 @@ type call struct {
 	number   NumberID
 	phone    string
 	attempts int
+	alts     bool // the number has an alternative phone
 	stage    callStage
 	cust     fsm.PartyState
 	agentLeg fsm.PartyState
@@ -741,9 +743,17 @@ func (e *Engine) numberOutcome(c *call, out pacing.Outcome, res CallResult) Numb
 	default:
 		rule = t.spec.Retry.Failed
 	}
-	if c.attempts < rule.MaxAttempts {
+	switch {
+	case c.attempts < rule.MaxAttempts:
 		u.State = NumberPending
 		u.NextAt = e.now.Add(rule.Delay)
+	case c.alts && res != ResultCustomerOnly:
+		// The policy gives up on this phone: the next alternative is
+		// dialled as soon as a line allows (not after an abandon, which
+		// reached the customer).
+		u.State = NumberPending
+		u.NextAt = e.now
+		u.NextPhone = true
 	}
 	return u
 }

@@ -82,6 +82,10 @@ type NumberUpdate struct {
 	Outcome  pacing.Outcome // of the attempt that just ended
 	Attempts int
 	NextAt   time.Time // NumberPending: when it may be dialled again
+	// NextPhone, with NumberPending, says that the retry policy gave up on
+	// the number's phone: its first alternative takes the phone's place,
+	// with its attempts counted afresh.
+	NextPhone bool
 	Reason   int       // NumberSkipped: seed-002 NoCallReasonCode (2 = blacklist)
 }
 

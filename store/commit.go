@@ -136,6 +136,12 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 		r.dialed = u.At
 	case engine.NumberPending:
 		r.nextAt = u.NextAt
+		if u.NextPhone && len(r.Alternatives) > 0 {
+			// The policy gave up on the phone: the first alternative takes
+			// its place, with attempts of its own.
+			r.Phone, r.Alternatives = r.Alternatives[0], r.Alternatives[1:]
+			r.Attempts = 0
+		}
 	case engine.NumberDone:
 		// A callback scheduled during the call outlives the call.
 		if r.Callback && old == engine.NumberDialing && r.NotBefore.After(r.dialed) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DialUntil", testDialUntil},
 		{"CommitContract", testCommit},
 		{"NotAfter", testNotAfter},
+		{"Alternatives", testAlternatives},
 		{"Recover", testRecover},
 		{"Blacklist", testBlacklist},
 		{"Schedules", testSchedules},
@@ -750,6 +751,52 @@ func testCommit(t *testing.T, st store.Store) {
 	must(t, err)
 	if !slices.Equal(seqs, []uint64{9}) {
 		t.Fatalf("empty commit seqs %v", seqs)
+	}
+}
+
+// testAlternatives: a number the retry policy gave up on comes back with its
+// first alternative as its phone and no attempts; the last alternative given
+// up on leaves it done (the engine then sends NumberDone).
+func testAlternatives(t *testing.T, st store.Store) {
+	task := newTask(t, st, "acme", store.AlwaysOpen)
+	nums := []engine.Number{{Phone: ny(1), Alternatives: []string{ny(2), lon(3)}}}
+	_, err := st.ImportNumbers(task, nums)
+	must(t, err)
+	id := nums[0].ID
+	if got := fetch(t, st, task, T0, 10); !slices.Equal(got, []string{ny(1)}) {
+		t.Fatalf("fetch %v", got)
+	}
+	next := func(at time.Time, want string, alts int) {
+		t.Helper()
+		commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
+			{At: at, Task: task, Number: id, State: engine.NumberDialing, Call: 1, Attempts: 2},
+			{At: at, Task: task, Number: id, State: engine.NumberPending, Call: 1, Outcome: pacing.OutcomeNoAnswer,
+				Attempts: 2, NextAt: at, NextPhone: true},
+		}})
+		st.ReleaseNumbers(task)
+		nn, err := st.NextNumbers(task, at, 10, nil)
+		must(t, err)
+		if len(nn) != 1 || nn[0].ID != id || nn[0].Phone != want || nn[0].Attempts != 0 || len(nn[0].Alternatives) != alts {
+			t.Fatalf("after giving up: %+v, want %s with %d alternatives left and no attempts", nn, want, alts)
+		}
+	}
+	next(T0.Add(time.Minute), ny(2), 1)
+	next(T0.Add(2*time.Minute), lon(3), 0)
+	// Nothing left to move to: the phone stays (the engine sends NumberDone
+	// for a number without alternatives).
+	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
+		{At: T0.Add(3 * time.Minute), Task: task, Number: id, State: engine.NumberPending, NextAt: T0.Add(3 * time.Minute), NextPhone: true},
+	}})
+	got, err := st.GetNumber(task, id)
+	must(t, err)
+	if got.Phone != lon(3) || got.State != engine.NumberPending {
+		t.Fatalf("with no alternative left: %+v", got)
+	}
+	// The number is still found by the phone it was imported with.
+	n, err := st.RemoveNumbers(task, []string{ny(1)})
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("removed %d by the first phone, want 1", n)
 	}
 }
 
