@@ -86,7 +86,7 @@ type NumberUpdate struct {
 	// the number's phone: its first alternative takes the phone's place,
 	// with its attempts counted afresh.
 	NextPhone bool
-	Reason   int       // NumberSkipped: seed-002 NoCallReasonCode (2 = blacklist)
+	Reason    int // NumberSkipped: seed-002 NoCallReasonCode (2 = blacklist)
 }
 
 // NoCallBlacklisted is the seed-002 NoCallReasonCode of a number skipped
