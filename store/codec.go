@@ -107,12 +107,14 @@ type numRec struct {
 	reason  int
 	updated time.Time // At of the last update
 	dialed  time.Time // when the last call started (NumberDialing)
+	ownTZ   bool      // TZ was given with the number, not found from its phone
 }
 
 // Flags of an encoded number.
 const (
 	nfCallback = 1 << iota
 	nfZoneTZ   // TZ is the single zone of the bucket: not stored
+	nfOwnTZ    // TZ was given with the number (numRec.ownTZ)
 )
 
 // pos returns the due position of a pending number.
@@ -139,6 +141,9 @@ func encodeNum(b []byte, r *numRec, zone string) []byte {
 	}
 	if r.TZ != "" && r.TZ == zone {
 		flags |= nfZoneTZ
+	}
+	if r.ownTZ {
+		flags |= nfOwnTZ
 	}
 	e.byte1(codecVersion)
 	e.byte1(byte(r.state))
@@ -188,6 +193,7 @@ func decodeNum(v []byte, task engine.TaskID, id engine.NumberID, r *numRec, zone
 	flags := v[2]
 	r.bucket = binary.BigEndian.Uint16(v[3:])
 	r.Callback = flags&nfCallback != 0
+	r.ownTZ = flags&nfOwnTZ != 0
 	d := dec{b: v[5:]}
 	r.Phone = d.str()
 	r.NotBefore = d.time()

@@ -138,9 +138,17 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 		r.nextAt = u.NextAt
 		if u.NextPhone && len(r.Alternatives) > 0 {
 			// The policy gave up on the phone: the first alternative takes
-			// its place, with attempts of its own.
+			// its place, with attempts of its own, called while the window
+			// is open both where the number is and where the phone's prefix
+			// says, unless the number names its own zone (altZones; the
+			// import made that bucket).
 			r.Phone, r.Alternatives = r.Alternatives[0], r.Alternatives[1:]
 			r.Attempts = 0
+			if cur := ts.bucket(r.bucket); cur != nil {
+				if b := ts.bucketNamed(altZones(cur, r.ownZone(), r.Phone, ts.zoneFallback())); b != nil {
+					r.bucket = b.id
+				}
+			}
 		}
 	case engine.NumberDone:
 		// A callback scheduled during the call outlives the call.

@@ -320,12 +320,15 @@ func (im *importer) add(idx int, n *engine.Number) error {
 func (im *importer) accept(idx int, n *engine.Number) error {
 	c := im.cur
 	b, err := im.s.bucketFor(im.ts, zoneSet(n.TZ, n.Phone, im.fallback))
+	if err == nil {
+		err = im.s.altBuckets(im.ts, b, n.TZ, n.Alternatives, im.fallback)
+	}
 	if err != nil {
 		delete(c.phones, n.Phone)
 		im.reject(&im.res.Invalid, idx, n, err)
 		return nil
 	}
-	r := numRec{Number: *n, state: engine.NumberPending, bucket: b.id}
+	r := numRec{Number: *n, state: engine.NumberPending, bucket: b.id, ownTZ: n.TZ != ""}
 	if b.zone != "" && r.TZ == "" {
 		r.TZ = b.zone
 	}
@@ -872,7 +875,7 @@ func (s *Badger) ScheduleCallback(sc Schedule) (engine.NumberID, error) {
 			return 0, err
 		}
 		r = numRec{Number: engine.Number{ID: id, Task: sc.Task, Phone: sc.Phone, TZ: sc.TZ, Priority: sc.Priority},
-			state: engine.NumberPending, bucket: bk.id}
+			state: engine.NumberPending, bucket: bk.id, ownTZ: sc.TZ != ""}
 		if bk.zone != "" && r.TZ == "" {
 			r.TZ = bk.zone
 		}
@@ -887,6 +890,11 @@ func (s *Badger) ScheduleCallback(sc Schedule) (engine.NumberID, error) {
 	}
 	if len(sc.Alternatives) > 0 {
 		r.Alternatives = slices.Clone(sc.Alternatives)
+		if bk := ts.bucket(r.bucket); bk != nil {
+			if err := s.altBuckets(ts, bk, r.ownZone(), r.Alternatives, ts.zoneFallback()); err != nil {
+				return 0, err
+			}
+		}
 	}
 	for k, v := range sc.Data {
 		if r.Data == nil {

@@ -184,6 +184,64 @@ func zoneSet(tz, phone, fallback string) string {
 	return orDefault(name, fallback)
 }
 
+// unionZones returns the zone set holding the zones of both sets (sorted,
+// comma-separated names, as zoneSet gives them).
+func unionZones(a, b string) string {
+	switch {
+	case a == "" || a == b:
+		return b
+	case b == "":
+		return a
+	}
+	zones := append(strings.Split(a, ","), strings.Split(b, ",")...)
+	slices.Sort(zones)
+	return strings.Join(slices.Compact(zones), ",")
+}
+
+// altZones returns the zone set an alternative phone of a number in bucket
+// b is called in: b's zones and, unless the number names its own zone (tz),
+// those of the alternative's prefix, so that the window must be open for
+// the number and the phone alike.
+func altZones(b *bucket, tz, alt, fallback string) string {
+	return unionZones(b.name, zoneSet(tz, alt, fallback))
+}
+
+// altBuckets creates the buckets the alternatives of a number in bucket b
+// will be called in, while the caller holds importMu, so that a commit that
+// moves the number to an alternative finds its bucket: each alternative in
+// turn adds its zones (altZones) to those of the phones before it.
+func (s *Badger) altBuckets(ts *taskState, b *bucket, tz string, alts []string, fallback string) error {
+	for _, a := range alts {
+		if name := altZones(b, tz, a, fallback); name != b.name {
+			var err error
+			if b, err = s.bucketFor(ts, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ownZone returns the zone given with the number, "" when it was found from
+// its phone.
+func (r *numRec) ownZone() string {
+	if r.ownTZ {
+		return r.TZ
+	}
+	return ""
+}
+
+// bucketNamed returns the bucket of zone set name, nil when the task has
+// none; it reads the bucket list only, so it needs no importMu.
+func (ts *taskState) bucketNamed(name string) *bucket {
+	for _, b := range ts.bucketList() {
+		if b.name == name {
+			return b
+		}
+	}
+	return nil
+}
+
 func orDefault(s, d string) string {
 	if s == "" {
 		return d

@@ -755,18 +755,22 @@ func testCommit(t *testing.T, st store.Store) {
 }
 
 // testAlternatives: a number the retry policy gave up on comes back with its
-// first alternative as its phone and no attempts; the last alternative given
-// up on leaves it done (the engine then sends NumberDone).
+// first alternative as its phone and no attempts, called while the window is
+// open both in the number's zone and in the phone's (unless the number names
+// its own zone, which then holds for every phone of it).
 func testAlternatives(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1), Alternatives: []string{ny(2), lon(3)}}}
+	task := newTask(t, st, "acme", store.Window{}) // 08:00–21:00 local
+	nums := []engine.Number{
+		{Phone: ny(1), Alternatives: []string{ny(2), lon(3)}},
+		{Phone: ny(5), TZ: "America/New_York", Alternatives: []string{lon(6)}},
+	}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
-	id := nums[0].ID
-	if got := fetch(t, st, task, T0, 10); !slices.Equal(got, []string{ny(1)}) {
+	if got := fetch(t, st, task, T0, 10); len(got) != 2 {
 		t.Fatalf("fetch %v", got)
 	}
-	next := func(at time.Time, want string, alts int) {
+	st.ReleaseNumbers(task)
+	giveUp := func(id engine.NumberID, at time.Time) {
 		t.Helper()
 		commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
 			{At: at, Task: task, Number: id, State: engine.NumberDialing, Call: 1, Attempts: 2},
@@ -774,23 +778,38 @@ func testAlternatives(t *testing.T, st store.Store) {
 				Attempts: 2, NextAt: at, NextPhone: true},
 		}})
 		st.ReleaseNumbers(task)
-		nn, err := st.NextNumbers(task, at, 10, nil)
+	}
+	check := func(id engine.NumberID, phone string, alts int) {
+		t.Helper()
+		got, err := st.GetNumber(task, id)
 		must(t, err)
-		if len(nn) != 1 || nn[0].ID != id || nn[0].Phone != want || nn[0].Attempts != 0 || len(nn[0].Alternatives) != alts {
-			t.Fatalf("after giving up: %+v, want %s with %d alternatives left and no attempts", nn, want, alts)
+		if got.Phone != phone || got.Attempts != 0 || len(got.Alternatives) != alts || got.State != engine.NumberPending {
+			t.Fatalf("after giving up: %+v, want %s with %d alternatives left and no attempts", got, phone, alts)
 		}
 	}
-	next(T0.Add(time.Minute), ny(2), 1)
-	next(T0.Add(2*time.Minute), lon(3), 0)
+	a, b := nums[0].ID, nums[1].ID
+	giveUp(a, T0.Add(time.Minute))
+	check(a, ny(2), 1)
+	giveUp(a, T0.Add(2*time.Minute))
+	check(a, lon(3), 0)
+	giveUp(b, T0.Add(2*time.Minute))
+	check(b, lon(6), 0)
+	// 15:00 UTC: New York and London open, both handed out.
+	if got := fetch(t, st, task, T0.Add(3*time.Minute), 10); !slices.Equal(got, []string{lon(3), lon(6)}) {
+		t.Fatalf("at 15:03 UTC: %v", got)
+	}
+	st.ReleaseNumbers(task)
+	// 01:00 UTC: London closed. The first number is now called in London's
+	// window too; the second names New York as its zone.
+	if got := fetch(t, st, task, T0.Add(10*time.Hour), 10); !slices.Equal(got, []string{lon(6)}) {
+		t.Fatalf("at 01:00 UTC: %v", got)
+	}
+	st.ReleaseNumbers(task)
 	// Nothing left to move to: the phone stays (the engine sends NumberDone
 	// for a number without alternatives).
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
-		{At: T0.Add(3 * time.Minute), Task: task, Number: id, State: engine.NumberPending, NextAt: T0.Add(3 * time.Minute), NextPhone: true},
-	}})
-	got, err := st.GetNumber(task, id)
-	must(t, err)
-	if got.Phone != lon(3) || got.State != engine.NumberPending {
-		t.Fatalf("with no alternative left: %+v", got)
+	giveUp(a, T0.Add(11*time.Hour))
+	if got, err := st.GetNumber(task, a); err != nil || got.Phone != lon(3) || got.Attempts != 2 {
+		t.Fatalf("with no alternative left: %+v, %v", got, err)
 	}
 	// The number is still found by the phone it was imported with.
 	n, err := st.RemoveNumbers(task, []string{ny(1)})
