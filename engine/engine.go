@@ -748,8 +748,8 @@ func (e *Engine) numberOutcome(c *call, out pacing.Outcome, res CallResult) Numb
 		u.State = NumberPending
 		u.NextAt = e.now.Add(rule.Delay)
 	case c.alts && res != ResultCustomerOnly:
-		// The policy gives up on this phone: the next alternative is
-		// dialled as soon as a line allows (not after an abandon, which
+		// The policy gives up on this phone: the number is due again at
+		// once, on its next alternative (not after an abandon, which
 		// reached the customer).
 		u.State = NumberPending
 		u.NextAt = e.now

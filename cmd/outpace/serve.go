@@ -299,8 +299,9 @@ func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Co
 	return t, agents, nil
 }
 
-// importDemoNumbers imports n numbers of the form +1 415 2xx xxxx, with a
-// progress bar.
+// importDemoNumbers imports n numbers of the form +1 415 2xx xxxx, every
+// fourth with an alternative phone +1 415 3xx xxxx (dialled once the first
+// gives up), with a progress bar.
 func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.Command) error {
 	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
 		progressbar.OptionSetDescription("importing demo numbers"), progressbar.OptionShowCount(),
@@ -308,7 +309,13 @@ func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.C
 	src := func(yield func(engine.Number, error) bool) {
 		for i := 0; i < n; i++ {
 			phone, err := lists.Normalize(fmt.Sprintf("+1415%07d", 2000000+i), "US")
-			if !yield(engine.Number{Phone: phone, TZ: "America/Los_Angeles"}, err) {
+			n := engine.Number{Phone: phone, TZ: "America/Los_Angeles"}
+			if i%4 == 3 && err == nil {
+				var alt string
+				alt, err = lists.Normalize(fmt.Sprintf("+1415%07d", 3000000+i), "US")
+				n.Alternatives = []string{alt}
+			}
+			if !yield(n, err) {
 				return
 			}
 		}
