@@ -309,6 +309,10 @@ func TestDataDriven(t *testing.T) {
 				h.step(Event{Kind: EvAgentAnswered, Call: call}, &b)
 			case "agent-fail":
 				h.step(Event{Kind: EvAgentFailed, Call: call}, &b)
+			case "hold":
+				h.step(Event{Kind: EvHold, Call: call}, &b)
+			case "retrieve":
+				h.step(Event{Kind: EvRetrieve, Call: call}, &b)
 			case "hangup":
 				side := SideCustomer
 				if arg("side", "customer") == "agent" {

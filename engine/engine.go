@@ -129,7 +129,7 @@ func (e *Engine) step(ev *Event) error {
 		return e.agentRequest(ev)
 	case EvSignIn, EvSignOut:
 		return e.signInOut(ev)
-	case EvProgress, EvAnswered, EvFailed, EvAgentAnswered, EvAgentFailed, EvHangup:
+	case EvProgress, EvAnswered, EvFailed, EvAgentAnswered, EvAgentFailed, EvHangup, EvHold, EvRetrieve:
 		return e.backendEvent(ev)
 	case EvTimer:
 		e.timer(ev.Timer)
@@ -537,6 +537,25 @@ func (e *Engine) backendEvent(ev *Event) error {
 		}
 	case EvHangup:
 		e.hangup(c, ev)
+	case EvHold, EvRetrieve:
+		// The customer's leg only: the agent stays on the call, busy, and
+		// the talk goes on for the pacer's estimates.
+		if c.stage != stageTalk {
+			return apierr.New(apierr.InvalidCallType, "call %d is not talking to an agent", c.id)
+		}
+		what, name := fsm.PartyHold, EventHeld
+		if ev.Kind == EvRetrieve {
+			what, name = fsm.PartyRetrieve, EventRetrieved
+		}
+		next, err := fsm.PartyNext(c.cust, what)
+		if err != nil {
+			return err
+		}
+		c.cust = next
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: name, Task: t.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
+		}
+		return nil // nothing changes for pacing
 	}
 	e.markQueue(t.queue)
 	return nil

@@ -130,6 +130,10 @@ const (
 	// Runner.
 	EvTimer // Timer
 	EvDrain // no new call on any task from now on, for a shutdown that lets the calls in flight end
+
+	// Backend, continued.
+	EvHold     // Call: the customer is put on hold during the talk (Talk → Held)
+	EvRetrieve // Call: the customer is back from hold (Held → Talk)
 )
 
 // Side says who hung up.
