@@ -16,9 +16,10 @@ type PredictiveConfig struct {
 	// (the abandons the window can still take before its rate reaches the
 	// cap) at Reserve + MarginZ·√E·b, E being the abandons expected at the
 	// cap in FeedbackTime (at least 3) and b the share a team of its size
-	// keeps, since a smaller team's abandons come in smaller bursts: whole
-	// from 35 agents, 62 % on five (burstShare). A day that ends within
-	// YoungWindow keeps the whole margin. A 5-agent team, which expects
+	// keeps at the end of a known day, since a smaller team's abandons come
+	// in smaller bursts: whole from 35 agents, 62 % on five (burstShare). A
+	// day that ends within YoungWindow, or whose end is not known, keeps the
+	// whole margin. A 5-agent team, which expects
 	// about 2 abandons in 30 minutes and breaches by chance far more easily,
 	// keeps about 3.7 in hand (0.4 % of its day's live answers); a
 	// 300-agent floor keeps about 19 (under 0.1 %). Default 2.5; negative
@@ -248,8 +249,9 @@ const hazardStep = 0.5
 // θ = target × e^(u + κ(S + I − S*)), where S* = Reserve + MarginZ·√E·b is
 // the slack to keep in hand, E the abandons expected at the cap in
 // FeedbackTime and b the share of the margin the team's bursts of abandons
-// call for (burstShare; whole on a day that ends within YoungWindow, whose
-// loop is proportional only to its end), κ = 1/max(E, 6), and u integrates
+// call for at the end of a known day (burstShare; whole on a day that ends
+// within YoungWindow, whose loop is proportional only to its end, and when
+// the end is not known), κ = 1/max(E, 6), and u integrates
 // κ(S + I − S*) over 2×FeedbackTime: a proportional-integral control of the
 // budget, whose integral learns at which θ the forecast's marginal risk gives
 // the measured rate (the forecast is biased, mostly on the safe side, by a
@@ -505,8 +507,11 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	p.slack = capRate*live - float64(s.WindowAbandoned) - p.committed
 	expect := max(capRate*liveRate*p.cfg.FeedbackTime.Seconds(), minExpect)
 	span, credit := p.youngSpan(s, liveRate)
-	share := 1.0 // a day that ends within YoungWindow keeps the whole margin
-	if span <= 0 || span < credit {
+	// The bursts size the margin at the end of a known day that outlasts
+	// YoungWindow; a shorter day, and a window that may be measured at any
+	// moment (no known end), keep the whole margin.
+	share := 1.0
+	if span > 0 && span < credit {
 		share = burstShare(capRate, s.Idle+s.Busy)
 	}
 	p.setpoint = p.cfg.Reserve + p.cfg.MarginZ*math.Sqrt(expect)*share
