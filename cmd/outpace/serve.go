@@ -309,13 +309,13 @@ func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.C
 	src := func(yield func(engine.Number, error) bool) {
 		for i := 0; i < n; i++ {
 			phone, err := lists.Normalize(fmt.Sprintf("+1415%07d", 2000000+i), "US")
-			n := engine.Number{Phone: phone, TZ: "America/Los_Angeles"}
+			num := engine.Number{Phone: phone, TZ: "America/Los_Angeles"}
 			if i%4 == 3 && err == nil {
 				var alt string
 				alt, err = lists.Normalize(fmt.Sprintf("+1415%07d", 3000000+i), "US")
-				n.Alternatives = []string{alt}
+				num.Alternatives = []string{alt}
 			}
-			if !yield(n, err) {
+			if !yield(num, err) {
 				return
 			}
 		}
