@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
 
@@ -45,6 +47,7 @@ func boundCmd() *cobra.Command {
 		judgeCap  float64
 		workers   int
 		quiet     bool
+		outPlot   string
 	)
 	c := &cobra.Command{
 		Use:   "bound --scenario FILE [--cap 0.03] [--json]",
@@ -86,6 +89,7 @@ it must hold the cap seed by seed.`,
   outpace bound -s bench/scenarios/S6-markov.yaml --json > s6-optimum.json
   outpace bound -s bench/scenarios/S3.yaml            # the derived twin of a realistic scenario
   outpace bound -s bench/scenarios/S1-markov.yaml --cap 0.05 --policy
+  outpace bound -s bench/scenarios/S5-markov.yaml --plot s5-policy.png
   outpace bound -s bench/scenarios/S1-markov.yaml --simulate 20
   outpace bound -s bench/scenarios/S2-markov.yaml --cap 0.022 --simulate 20 --simulate-cap 0.03`,
 		Args: cobra.NoArgs,
@@ -98,6 +102,11 @@ it must hold the cap seed by seed.`,
 			}
 			if tolerance < 0 || tolerance >= 1 {
 				return fmt.Errorf("--tolerance must be in [0, 1), got %v", tolerance)
+			}
+			if outPlot != "" {
+				if _, err := plotFormat(outPlot); err != nil {
+					return err
+				}
 			}
 			sc, err := sf.load()
 			if err != nil {
@@ -116,6 +125,16 @@ it must hold the cap seed by seed.`,
 			}
 			out := boundResult{Result: res, Cap: cap, ProgressiveOccupancy: optimum.Progressive(p), Twin: tw,
 				SolveS: time.Since(start).Seconds()}
+			if outPlot != "" {
+				title := fmt.Sprintf("%s: the optimal policy at a %.3g %% cap", sc.Name, 100*cap)
+				if !tw.Exact {
+					title = fmt.Sprintf("%s (derived twin): the optimal policy at a %.3g %% cap", sc.Name, 100*cap)
+				}
+				render := func(f string) (io.WriterTo, error) { return plots.PolicyChart(title, res, lineLimit(tw), f) }
+				if err := writePlot(outPlot, render); err != nil {
+					return err
+				}
+			}
 			if simulate > 0 {
 				if judgeCap == 0 {
 					judgeCap = cap
@@ -168,6 +187,7 @@ it must hold the cap seed by seed.`,
 	c.Flags().Float64Var(&judgeCap, "simulate-cap", 0, "cap the simulated seeds are judged against (default --cap), e.g. the optimum at 0.022 judged at 0.03")
 	c.Flags().IntVar(&workers, "workers", 0, "simulations run at once with --simulate (default GOMAXPROCS)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	c.Flags().StringVar(&outPlot, "plot", "", "also draw the optimal policy: calls in flight by agents busy (PNG, SVG or PDF, by extension)")
 	return c
 }
 
@@ -221,6 +241,15 @@ func writeBound(w io.Writer, name string, b boundResult, full bool) error {
 			which, s.Occupancy.Mean, s.Occupancy.CI95, 100*s.AbandonRate.Mean, 100*s.MaxAbandonRate24h.Max, 100*s.FreshWorst, s.Breaches, s.Occupancy.N, fairWord(s.Fair))
 	}
 	return nil
+}
+
+// lineLimit returns the most calls the twin may have in flight.
+func lineLimit(tw tune.Twin) int {
+	lpa := tw.MaxLinesPerAgent
+	if lpa == 0 {
+		lpa = optimum.DefaultMaxLinesPerAgent
+	}
+	return int(math.Floor(lpa * float64(tw.Agents)))
 }
 
 func fairWord(fair bool) string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,5 +118,25 @@ func TestBoundSimulate(t *testing.T) {
 	}
 	if _, _, err := outpace(t, "bound", "-s", path, "--simulate", "-1"); err == nil || !strings.Contains(err.Error(), "--simulate") {
 		t.Errorf("--simulate -1: %v", err)
+	}
+}
+
+// --plot draws the optimal policy; a file name without a chart format is
+// refused before anything is solved.
+func TestBoundPlot(t *testing.T) {
+	path := writeScenario(t, tinyMarkov)
+	out := filepath.Join(t.TempDir(), "policy.svg")
+	if _, _, err := outpace(t, "bound", "-s", path, "--tolerance", "1e-4", "--plot", out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "<svg") || !strings.Contains(string(data), "optimal policy") {
+		t.Errorf("not a policy chart (%d bytes)", len(data))
+	}
+	if _, _, err := outpace(t, "bound", "-s", path, "--plot", "policy.gif"); err == nil || !strings.Contains(err.Error(), "--plot") {
+		t.Errorf("--plot policy.gif: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 // Package plots draws outpace's simulator charts with gonum.org/v1/plot: the
 // occupancy-against-abandon-rate frontier of every pacing mode of a sweep or
-// comparison, and the time series of one run. Charts come back as an
+// comparison, the time series of one run, and the optimal policy of a Markov
+// twin (outpace bound). Charts come back as an
 // io.WriterTo in the format asked for by name ("png", "svg" or "pdf"); the
 // caller decides where the bytes go.
 package plots
@@ -308,6 +309,9 @@ func (nt niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	minor := step / 5
 	for k := math.Ceil(lo / minor); k*minor <= hi+1e-9*step; k++ {
 		x := k * minor
+		if x == 0 {
+			x = 0 // not −0, which would be labelled "-0"
+		}
 		t := plot.Tick{Value: x}
 		if r := math.Mod(math.Abs(k), 5); r < 1e-6 || 5-r < 1e-6 {
 			t.Label = strconv.FormatFloat(roundSig(x, step), 'f', -1, 64)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/pacing/optimum"
 	"github.com/outpace-dev/outpace/sim"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -106,5 +108,37 @@ func check(t *testing.T, format string, data []byte) {
 		if !bytes.Contains(data[:min(len(data), 500)], []byte("<svg")) || !bytes.Contains(data, []byte("occupancy")) {
 			t.Errorf("not an SVG chart (%d bytes)", len(data))
 		}
+	}
+}
+
+func TestPolicyChart(t *testing.T) {
+	// Five agents at a 5 % cap, as small as a twin gets, solved for real.
+	res, err := optimum.Solve(optimum.Params{Agents: 5, LiveProb: 0.35, MeanOutcome: 15 * time.Second,
+		MeanTalk: 135 * time.Second, Cap: 0.05, Tolerance: 1e-4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"png", "svg"} {
+		wt, err := PolicyChart("five agents", res, 15, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		check(t, format, b.Bytes())
+	}
+	// Without the policy above, and without a line limit.
+	one := res
+	one.PolicyAbove, one.Mix = nil, 0
+	if _, err := PolicyChart("one policy", one, 0, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PolicyChart("none", optimum.Result{}, 15, "png"); err == nil {
+		t.Error("an empty policy was drawn")
+	}
+	if _, err := PolicyChart("gif", res, 15, "gif"); err == nil {
+		t.Error("a gif was drawn")
 	}
 }
