@@ -28,6 +28,15 @@ test: ## run every test (what CI runs)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 30s): scenarios and --set, list lines and files
+	$(GO) test ./sim/ -run '^$$' -fuzz '^FuzzScenario$$' -fuzztime $(FUZZTIME)
+	@for t in FuzzNormalize FuzzParseLine FuzzReader; do \
+		$(GO) test ./store/lists/ -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
 .PHONY: bench
 bench: ## run the Go benchmarks (engine, simulator, pacers, store)
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./pacing/... ./fsm/ ./store/...
