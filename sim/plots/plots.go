@@ -56,19 +56,12 @@ func FrontierChart(title string, curves []Frontier, cap, optimum float64, format
 	if err != nil {
 		return nil, err
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = vg.Points(14)
-	p.Title.Padding = vg.Points(8)
-	p.X.Label.Text = "abandon rate (% of live answers, mean over seeds)"
-	p.Y.Label.Text = "occupancy (%)"
-	p.Add(plotter.NewGrid())
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{Max: 100}
+	p := chart(title, "abandon rate (% of live answers, mean over seeds)", "occupancy (%)")
+	p.Y.Tick.Marker = niceTicks{Max: 100}
 	// Frontiers rise from the bottom left: the top left corner (high
 	// occupancy at a low abandon rate) is out of every pacer's reach.
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(6)
-	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(8)
 
 	// The interesting region is around the cap: show up to 2.5 × cap, or
 	// less when no curve goes that far.
@@ -283,6 +276,22 @@ func RunChart(r *sim.Report, format string) (io.WriterTo, error) {
 		p.Draw(canvases[i][0])
 	}
 	return c, nil
+}
+
+// chart returns a single-panel chart with its title, axis labels, a grid,
+// round ticks and a legend at the top right.
+func chart(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(14)
+	p.Title.Padding = vg.Points(8)
+	p.X.Label.Text, p.Y.Label.Text = x, y
+	p.Add(plotter.NewGrid())
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
+	p.Legend.Top = true
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), -vg.Points(6)
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	return p
 }
 
 // niceTicks labels an axis at a round step (1, 2 or 5 × 10^k) giving five

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -40,17 +41,7 @@ func TestRunChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"png", "svg"} {
-		wt, err := RunChart(r, format)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			t.Fatal(err)
-		}
-		check(t, format, b.Bytes())
-	}
+	drawn(t, func(f string) (io.WriterTo, error) { return RunChart(r, f) })
 	if _, err := RunChart(r, "gif"); err == nil || !strings.Contains(err.Error(), "gif") {
 		t.Errorf("gif: %v", err)
 	}
@@ -71,8 +62,19 @@ func TestFrontierCharts(t *testing.T) {
 	}
 	opt := 0.9
 	c.Optimum = &opt // draw the optimum line even though this is no Markov twin
+	drawn(t, func(f string) (io.WriterTo, error) { return ComparisonChart(c, f) })
+	drawn(t, func(f string) (io.WriterTo, error) { return SweepChart(c.Scenario, c.Modes[1].Sweep, 0, f) })
+	// An empty chart still draws.
+	if _, err := FrontierChart("empty", nil, 0.03, 0, "svg"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drawn renders a chart as PNG and as SVG and checks each.
+func drawn(t *testing.T, render func(format string) (io.WriterTo, error)) {
+	t.Helper()
 	for _, format := range []string{"png", "svg"} {
-		wt, err := ComparisonChart(c, format)
+		wt, err := render(format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,19 +83,6 @@ func TestFrontierCharts(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, format, b.Bytes())
-		wt, err = SweepChart(c.Scenario, c.Modes[1].Sweep, 0, format)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Reset()
-		if _, err := wt.WriteTo(&b); err != nil {
-			t.Fatal(err)
-		}
-		check(t, format, b.Bytes())
-	}
-	// An empty chart still draws.
-	if _, err := FrontierChart("empty", nil, 0.03, 0, "svg"); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -118,17 +107,7 @@ func TestPolicyChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"png", "svg"} {
-		wt, err := PolicyChart("five agents", res, 15, format)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			t.Fatal(err)
-		}
-		check(t, format, b.Bytes())
-	}
+	drawn(t, func(f string) (io.WriterTo, error) { return PolicyChart("five agents", res, 15, f) })
 	// Without the policy above, and without a line limit.
 	one := res
 	one.PolicyAbove, one.Mix = nil, 0

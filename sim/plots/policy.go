@@ -26,17 +26,7 @@ func PolicyChart(title string, r optimum.Result, lines int, format string) (io.W
 		return nil, apierr.Invalid("plot", "the optimum has no policy to draw")
 	}
 	agents := len(r.Policy) - 1
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = vg.Points(13)
-	p.Title.Padding = vg.Points(8)
-	p.X.Label.Text = "agents busy"
-	p.Y.Label.Text = "calls to keep in flight"
-	p.Add(plotter.NewGrid())
-	p.X.Tick.Marker = niceTicks{}
-	p.Legend.Top = true
-	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), -vg.Points(6)
-	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p := chart(title, "agents busy", "calls to keep in flight")
 
 	xy := func(rows []optimum.PolicyRow) plotter.XYs {
 		out := make(plotter.XYs, len(rows))
