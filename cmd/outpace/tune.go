@@ -79,9 +79,10 @@ func tuneCmd() *cobra.Command {
 		mode    string
 		asJSON  bool
 		outPlot string
+		values  []string
 	)
 	c := &cobra.Command{
-		Use:   "tune --scenario FILE --mode MODE [--cap 0.03] [--seeds N] [--json] [--plot out.png]",
+		Use:   "tune --scenario FILE --mode MODE [--cap 0.03] [--seeds N] [--values V,…] [--json] [--plot out.png]",
 		Short: "Sweep a pacing mode's main knob and find its best setting under the abandon cap",
 		Long: `tune runs the scenario under a grid of settings of one pacing mode's main knob,
 several seeds per setting in parallel, and reports the frontier (occupancy
@@ -106,6 +107,12 @@ same rule. Each setting runs on the same seeds (the scenario's seed s, s+1, …)
 so settings are compared on the same customers. Along a knob the sweep stops
 after two settings in a row whose mean abandon rate is over the cap.
 
+--values sweeps the values given instead of the grid, every one of them, to
+look closer between two of its steps: taskscales for ratio ("4:75", or C/A
+as "18.75"), abandon targets for predictive ("0.026"), max_level for
+vicidial (on each drop-limit line), thresholds for issabel, aggressiveness
+for closedform.
+
 The JSON form is {"mode", "cap", "best": {"setting", "report"}, "frontier":
 [{"setting", "occupancy", "abandon_rate"}]}: report is the best setting's
 report averaged over the seeds, and the frontier holds the settings no other
@@ -113,7 +120,8 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 		Example: `  outpace tune --scenario bench/scenarios/S3.yaml --mode ratio
   outpace tune -s bench/scenarios/S1.yaml --mode vicidial --seeds 10 --plot vicidial.png
   outpace tune -s bench/scenarios/S5.yaml --mode closedform --cap 0.05 --json > closedform.json
-  outpace tune -s bench/scenarios/S3.yaml --mode ratio --set duration=2h --set agents.count=12`,
+  outpace tune -s bench/scenarios/S3.yaml --mode ratio --set duration=2h --set agents.count=12
+  outpace tune -s bench/scenarios/S5-markov.yaml --mode ratio --values 2:37,4:75,1:19 --seeds 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := tune.ParseMode(mode)
@@ -129,11 +137,21 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			if err != nil {
 				return err
 			}
-			t, done, err := tf.tuner(cmd.ErrOrStderr(), "tuning "+mode)
+			t, done, err := tf.tuner(cmd.ErrOrStderr(), "tuning "+mode) // checks --cap
 			if err != nil {
 				return err
 			}
-			res, err := t.Sweep(sc, m)
+			var g tune.Grid
+			if len(values) > 0 {
+				if g, err = tune.ValuesGrid(m, sc.Task.Pacing, tf.cap, values); err != nil {
+					done()
+					return fmt.Errorf("--values: %w", err)
+				}
+			} else if g, err = tune.DefaultGrid(m, sc.Task.Pacing, tf.cap); err != nil {
+				done()
+				return err
+			}
+			res, err := t.SweepGrid(sc, g)
 			done()
 			if err != nil {
 				return err
@@ -173,6 +191,7 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 	c.Flags().StringVarP(&mode, "mode", "m", "", "pacing mode to tune: "+modeList())
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().StringVar(&outPlot, "plot", "", "also draw the frontier (PNG, SVG or PDF, by extension)")
+	c.Flags().StringSliceVar(&values, "values", nil, "sweep these values of the mode's knob instead of its grid (comma-separated or repeated)")
 	_ = c.MarkFlagRequired("mode")
 	return c
 }

@@ -118,6 +118,24 @@ func TestTuneJSON(t *testing.T) {
 	}
 }
 
+// --values sweeps the values given, every one, in order of aggressiveness.
+func TestTuneValues(t *testing.T) {
+	path := writeScenario(t, tiny)
+	out, _, err := outpace(t, "tune", "-s", path, "-m", "ratio", "--seeds", "2", "-q", "--values", "3:5", "--values", "1.2,1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(strings.TrimLeft(line, " *+")); len(f) > 2 && f[2] == "%" {
+			rows = append(rows, f[0])
+		}
+	}
+	if got := strings.Join(rows, " "); got != "1:1 5:6 3:5" {
+		t.Errorf("settings run: %q, want 1:1 5:6 3:5\n%s", got, out)
+	}
+}
+
 func TestTuneFlagErrors(t *testing.T) {
 	path := writeScenario(t, tiny)
 	for _, c := range []struct {
@@ -129,6 +147,7 @@ func TestTuneFlagErrors(t *testing.T) {
 		{[]string{"tune", "-s", path, "-m", "ratio", "--cap", "3"}, "--cap"},
 		{[]string{"tune", "-s", path, "-m", "ratio", "--seeds", "0"}, "--seeds"},
 		{[]string{"tune", "-s", path, "-m", "ratio", "--plot", "x.gif"}, "--plot"},
+		{[]string{"tune", "-s", path, "-m", "ratio", "--values", "2:3,1:40"}, "--values"},
 		{[]string{"compare", "-s", path, "--modes", "ratio,turbo"}, "--modes"},
 		{[]string{"compare", "-s", path, "--eval-seeds", "0"}, "--eval-seeds"},
 		{[]string{"report", "--only", "S9", "--out", filepath.Join(t.TempDir(), "b.md")}, "--only"},

@@ -52,6 +52,9 @@
 //     about to be free, which makes it progressive), on two lines: without
 //     overcommit, then with it.
 //
+// ValuesGrid sweeps values given by the user instead, on the same lines, to
+// look closer between two steps of a grid; it runs every value asked for.
+//
 // Along each line of a grid the abandon rate rises with the setting, so a
 // sweep runs a line in fixed chunks and leaves it after two consecutive
 // points whose mean abandon rate is over the cap: past them no setting can

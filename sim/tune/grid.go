@@ -1,9 +1,12 @@
 package tune
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
@@ -167,4 +170,129 @@ func gcd(a, b int) int {
 func roundTo(x float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(x*p) / p
+}
+
+// ValuesGrid returns the grid of mode's main knob at the values given instead
+// of DefaultGrid's, to look closer at a stretch of the frontier: taskscales
+// for ratio ("4:75", or C/A as a number with at most two decimals, "18.75"),
+// abandon targets for predictive ("0.0275"), max_level for vicidial (on each
+// of DefaultGrid's drop-limit lines), aggressiveness for closedform and the
+// about-to-free threshold for issabel (without, then with overcommit). The
+// settings are sorted from the least to the most aggressive, as DefaultGrid's
+// are, and each is checked as a pacing configuration; a bad value is an
+// InvalidArgument naming it. Every setting runs: the sweep does not leave a
+// line after settings over the cap, as it does on DefaultGrid.
+func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []string) (Grid, error) {
+	g, err := DefaultGrid(mode, base, cap)
+	if err != nil {
+		return Grid{}, err
+	}
+	if len(values) == 0 {
+		return Grid{}, apierr.Invalid("values", "no value given")
+	}
+	if mode == pacing.ModeProgressive {
+		return Grid{}, apierr.Invalid("values", "progressive dialing has no knob to sweep")
+	}
+	points := make([]knobPoint, 0, len(values))
+	for _, v := range values {
+		p, err := knobValue(mode, strings.TrimSpace(v))
+		if err != nil {
+			return Grid{}, err
+		}
+		points = append(points, p)
+	}
+	slices.SortStableFunc(points, func(a, b knobPoint) int { return cmp.Compare(a.x, b.x) })
+
+	// One line per line of the default grid, each from its first setting.
+	var out []Setting
+	for i, s := range g.Settings {
+		if i > 0 && s.Line == g.Settings[i-1].Line {
+			continue
+		}
+		for _, p := range points {
+			c := s.Config
+			p.set(&c)
+			if _, err := pacing.New(c, nil); err != nil {
+				return Grid{}, apierr.Invalid("values", "%s: %v", p.label, err)
+			}
+			label := p.label
+			if _, rest, ok := strings.Cut(s.Label, ","); ok {
+				label += "," + rest // the line's: drop_limit=…, overcommit
+			}
+			out = append(out, Setting{Label: label, Config: c, Line: s.Line})
+		}
+	}
+	// Every value asked for runs, even past settings over the cap.
+	g.Settings, g.Monotone = out, false
+	return g, nil
+}
+
+// knobPoint is one value of a mode's main knob: x rises with aggressiveness.
+type knobPoint struct {
+	x     float64
+	label string
+	set   func(c *pacing.Config)
+}
+
+// knobValue parses one value of mode's main knob (ValuesGrid).
+func knobValue(mode pacing.Mode, v string) (knobPoint, error) {
+	num := func() (float64, error) {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, apierr.Invalid("values", "%q is not a number", v)
+		}
+		return x, nil
+	}
+	switch mode {
+	case pacing.ModeRatio:
+		ratio := v
+		if !strings.Contains(v, ":") {
+			x, err := num()
+			if err != nil {
+				return knobPoint{}, apierr.Invalid("values", "%q is neither a taskscale \"A:C\" nor a number of calls per idle agent", v)
+			}
+			h := math.Round(100 * x)
+			if math.Abs(100*x-h) > 1e-9 || h < 1 || h > 2000 {
+				return knobPoint{}, apierr.Invalid("values", "%q: give C/A with at most two decimals, from 0.01 to 20, or a taskscale \"A:C\"", v)
+			}
+			ratio = Taskscale(int(h))
+		}
+		a, c, err := pacing.ParseRatio(ratio)
+		if err != nil {
+			return knobPoint{}, apierr.Invalid("values", "%q: %v", v, err)
+		}
+		ratio = fmt.Sprintf("%d:%d", a, c)
+		return knobPoint{float64(c) / float64(a), ratio, func(cfg *pacing.Config) { cfg.Ratio = ratio }}, nil
+	case pacing.ModePredictive:
+		x, err := num()
+		if err != nil {
+			return knobPoint{}, err
+		}
+		if !(x > 0 && x < 1) {
+			return knobPoint{}, apierr.Invalid("values", "abandon_target %q must be a fraction in (0, 1), such as 0.03", v)
+		}
+		return knobPoint{x, strconv.FormatFloat(x, 'g', -1, 64), func(cfg *pacing.Config) { cfg.AbandonTarget = x }}, nil
+	case pacing.ModeVicidial:
+		x, err := num()
+		if err != nil {
+			return knobPoint{}, err
+		}
+		return knobPoint{x, fmt.Sprintf("max_level=%g", x), func(cfg *pacing.Config) { cfg.Vicidial.MaxLevel = x }}, nil
+	case pacing.ModeClosedForm:
+		x, err := num()
+		if err != nil {
+			return knobPoint{}, err
+		}
+		return knobPoint{x, fmt.Sprintf("aggressiveness=%g", x), func(cfg *pacing.Config) { cfg.ClosedForm.Aggressiveness = x }}, nil
+	case pacing.ModeIssabel:
+		x, err := num()
+		if err != nil {
+			return knobPoint{}, err
+		}
+		if !(x > 0 && x < 1) {
+			return knobPoint{}, apierr.Invalid("values", "threshold %q must be a probability in (0, 1), such as 0.95", v)
+		}
+		return knobPoint{-x, fmt.Sprintf("threshold=%g", x), func(cfg *pacing.Config) { cfg.Issabel.Threshold = x }}, nil
+	}
+	return knobPoint{}, apierr.Invalid("values", "mode %q has no knob to sweep", mode)
 }

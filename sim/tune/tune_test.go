@@ -3,6 +3,7 @@ package tune
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -89,6 +90,62 @@ func TestGrids(t *testing.T) {
 	}
 	if _, err := DefaultGrid(pacing.ModeRatio, pacing.Config{}, 0); err == nil {
 		t.Error("a zero cap was accepted")
+	}
+}
+
+// ValuesGrid runs the values asked for, sorted by aggressiveness, on every
+// line of the mode's grid, and names a bad value.
+func TestValuesGrid(t *testing.T) {
+	labels := func(g Grid) string {
+		var out []string
+		for _, s := range g.Settings {
+			out = append(out, fmt.Sprintf("%d:%s", s.Line, s.Label))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct {
+		mode   pacing.Mode
+		values []string
+		want   string
+	}{
+		{pacing.ModeRatio, []string{"1:19", " 18.75", "2:37"}, "0:2:37 0:4:75 0:1:19"},
+		{pacing.ModeRatio, []string{"1.5"}, "0:2:3"},
+		{pacing.ModePredictive, []string{"0.031", "0.0275"}, "0:0.0275 0:0.031"},
+		{pacing.ModeClosedForm, []string{"1.2", "0.8"}, "0:aggressiveness=0.8 0:aggressiveness=1.2"},
+		{pacing.ModeIssabel, []string{"0.9", "0.99"}, "0:threshold=0.99 0:threshold=0.9 1:threshold=0.99,overcommit 1:threshold=0.9,overcommit"},
+		{pacing.ModeVicidial, []string{"2.25"}, "0:max_level=2.25,drop_limit=0.03 1:max_level=2.25,drop_limit=0.024 2:max_level=2.25,drop_limit=0.018"},
+	} {
+		g, err := ValuesGrid(c.mode, pacing.Config{}, 0.03, c.values)
+		if err != nil {
+			t.Fatalf("%s %v: %v", c.mode, c.values, err)
+		}
+		if got := labels(g); got != c.want || g.Monotone {
+			t.Errorf("%s %v: %s (monotone %v), want %s", c.mode, c.values, got, g.Monotone, c.want)
+		}
+	}
+	g, _ := ValuesGrid(pacing.ModeRatio, pacing.Config{}, 0.03, []string{"18.75"})
+	if g.Settings[0].Config.Ratio != "4:75" || g.Settings[0].Config.Mode != pacing.ModeRatio {
+		t.Errorf("18.75 runs %+v", g.Settings[0].Config)
+	}
+	for _, c := range []struct {
+		mode   pacing.Mode
+		values []string
+		names  string
+	}{
+		{pacing.ModeRatio, []string{"18.755"}, "18.755"},
+		{pacing.ModeRatio, []string{"fast"}, "fast"},
+		{pacing.ModeRatio, []string{"1:40"}, "1:40"},
+		{pacing.ModePredictive, []string{"3"}, "abandon_target"},
+		{pacing.ModeIssabel, []string{"1.5"}, "threshold"},
+		{pacing.ModeVicidial, []string{"0.5"}, "max_level=0.5"},
+		{pacing.ModeClosedForm, []string{"NaN"}, "NaN"},
+		{pacing.ModeProgressive, []string{"1"}, "progressive"},
+		{pacing.ModeRatio, nil, "no value"},
+	} {
+		_, err := ValuesGrid(c.mode, pacing.Config{}, 0.03, c.values)
+		if err == nil || !strings.Contains(err.Error(), c.names) || !strings.Contains(err.Error(), "values") {
+			t.Errorf("%s %v: error %v, want one naming values and %s", c.mode, c.values, err, c.names)
+		}
 	}
 }
 
