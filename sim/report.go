@@ -302,7 +302,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	p("scenario", "%s (seed %d)", r.Scenario, r.Seed)
 	p("pacing", "%s %s", r.Pacing, r.Setting)
-	p("simulated", "%s with %d agents, %.1f agent-hours (%.2fs wall)", time.Duration(r.SimulatedS*1e9), r.Agents, r.AgentHours, r.WallS)
+	p("simulated", "%s with %d agents, %.1f agent-hours (%.2fs wall)", time.Duration(r.SimulatedS*1e9).Round(time.Second), r.Agents, r.AgentHours, r.WallS)
 	p("occupancy", "%.2f %%", 100*r.Occupancy)
 	p("abandon rate", "%.2f %% (%d of %d live answers; worst 24 h window %.2f %%)", 100*r.AbandonRate, r.Abandoned, r.LiveAnswers, 100*r.MaxAbandonRate24h)
 	p("talk", "%.1f min per agent-hour", r.TalkMinPerAgentHour)
