@@ -103,10 +103,8 @@ it must hold the cap seed by seed.`,
 			if tolerance < 0 || tolerance >= 1 {
 				return fmt.Errorf("--tolerance must be in [0, 1), got %v", tolerance)
 			}
-			if outPlot != "" {
-				if _, err := plotFormat(outPlot); err != nil {
-					return err
-				}
+			if err := checkPlot(outPlot); err != nil {
+				return err
 			}
 			sc, err := sf.load()
 			if err != nil {

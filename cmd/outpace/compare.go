@@ -58,10 +58,8 @@ Modes that cannot run are listed with their error; the others still compare.`,
 			if err != nil {
 				return err
 			}
-			if outPlot != "" {
-				if _, err := plotFormat(outPlot); err != nil {
-					return err
-				}
+			if err := checkPlot(outPlot); err != nil {
+				return err
 			}
 			sc, err := sf.load()
 			if err != nil {

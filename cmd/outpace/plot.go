@@ -22,6 +22,16 @@ func plotFormat(path string) (string, error) {
 	return "", fmt.Errorf("--plot %s: name the file .png, .svg or .pdf", path)
 }
 
+// checkPlot checks a --plot path before any work is done: empty (no chart)
+// or named for a chart format.
+func checkPlot(path string) error {
+	if path == "" {
+		return nil
+	}
+	_, err := plotFormat(path)
+	return err
+}
+
 // writePlot renders a chart in the format of path's extension and writes it there.
 func writePlot(path string, render func(format string) (io.WriterTo, error)) error {
 	format, err := plotFormat(path)

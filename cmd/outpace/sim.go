@@ -67,6 +67,9 @@ Scenario fields can be overridden without editing the file:
   outpace sim --scenario bench/scenarios/S3.yaml --set task.pacing.mode=ratio --set task.pacing.ratio=1:2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkPlot(outPlot); err != nil {
+				return err
+			}
 			sc, err := sf.load()
 			if err != nil {
 				return err

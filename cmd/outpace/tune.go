@@ -128,10 +128,8 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			if err != nil {
 				return fmt.Errorf("--mode: unknown pacing mode %q (want one of %s)", mode, modeList())
 			}
-			if outPlot != "" {
-				if _, err := plotFormat(outPlot); err != nil {
-					return err
-				}
+			if err := checkPlot(outPlot); err != nil {
+				return err
 			}
 			sc, err := sf.load()
 			if err != nil {
