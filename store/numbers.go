@@ -760,6 +760,37 @@ func (ts *taskState) dropLeases(ids ...engine.NumberID) {
 
 // RemoveNumbers implements Lists.
 func (s *Badger) RemoveNumbers(task engine.TaskID, phones []string) (int, error) {
+	return s.removing(task, func(b *batch, ts *taskState) ([]engine.NumberID, error) {
+		var ids []engine.NumberID
+		for _, ph := range phones {
+			id, err := phoneID(b.txn, task, ph)
+			if err != nil {
+				return nil, err
+			}
+			if id == 0 {
+				continue
+			}
+			var r numRec
+			found, err := s.locate(b.txn, ts, id, &r)
+			if err != nil {
+				return nil, err
+			}
+			if found && r.state == engine.NumberDialing {
+				continue
+			}
+			if err := s.deleteNumber(b, ts, &r, found, ph); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	})
+}
+
+// removing deletes numbers of a task under the import and store locks, in
+// one batch: remove deletes them through b and returns their ids; the batch
+// is then committed and the numbers' leases dropped.
+func (s *Badger) removing(task engine.TaskID, remove func(b *batch, ts *taskState) ([]engine.NumberID, error)) (int, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return 0, err
@@ -770,27 +801,9 @@ func (s *Badger) RemoveNumbers(task engine.TaskID, phones []string) (int, error)
 	defer s.mu.Unlock()
 	b := s.newBatch()
 	defer b.discard()
-	var ids []engine.NumberID
-	for _, ph := range phones {
-		id, err := phoneID(b.txn, task, ph)
-		if err != nil {
-			return 0, err
-		}
-		if id == 0 {
-			continue
-		}
-		var r numRec
-		found, err := s.locate(b.txn, ts, id, &r)
-		if err != nil {
-			return 0, err
-		}
-		if found && r.state == engine.NumberDialing {
-			continue
-		}
-		if err := s.deleteNumber(b, ts, &r, found, ph); err != nil {
-			return 0, err
-		}
-		ids = append(ids, id)
+	ids, err := remove(b, ts)
+	if err != nil {
+		return 0, err
 	}
 	if err := b.commit(); err != nil {
 		return 0, err
@@ -978,36 +991,24 @@ func (s *Badger) ListSchedules(task engine.TaskID, from, to time.Time) ([]Number
 
 // RemoveSchedules implements Lists.
 func (s *Badger) RemoveSchedules(task engine.TaskID, phone string, from, to time.Time) (int, error) {
-	ts, err := s.taskState(task)
-	if err != nil {
-		return 0, err
-	}
-	s.importMu.Lock()
-	defer s.importMu.Unlock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.newBatch()
-	defer b.discard()
-	var doomed []numRec
-	err = s.callbacks(b.txn, ts, from, to, func(_ []byte, r *numRec) error {
-		if phone == "" || r.Phone == phone {
-			doomed = append(doomed, *r)
+	return s.removing(task, func(b *batch, ts *taskState) ([]engine.NumberID, error) {
+		var doomed []numRec
+		err := s.callbacks(b.txn, ts, from, to, func(_ []byte, r *numRec) error {
+			if phone == "" || r.Phone == phone {
+				doomed = append(doomed, *r)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil
+		ids := make([]engine.NumberID, len(doomed))
+		for i := range doomed {
+			if err := s.deleteNumber(b, ts, &doomed[i], true, doomed[i].Phone); err != nil {
+				return nil, err
+			}
+			ids[i] = doomed[i].ID
+		}
+		return ids, nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	ids := make([]engine.NumberID, len(doomed))
-	for i := range doomed {
-		if err := s.deleteNumber(b, ts, &doomed[i], true, doomed[i].Phone); err != nil {
-			return 0, err
-		}
-		ids[i] = doomed[i].ID
-	}
-	if err := b.commit(); err != nil {
-		return 0, err
-	}
-	ts.dropLeases(ids...)
-	return len(ids), nil
 }
