@@ -27,6 +27,10 @@ import (
 //	    Reports n (default 1) identical observations at offset t. Kinds: dial,
 //	    outcome=<live|machine|no_answer|busy|invalid>, connect, abandon,
 //	    talk_end, wrap_end, agent_free. dur is the Observation's Duration.
+//	observe <t> outcome=(<o1>, <o2>, …) dur=(<d1>, …) n=(<n1>, …)
+//	    Reports several kinds of outcome interleaved in proportion, as dials
+//	    end on a real task: each next outcome is the kind furthest behind its
+//	    share, not every n1 of the first kind before the second.
 //	decide <t> [idle=] [paused=] [ringing=] [waiting=] [reserved=] [talk=]
 //	    [wrap=] [talk_since=(<t1>, <t2>, …)] [ringing_since=(<t1>, …)]
 //	    [logged_in=<n|auto>]
@@ -318,6 +322,11 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 	if err != nil {
 		return err
 	}
+	for _, a := range args {
+		if a.Key == "outcome" && len(a.Vals) > 1 {
+			return h.observeMix(at, args)
+		}
+	}
 	o := Observation{At: h.epoch.Add(at)}
 	kind, n := "", 1
 	for _, a := range args {
@@ -362,6 +371,68 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 			h.abandoned++
 		}
 		h.pacer.Observe(o)
+	}
+	return nil
+}
+
+// observeMix reports several kinds of outcome interleaved in proportion
+// (observe with lists of outcomes, durations and counts).
+func (h *harness) observeMix(at time.Duration, args []datadriven.CmdArg) error {
+	var outs, durs, ns []string
+	for _, a := range args {
+		switch a.Key {
+		case "outcome":
+			outs = a.Vals
+		case "dur":
+			durs = a.Vals
+		case "n":
+			ns = a.Vals
+		default:
+			return fmt.Errorf("unknown argument %q of an outcome mix", a.Key)
+		}
+	}
+	if len(durs) != len(outs) || len(ns) != len(outs) {
+		return fmt.Errorf("an outcome mix needs as many durations and counts as outcomes")
+	}
+	obs := make([]Observation, len(outs))
+	want := make([]int, len(outs))
+	total := 0
+	for i := range outs {
+		o := Observation{At: h.epoch.Add(at), Kind: ObsOutcome, Outcome: OutcomeNone}
+		for k, name := range outcomeNames {
+			if name == strings.TrimSpace(outs[i]) {
+				o.Outcome = Outcome(k)
+			}
+		}
+		if o.Outcome == OutcomeNone {
+			return fmt.Errorf("unknown outcome %q", outs[i])
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(durs[i]))
+		if err != nil {
+			return err
+		}
+		o.Duration = d
+		n, err := strconv.Atoi(strings.TrimSpace(ns[i]))
+		if err != nil || n < 0 {
+			return fmt.Errorf("count %q", ns[i])
+		}
+		obs[i], want[i] = o, n
+		total += n
+	}
+	done := make([]int, len(outs))
+	for range total {
+		// The kind furthest behind its share: the least (done+1)/want.
+		next := -1
+		for i := range obs {
+			if done[i] < want[i] && (next < 0 || (done[i]+1)*want[next] < (done[next]+1)*want[i]) {
+				next = i
+			}
+		}
+		done[next]++
+		if obs[next].Outcome == OutcomeLive {
+			h.liveAnswers++
+		}
+		h.pacer.Observe(obs[next])
 	}
 	return nil
 }

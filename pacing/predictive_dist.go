@@ -328,3 +328,12 @@ func (r *rate) get(now time.Time) float64 {
 	}
 	return r.v
 }
+
+// copyScaled sets h to src with every weight multiplied by f.
+func (h *hist) copyScaled(src *hist, f float64) {
+	for i := range h.w {
+		h.w[i] = src.w[i] * f
+	}
+	h.sum = src.sum * f
+	h.sx = src.sx * f
+}
