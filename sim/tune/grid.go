@@ -236,63 +236,51 @@ type knobPoint struct {
 
 // knobValue parses one value of mode's main knob (ValuesGrid).
 func knobValue(mode pacing.Mode, v string) (knobPoint, error) {
-	num := func() (float64, error) {
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, apierr.Invalid("values", "%q is not a number", v)
-		}
-		return x, nil
+	if mode == pacing.ModeRatio {
+		return ratioValue(v)
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return knobPoint{}, apierr.Invalid("values", "%q is not a number", v)
 	}
 	switch mode {
-	case pacing.ModeRatio:
-		ratio := v
-		if !strings.Contains(v, ":") {
-			x, err := num()
-			if err != nil {
-				return knobPoint{}, apierr.Invalid("values", "%q is neither a taskscale \"A:C\" nor a number of calls per idle agent", v)
-			}
-			h := math.Round(100 * x)
-			if math.Abs(100*x-h) > 1e-9 || h < 1 || h > 2000 {
-				return knobPoint{}, apierr.Invalid("values", "%q: give C/A with at most two decimals, from 0.01 to 20, or a taskscale \"A:C\"", v)
-			}
-			ratio = Taskscale(int(h))
-		}
-		a, c, err := pacing.ParseRatio(ratio)
-		if err != nil {
-			return knobPoint{}, apierr.Invalid("values", "%q: %v", v, err)
-		}
-		ratio = fmt.Sprintf("%d:%d", a, c)
-		return knobPoint{float64(c) / float64(a), ratio, func(cfg *pacing.Config) { cfg.Ratio = ratio }}, nil
 	case pacing.ModePredictive:
-		x, err := num()
-		if err != nil {
-			return knobPoint{}, err
-		}
 		if !(x > 0 && x < 1) {
 			return knobPoint{}, apierr.Invalid("values", "abandon_target %q must be a fraction in (0, 1), such as 0.03", v)
 		}
 		return knobPoint{x, strconv.FormatFloat(x, 'g', -1, 64), func(cfg *pacing.Config) { cfg.AbandonTarget = x }}, nil
 	case pacing.ModeVicidial:
-		x, err := num()
-		if err != nil {
-			return knobPoint{}, err
-		}
 		return knobPoint{x, fmt.Sprintf("max_level=%g", x), func(cfg *pacing.Config) { cfg.Vicidial.MaxLevel = x }}, nil
 	case pacing.ModeClosedForm:
-		x, err := num()
-		if err != nil {
-			return knobPoint{}, err
-		}
 		return knobPoint{x, fmt.Sprintf("aggressiveness=%g", x), func(cfg *pacing.Config) { cfg.ClosedForm.Aggressiveness = x }}, nil
 	case pacing.ModeIssabel:
-		x, err := num()
-		if err != nil {
-			return knobPoint{}, err
-		}
 		if !(x > 0 && x < 1) {
 			return knobPoint{}, apierr.Invalid("values", "threshold %q must be a probability in (0, 1), such as 0.95", v)
 		}
 		return knobPoint{-x, fmt.Sprintf("threshold=%g", x), func(cfg *pacing.Config) { cfg.Issabel.Threshold = x }}, nil
 	}
 	return knobPoint{}, apierr.Invalid("values", "mode %q has no knob to sweep", mode)
+}
+
+// ratioValue parses a taskscale "A:C", or C/A as a number with at most two
+// decimals.
+func ratioValue(v string) (knobPoint, error) {
+	ratio := v
+	if !strings.Contains(v, ":") {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return knobPoint{}, apierr.Invalid("values", "%q is neither a taskscale \"A:C\" nor a number of calls per idle agent", v)
+		}
+		h := math.Round(100 * x)
+		if math.Abs(100*x-h) > 1e-9 || h < 1 || h > 2000 {
+			return knobPoint{}, apierr.Invalid("values", "%q: give C/A with at most two decimals, from 0.01 to 20, or a taskscale \"A:C\"", v)
+		}
+		ratio = Taskscale(int(h))
+	}
+	a, c, err := pacing.ParseRatio(ratio)
+	if err != nil {
+		return knobPoint{}, apierr.Invalid("values", "%q: %v", v, err)
+	}
+	ratio = fmt.Sprintf("%d:%d", a, c)
+	return knobPoint{float64(c) / float64(a), ratio, func(cfg *pacing.Config) { cfg.Ratio = ratio }}, nil
 }
