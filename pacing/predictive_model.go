@@ -9,10 +9,10 @@ import (
 // from the estimators, the per-bin probability rows computed from it on
 // demand, and the sums over the calls in flight and the busy agents.
 
-// youngShare: an outcome estimator holding fewer than OutcomeMemory /
-// youngShare outcomes is young, and counts the calls still ringing as
-// durations still running.
-const youngShare = 10
+// censoredShare: until the outcome estimator holds OutcomeMemory /
+// censoredShare outcomes, it counts the calls still ringing as durations
+// still running (censored).
+const censoredShare = 10
 
 // prior is the weight, in observations, of the memoryless prior that keeps
 // conditional probabilities defined where the histograms hold (almost)
@@ -43,11 +43,11 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 	p.ver++
 
 	// Running durations matter while the estimator is young; once it holds
-	// a tenth of its memory (youngShare) they would only bias it (the
+	// a tenth of its memory (censoredShare) they would only bias it (the
 	// completed ones then already cover every length).
 	sc := p.outDecay.scale
 	nOut := (p.live.sum + p.other.sum) / sc
-	wc := max(0, 1-nOut/float64(max(p.cfg.OutcomeMemory/youngShare, 1)))
+	wc := max(0, 1-nOut/float64(max(p.cfg.OutcomeMemory/censoredShare, 1)))
 	p.pLive = loadCompeting(&p.sAll, &p.sLive, &p.live, &p.other, sc, p.counts(rowCall), wc)
 	p.nOut = nOut
 	nLive := p.live.sum / sc
