@@ -141,3 +141,17 @@ func BenchmarkPredictiveDecideRebuild(b *testing.B) { benchDecide(b, 300, 900, 1
 func BenchmarkPredictiveDecideExactRebuild(b *testing.B) {
 	benchDecide(b, 16, 3*16-1, exactTerms-16, 0.35, true)
 }
+
+// BenchmarkPredictiveObserve measures one dial outcome's observation: both
+// outcome memories take it and the short one is compared with the long one
+// (noticeChange).
+func BenchmarkPredictiveObserve(b *testing.B) {
+	p, s, outs := benchPredictive(b, 300, 900, 1200, 0.1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		o := outs[i%len(outs)]
+		o.At = s.Now.Add(time.Duration(i) * 10 * time.Millisecond)
+		p.Observe(o)
+	}
+}
