@@ -34,9 +34,8 @@
 // aggressive setting:
 //
 //   - progressive: the single point "1:1".
-//   - ratio: the taskscale C/A from 1.0 to 4.0 in steps of 0.1, to 8.0 in
-//     steps of 0.25, to 20 in steps of 0.5, written as a reduced "A:C"
-//     ("10:11", "4:17").
+//   - ratio: the taskscale C/A from 1.0 to 4.0 in steps of 0.1, then to 20
+//     in steps of 0.25, written as a reduced "A:C" ("10:11", "4:17", "4:75").
 //   - predictive: abandon_target from cap/6 to 5·cap/3 in steps of cap/12
 //     (0.005 to 0.05 by 0.0025 at a 3 % cap).
 //   - vicidial: max_level from 1.0 to 6.0 in steps of 0.5, on three lines:

@@ -137,16 +137,14 @@ func DefaultGrid(mode pacing.Mode, base pacing.Config, cap float64) (Grid, error
 }
 
 // ratioLevels returns the ratio grid's C/A in hundredths: 1.0–4.0 by 0.1,
-// 4.0–8.0 by 0.25, 8.0–20 by 0.5.
+// then to 20 by 0.25 (a step of at most 6 % of the ratio, and under 2 %
+// where large floors with a low hit rate find their best ratio).
 func ratioLevels() []int {
 	var out []int
 	for l := 100; l <= 400; l += 10 {
 		out = append(out, l)
 	}
-	for l := 425; l <= 800; l += 25 {
-		out = append(out, l)
-	}
-	for l := 850; l <= 2000; l += 50 {
+	for l := 425; l <= 2000; l += 25 {
 		out = append(out, l)
 	}
 	return out
