@@ -170,8 +170,9 @@ func (s *survival) loadKM(h *hist, scale float64, cens *[numBins]int32, wc float
 }
 
 // withCensored adds to n the weight of the durations still running, cens[i]
-// of them in bin i, each weighing wc; once the estimator holds its full
-// memory (wc = 0) there is nothing to add and no loop to run.
+// of them in bin i, each weighing wc; once the estimator holds enough
+// completed durations to leave them out (wc = 0) there is nothing to add and
+// no loop to run.
 func withCensored(n float64, cens *[numBins]int32, wc float64) float64 {
 	if wc == 0 {
 		return n

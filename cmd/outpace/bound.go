@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -128,7 +127,7 @@ it must hold the cap seed by seed.`,
 				if !tw.Exact {
 					title = fmt.Sprintf("%s (derived twin): the optimal policy at a %.3g %% cap", sc.Name, 100*cap)
 				}
-				render := func(f string) (io.WriterTo, error) { return plots.PolicyChart(title, res, lineLimit(tw), f) }
+				render := func(f string) (io.WriterTo, error) { return plots.PolicyChart(title, res, p.Lines(), f) }
 				if err := writePlot(outPlot, render); err != nil {
 					return err
 				}
@@ -239,15 +238,6 @@ func writeBound(w io.Writer, name string, b boundResult, full bool) error {
 			which, s.Occupancy.Mean, s.Occupancy.CI95, 100*s.AbandonRate.Mean, 100*s.MaxAbandonRate24h.Max, 100*s.FreshWorst, s.Breaches, s.Occupancy.N, fairWord(s.Fair))
 	}
 	return nil
-}
-
-// lineLimit returns the most calls the twin may have in flight.
-func lineLimit(tw tune.Twin) int {
-	lpa := tw.MaxLinesPerAgent
-	if lpa == 0 {
-		lpa = optimum.DefaultMaxLinesPerAgent
-	}
-	return int(math.Floor(lpa * float64(tw.Agents)))
 }
 
 func fairWord(fair bool) string {

@@ -111,6 +111,17 @@ func Progressive(p Params) float64 {
 	return h / (h + r/p.LiveProb)
 }
 
+// Lines returns the most calls the twin may have in flight:
+// floor(MaxLinesPerAgent × Agents), DefaultMaxLinesPerAgent lines an agent
+// when MaxLinesPerAgent is zero.
+func (p Params) Lines() int {
+	lpa := p.MaxLinesPerAgent
+	if lpa == 0 {
+		lpa = DefaultMaxLinesPerAgent
+	}
+	return int(math.Floor(lpa*float64(p.Agents) + 1e-9))
+}
+
 // validate checks p and returns the model it describes and the tolerance.
 func validate(p Params) (*model, float64, error) {
 	if p.Agents < 1 {
@@ -135,7 +146,7 @@ func validate(p Params) (*model, float64, error) {
 	if !(lpa > 0) || math.IsInf(lpa, 0) {
 		return nil, 0, apierr.Invalid("MaxLinesPerAgent", "must be positive, got %g", p.MaxLinesPerAgent)
 	}
-	lines := math.Floor(lpa*float64(p.Agents) + 1e-9)
+	lines := float64(p.Lines())
 	if lines < 1 {
 		return nil, 0, apierr.Invalid("MaxLinesPerAgent", "allows no line for %d agents (%g per agent)", p.Agents, lpa)
 	}
