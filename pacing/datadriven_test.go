@@ -338,14 +338,8 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 			kind = a.Key
 		case a.Key == "outcome":
 			kind = "outcome"
-			o.Outcome = OutcomeNone
-			for i, name := range outcomeNames {
-				if name == argVal(a) {
-					o.Outcome = Outcome(i)
-				}
-			}
-			if o.Outcome == OutcomeNone {
-				return fmt.Errorf("unknown outcome %q", argVal(a))
+			if o.Outcome, err = outcomeNamed(argVal(a)); err != nil {
+				return err
 			}
 		case a.Key == "dur":
 			if o.Duration, err = time.ParseDuration(argVal(a)); err != nil {
@@ -375,6 +369,16 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 	return nil
 }
 
+// outcomeNamed returns the outcome of a name of outcomeNames.
+func outcomeNamed(name string) (Outcome, error) {
+	for i, n := range outcomeNames {
+		if n == name && Outcome(i) != OutcomeNone {
+			return Outcome(i), nil
+		}
+	}
+	return OutcomeNone, fmt.Errorf("unknown outcome %q", name)
+}
+
 // observeMix reports several kinds of outcome interleaved in proportion
 // (observe with lists of outcomes, durations and counts).
 func (h *harness) observeMix(at time.Duration, args []datadriven.CmdArg) error {
@@ -398,14 +402,10 @@ func (h *harness) observeMix(at time.Duration, args []datadriven.CmdArg) error {
 	want := make([]int, len(outs))
 	total := 0
 	for i := range outs {
-		o := Observation{At: h.epoch.Add(at), Kind: ObsOutcome, Outcome: OutcomeNone}
-		for k, name := range outcomeNames {
-			if name == strings.TrimSpace(outs[i]) {
-				o.Outcome = Outcome(k)
-			}
-		}
-		if o.Outcome == OutcomeNone {
-			return fmt.Errorf("unknown outcome %q", outs[i])
+		o := Observation{At: h.epoch.Add(at), Kind: ObsOutcome}
+		var err error
+		if o.Outcome, err = outcomeNamed(strings.TrimSpace(outs[i])); err != nil {
+			return err
 		}
 		d, err := time.ParseDuration(strings.TrimSpace(durs[i]))
 		if err != nil {
