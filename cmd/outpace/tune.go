@@ -105,7 +105,10 @@ prediction bound of its worst window, mean + t·sd·√(1 + 1/n) over the seeds
 qualifying one with the highest mean occupancy. Every mode is tuned by this
 same rule. Each setting runs on the same seeds (the scenario's seed s, s+1, …),
 so settings are compared on the same customers. Along a knob the sweep stops
-after two settings in a row whose mean abandon rate is over the cap.
+after two settings in a row whose mean abandon rate is over the cap. It then
+halves the step after the best qualifying setting twice, keeping the half that
+holds the best (the ratio's 0.25 becomes 0.0625), so that no mode's best hangs
+on where the grid's steps fall; those settings are listed in their place.
 
 --values sweeps the values given instead of the grid, every one of them, to
 look closer between two of its steps: taskscales for ratio ("4:75", or C/A

@@ -21,6 +21,9 @@ type Setting struct {
 	Config pacing.Config
 	// Line numbers the monotone line of the grid the setting is on (see Grid).
 	Line int
+	// Refined says that the sweep placed the setting between two of the
+	// grid's (Grid.Refine).
+	Refined bool
 }
 
 // Grid is the list of settings a sweep runs for one mode.
@@ -36,7 +39,17 @@ type Grid struct {
 	// sweep may leave a line once two consecutive points are over the cap on
 	// average.
 	Monotone bool
+	// Refine is how many times a sweep of a monotone grid halves the step
+	// between each line's best fair setting and the next one, which is not
+	// fair, keeping the half that holds the best: the best setting then does
+	// not hang on where the grid's steps fall. DefaultGrid: RefineSteps.
+	Refine int
 }
+
+// RefineSteps is DefaultGrid's Grid.Refine: the step near each line's best
+// setting ends a quarter of the grid's (0.0625 calls per idle agent on the
+// ratio grid above 4, 0.0625 % of abandon target at a 3 % cap).
+const RefineSteps = 2
 
 // Modes lists the pacing modes a comparison runs by default, in the order
 // they are reported.
@@ -66,7 +79,7 @@ func DefaultGrid(mode pacing.Mode, base pacing.Config, cap float64) (Grid, error
 	if mode != pacing.ModePredictive {
 		base.AbandonTarget = cap
 	}
-	g := Grid{Mode: mode, Monotone: true}
+	g := Grid{Mode: mode, Monotone: true, Refine: RefineSteps}
 	line := 0
 	add := func(label string, c pacing.Config) {
 		g.Settings = append(g.Settings, Setting{Label: label, Config: c, Line: line})
@@ -208,21 +221,95 @@ func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []stri
 			continue
 		}
 		for _, p := range points {
-			c := s.Config
-			p.set(&c)
-			if _, err := pacing.New(c, nil); err != nil {
+			v := onLine(p, s)
+			if _, err := pacing.New(v.Config, nil); err != nil {
 				return Grid{}, apierr.Invalid("values", "%s: %v", p.label, err)
 			}
-			label := p.label
-			if _, rest, ok := strings.Cut(s.Label, ","); ok {
-				label += "," + rest // the line's: drop_limit=…, overcommit
-			}
-			out = append(out, Setting{Label: label, Config: c, Line: s.Line})
+			out = append(out, v)
 		}
 	}
-	// Every value asked for runs, even past settings over the cap.
-	g.Settings, g.Monotone = out, false
+	// Every value asked for runs, even past settings over the cap, and no other.
+	g.Settings, g.Monotone, g.Refine = out, false, 0
 	return g, nil
+}
+
+// onLine returns the setting of knob value p on the line of s: s's
+// configuration with p's value, labelled as p is, followed by what the
+// line's label adds (drop_limit=…, overcommit).
+func onLine(p knobPoint, s Setting) Setting {
+	c := s.Config
+	p.set(&c)
+	label := p.label
+	if _, rest, ok := strings.Cut(s.Label, ","); ok {
+		label += "," + rest
+	}
+	return Setting{Label: label, Config: c, Line: s.Line}
+}
+
+// between returns a setting of mode's main knob halfway between a and b, two
+// settings of one line, on that line; false when none lies strictly between
+// them at the knob's resolution (a taskscale's parts are at most 1000).
+func between(mode pacing.Mode, a, b Setting) (Setting, bool) {
+	xa, oka := knobOf(mode, a.Config)
+	xb, okb := knobOf(mode, b.Config)
+	if !oka || !okb {
+		return Setting{}, false
+	}
+	x := (xa + xb) / 2
+	var v string
+	switch mode {
+	case pacing.ModeRatio:
+		calls, agents := fraction(x, 1000)
+		x = float64(calls) / float64(agents)
+		v = fmt.Sprintf("%d:%d", agents, calls)
+	default:
+		x = roundTo(x, 6)
+		v = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	if x <= min(xa, xb) || x >= max(xa, xb) {
+		return Setting{}, false
+	}
+	p, err := knobValue(mode, v)
+	if err != nil {
+		return Setting{}, false
+	}
+	out := onLine(p, a)
+	if _, err := pacing.New(out.Config, nil); err != nil {
+		return Setting{}, false
+	}
+	out.Refined = true
+	return out, true
+}
+
+// knobOf returns the value of mode's main knob in c.
+func knobOf(mode pacing.Mode, c pacing.Config) (float64, bool) {
+	switch mode {
+	case pacing.ModeRatio:
+		a, calls, err := pacing.ParseRatio(c.Ratio)
+		return float64(calls) / float64(a), err == nil
+	case pacing.ModePredictive:
+		return c.AbandonTarget, true
+	case pacing.ModeVicidial:
+		return c.Vicidial.MaxLevel, true
+	case pacing.ModeClosedForm:
+		return c.ClosedForm.Aggressiveness, true
+	case pacing.ModeIssabel:
+		return c.Issabel.Threshold, true
+	}
+	return 0, false
+}
+
+// fraction returns the fraction num/den nearest x with both parts at most
+// limit (the smallest den on a tie); x must be positive.
+func fraction(x float64, limit int) (num, den int) {
+	best := math.Inf(1)
+	for d := 1; d <= limit && x*float64(d) <= float64(limit)+0.5; d++ {
+		n := max(1, min(limit, int(math.Round(x*float64(d)))))
+		if e := math.Abs(float64(n)/float64(d) - x); e < best-1e-12 {
+			best, num, den = e, n, d
+		}
+	}
+	return num, den
 }
 
 // knobPoint is one value of a mode's main knob: x rises with aggressiveness.

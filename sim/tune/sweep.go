@@ -93,7 +93,8 @@ type Result struct {
 	Knob string `json:"-"`
 	// Seeds are the tuning seeds every point ran on.
 	Seeds []uint64 `json:"-"`
-	// Points holds every setting run, in grid order.
+	// Points holds every setting run, in grid order, those a refinement
+	// placed between two of the grid's among them (Grid.Refine).
 	Points []Point `json:"-"`
 }
 
@@ -191,7 +192,10 @@ func (t *Tuner) SweepGrid(sc *sim.Scenario, g Grid) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pts[i], errs[i] = t.sweepLine(sc, line, g.Monotone, res.Seeds)
+			pts[i], errs[i] = t.sweepLine(sc, g, line, res.Seeds)
+			if errs[i] == nil && g.Monotone && g.Refine > 0 {
+				pts[i], errs[i] = t.refineLine(sc, g, pts[i], res.Seeds)
+			}
 		}()
 	}
 	wg.Wait()
@@ -209,9 +213,10 @@ func (t *Tuner) SweepGrid(sc *sim.Scenario, g Grid) (Result, error) {
 // sweepLine runs one line of a grid on seeds, in chunks when it is
 // monotone, and leaves it after two consecutive points over the cap on
 // average. Runs that will not happen are taken off the plan.
-func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds []uint64) ([]Point, error) {
+func (t *Tuner) sweepLine(sc *sim.Scenario, g Grid, line []Setting, seeds []uint64) ([]Point, error) {
 	var pts []Point
 	step := len(line)
+	monotone := g.Monotone
 	if monotone {
 		step = chunk
 	}
@@ -242,6 +247,43 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds
 		if stop {
 			t.pool.plan(-unplanned)
 			break
+		}
+	}
+	return pts, nil
+}
+
+// refineLine halves g.Refine times the step between the line's best fair
+// point and the next one, which is not fair (Grid.Refine): each new setting,
+// halfway between the two, replaces the best when it is fair with a higher
+// occupancy, and the next one otherwise. The new points join pts in order of
+// aggressiveness. A line with no fair point, or whose best is its last point
+// or is followed by a fair one, is left as it is.
+func (t *Tuner) refineLine(sc *sim.Scenario, g Grid, pts []Point, seeds []uint64) ([]Point, error) {
+	lo := -1
+	for i, p := range pts {
+		if p.Fair && (lo < 0 || p.Occupancy > pts[lo].Occupancy) {
+			lo = i
+		}
+	}
+	if lo < 0 || lo+1 >= len(pts) || pts[lo+1].Fair {
+		return pts, nil
+	}
+	hi := lo + 1
+	t.pool.plan(g.Refine * len(seeds))
+	for k := range g.Refine {
+		mid, ok := between(g.Mode, pts[lo].Setting, pts[hi].Setting)
+		if !ok {
+			t.pool.plan(-(g.Refine - k) * len(seeds))
+			break
+		}
+		reps, err := t.pool.run(sc, []pacing.Config{mid.Config}, seeds)
+		if err != nil {
+			t.pool.plan(-(g.Refine - k - 1) * len(seeds))
+			return nil, err
+		}
+		pts = slices.Insert(pts, hi, point(mid, reps[0], t.Cap))
+		if m := pts[hi]; m.Fair && m.Occupancy > pts[lo].Occupancy {
+			lo, hi = hi, hi+1
 		}
 	}
 	return pts, nil

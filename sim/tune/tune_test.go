@@ -268,11 +268,109 @@ func TestSweepStopsPastTheCap(t *testing.T) {
 	if len(res.Points) == len(g.Settings) {
 		t.Fatalf("the sweep ran all %d settings", len(g.Settings))
 	}
-	n := len(res.Points)
-	if n%chunk != 0 || res.Points[n-1].AbandonRate <= 0.03 && res.Points[n-2].AbandonRate <= 0.03 {
+	var grid []Point // the refined points come on top
+	for _, p := range res.Points {
+		if !p.Setting.Refined {
+			grid = append(grid, p)
+		}
+	}
+	n := len(grid)
+	if n%chunk != 0 || grid[n-1].AbandonRate <= 0.03 && grid[n-2].AbandonRate <= 0.03 {
 		t.Errorf("stopped after %d points", n)
 	}
-	t.Logf("stopped after %d of %d settings at %s; best %s", n, len(g.Settings), res.Points[n-1].Setting.Label, res.Best.Setting)
+	t.Logf("stopped after %d of %d settings at %s; best %s", n, len(g.Settings), grid[n-1].Setting.Label, res.Best.Setting)
+}
+
+// The sweep halves the step after a line's best fair setting RefineSteps
+// times, so that the best does not hang on where the grid's steps fall.
+func TestSweepRefines(t *testing.T) {
+	sc := parse(t, small)
+	const cap = 0.03
+	g := ratioGrid(t, sc, cap) // 1.0 to 2.6 by 0.4
+	if g.Refine != RefineSteps {
+		t.Fatalf("DefaultGrid refines %d times", g.Refine)
+	}
+	coarse := g
+	coarse.Refine = 0
+	base, err := (&Tuner{Cap: cap, Seeds: 3}).SweepGrid(sc, coarse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi := base.Best.Index
+	if !base.Best.Fair || bi+1 >= len(base.Points) || base.Points[bi+1].Fair {
+		t.Fatalf("the coarse sweep's best %s is not followed by an unfair setting: %+v", base.Best.Setting, base.Points)
+	}
+	var done, total int
+	res, err := (&Tuner{Cap: cap, Seeds: 3, Progress: func(d, n int) { done, total = d, n }}).SweepGrid(sc, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refined []string
+	last := 0.0
+	for _, p := range res.Points {
+		if p.Setting.Refined {
+			refined = append(refined, p.Setting.Label)
+		}
+		x, _ := knobOf(pacing.ModeRatio, p.Setting.Config)
+		if x <= last {
+			t.Errorf("%s out of order after C/A %.4f", p.Setting.Label, last)
+		}
+		last = x
+	}
+	if len(refined) != RefineSteps || len(res.Points) != len(base.Points)+RefineSteps {
+		t.Errorf("refined %v, %d points against %d", refined, len(res.Points), len(base.Points))
+	}
+	if res.Best.Report.Occupancy < base.Best.Report.Occupancy {
+		t.Errorf("refined best %s (%.4f) below the coarse best %s (%.4f)", res.Best.Setting, res.Best.Report.Occupancy, base.Best.Setting, base.Best.Report.Occupancy)
+	}
+	lo, _ := knobOf(pacing.ModeRatio, base.Points[bi].Setting.Config)
+	hi, _ := knobOf(pacing.ModeRatio, base.Points[bi+1].Setting.Config)
+	if x, _ := knobOf(pacing.ModeRatio, res.Best.Config); x < lo || x >= hi {
+		t.Errorf("best %s outside [%s, %s)", res.Best.Setting, base.Points[bi].Setting.Label, base.Points[bi+1].Setting.Label)
+	}
+	if done != total || total != 3*len(res.Points) {
+		t.Errorf("progress ended at %d/%d for %d points × 3 seeds", done, total, len(res.Points))
+	}
+	t.Logf("coarse best %s (%.4f), refined %v, best %s (%.4f)", base.Best.Setting, base.Best.Report.Occupancy, refined, res.Best.Setting, res.Best.Report.Occupancy)
+}
+
+// between places a setting halfway between two of a line, on that line.
+func TestBetween(t *testing.T) {
+	setting := func(mode pacing.Mode, v string, line int) Setting {
+		g, err := ValuesGrid(mode, pacing.Config{}, 0.03, []string{v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range g.Settings {
+			if s.Line == line {
+				return s
+			}
+		}
+		t.Fatalf("%s %s: no line %d", mode, v, line)
+		return Setting{}
+	}
+	for _, c := range []struct {
+		mode       pacing.Mode
+		a, b, want string
+		line       int
+	}{
+		{pacing.ModeRatio, "4:75", "1:19", "8:151", 0},
+		{pacing.ModeRatio, "1:1", "10:11", "20:21", 0},
+		{pacing.ModePredictive, "0.0275", "0.03", "0.02875", 0},
+		{pacing.ModeVicidial, "2.5", "3", "max_level=2.75,drop_limit=0.024", 1},
+		{pacing.ModeClosedForm, "1.2", "1.25", "aggressiveness=1.225", 0},
+		{pacing.ModeIssabel, "0.95", "0.94", "threshold=0.945,overcommit", 1},
+	} {
+		a, b := setting(c.mode, c.a, c.line), setting(c.mode, c.b, c.line)
+		m, ok := between(c.mode, a, b)
+		if !ok || m.Label != c.want || !m.Refined || m.Line != c.line || m.Config.Mode != c.mode {
+			t.Errorf("%s between %s and %s: %+v %v, want %s", c.mode, a.Label, b.Label, m, ok, c.want)
+		}
+	}
+	// Taskscales 999:1000 and 998:999 leave no room between them.
+	if m, ok := between(pacing.ModeRatio, setting(pacing.ModeRatio, "999:1000", 0), setting(pacing.ModeRatio, "998:999", 0)); ok {
+		t.Errorf("found %s between 999:1000 and 998:999", m.Label)
+	}
 }
 
 func TestSweepSingleAndErrors(t *testing.T) {
