@@ -259,7 +259,8 @@ func scoreboardMarkdown(cmps []tune.Comparison, scs []*sim.Scenario, m reportMet
 		"(s+100 …); the figures below are means over them, with 95 %% confidence intervals (Student's t). Every mode meets the same customers "+
 		"on a given seed (common random numbers). *worst 24 h* is the highest worst-window abandon rate over the evaluation seeds, "+
 		"*over cap* the number of evaluation seeds whose worst window broke the cap. A setting marked ! is the least bad of a sweep in which "+
-		"no setting met the cap on the tuning seeds; an occupancy marked † broke the cap on more than one evaluation seed in 20. "+
+		"no setting met the cap on the tuning seeds; an occupancy marked † broke the cap on more evaluation seeds than chance allows a setting that "+
+		"meets the 19-of-20 rule (binomial test at 5 %%: 4 or more of 20). "+
 		"In the summaries, (−x) is the gap to the optimum in percent.\n\n",
 		100*t.Cap, t.Seeds-1, t.EvalSeeds)
 
@@ -328,7 +329,7 @@ func summaryCell(c tune.Comparison, mode pacing.Mode) string {
 			return "n/a"
 		}
 		s := fmt.Sprintf("%.1f %%", 100*m.Occupancy.Mean)
-		if !tune.Fair(m.Breaches, m.Occupancy.N) {
+		if tune.Breaking(m.Breaches, m.Occupancy.N) {
 			s += " †"
 		}
 		if m.GapToOptimum != nil {
@@ -372,7 +373,7 @@ func writeScenarioTable(b *bytes.Buffer, c tune.Comparison, sc *sim.Scenario) {
 			setting += " !"
 		}
 		occ := fmt.Sprintf("%.2f ± %.2f %%", 100*m.Occupancy.Mean, 100*m.Occupancy.CI95)
-		if !tune.Fair(m.Breaches, m.Occupancy.N) {
+		if tune.Breaking(m.Breaches, m.Occupancy.N) {
 			occ += " †"
 		}
 		gap := "—"

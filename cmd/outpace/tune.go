@@ -30,7 +30,7 @@ type tuneFlags struct {
 
 func (f *tuneFlags) bind(c *cobra.Command, eval bool) {
 	c.Flags().Float64Var(&f.cap, "cap", tune.DefaultCap, "abandon cap as a fraction of live answers (0.03 = 3 %)")
-	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, "tuning seeds per setting (the scenario's seed s, s+1, …)")
+	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, "tuning seeds per setting (the scenario's seed s, s+1, …; at most 50)")
 	f.hasEval = eval
 	if eval {
 		c.Flags().IntVar(&f.evalSeeds, "eval-seeds", tune.DefaultEvalSeeds, "evaluation seeds per mode (s+100, s+101, …), at least 2 for a confidence interval")
@@ -108,7 +108,9 @@ so settings are compared on the same customers. Along a knob the sweep stops
 after two settings in a row whose mean abandon rate is over the cap. It then
 halves the step after the best qualifying setting twice, keeping the half that
 holds the best (the ratio's 0.25 becomes 0.0625), so that no mode's best hangs
-on where the grid's steps fall; those settings are listed in their place.
+on where the grid's steps fall; those settings are listed in their place, and
+qualify only if they also hold on as many seeds again (s+n, …), counted in
+their "over cap" column.
 
 --values sweeps the values given instead of the grid, every one of them, to
 look closer between two of its steps: taskscales for ratio ("4:75", or C/A
@@ -238,7 +240,7 @@ func writeSweep(w io.Writer, scenario string, r tune.Result) error {
 			fair = "yes"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.2f %%\t%.2f %%\t%.2f %%\t%.2f %%\t%d/%d\t%s\t\n", mark, p.Setting.Label,
-			100*p.Occupancy, 100*p.AbandonRate, 100*p.WorstAbandon, 100*p.FreshWorst, p.Breaches, len(p.Reports), fair)
+			100*p.Occupancy, 100*p.AbandonRate, 100*p.WorstAbandon, 100*p.FreshWorst, p.Breaches, len(p.Reports)+len(p.Confirm), fair)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -67,7 +67,11 @@
 // one, keeps the half that holds the best, and halves again, so that the
 // step near the best ends a quarter of the grid's (0.0625 calls per idle
 // agent on the ratio grid above 4, a 0.0625 % abandon target at a 3 % cap,
-// 0.125 of VICIdial's max_level). Every mode's grid is refined alike.
+// 0.125 of VICIdial's max_level). Every mode's grid is refined alike. A
+// refined setting, chosen among more settings near the cap, must be fair on
+// the tuning seeds and on as many seeds again (s+n…s+2n−1), so that the
+// sweep does not pick a setting a few seeds happened to favour; its means
+// are still the tuning seeds', comparable with every other point's.
 //
 // # Reports
 //

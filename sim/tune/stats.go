@@ -138,3 +138,18 @@ func meanReport(rs []*sim.Report) *sim.Report {
 	}
 	return &m
 }
+
+// Breaking reports whether breaches out of n evaluation seeds show, at 95 %
+// confidence, that a setting breaks the cap more often than the fair-tuning
+// rule allows (one seed in 20): the chance of that many breaches or more,
+// were each seed over the cap with probability 1/20, is under 5 % (4 or more
+// of 20, 3 or more of 10). A setting tuned to the edge of the rule breaks it
+// on 2 or more of 20 seeds about one time in four by chance alone, so the
+// count itself would accuse fair settings.
+func Breaking(breaches, n int) bool {
+	if breaches <= 0 || n <= 0 {
+		return false
+	}
+	b := distuv.Binomial{N: float64(n), P: 1.0 / 20}
+	return 1-b.CDF(float64(breaches-1)) < 0.05
+}

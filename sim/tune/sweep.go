@@ -16,7 +16,8 @@ const (
 	DefaultSeeds     = 5
 	DefaultEvalSeeds = 10
 	// EvalSeedOffset separates the evaluation seeds from the tuning seeds:
-	// tuning runs seeds s…s+n−1, evaluation s+EvalSeedOffset…
+	// tuning runs seeds s…s+n−1 (a refined setting also s+n…s+2n−1),
+	// evaluation s+EvalSeedOffset…
 	EvalSeedOffset = 100
 	// chunk is the number of grid points a monotone sweep runs before it
 	// checks whether to stop. Fixed, so that results do not depend on the CPU count.
@@ -29,7 +30,9 @@ const (
 type Tuner struct {
 	// Cap is the abandon cap (default 0.03).
 	Cap float64
-	// Seeds is the number of tuning seeds per point (default 5, at most 100).
+	// Seeds is the number of tuning seeds per point (default 5, at most 50:
+	// a refined setting also runs the next Seeds seeds, and the evaluation
+	// seeds start EvalSeedOffset after the first).
 	Seeds int
 	// EvalSeeds is the number of evaluation seeds of a comparison (default 10).
 	EvalSeeds int
@@ -64,8 +67,8 @@ func (t *Tuner) init() error {
 	switch {
 	case !(t.Cap > 0 && t.Cap < 1):
 		return apierr.Invalid("cap", "must be in (0, 1), got %v", t.Cap)
-	case t.Seeds < 1 || t.Seeds > EvalSeedOffset:
-		return apierr.Invalid("seeds", "must be 1–%d, got %d", EvalSeedOffset, t.Seeds)
+	case t.Seeds < 1 || t.Seeds > EvalSeedOffset/2:
+		return apierr.Invalid("seeds", "must be 1–%d, got %d", EvalSeedOffset/2, t.Seeds)
 	case t.EvalSeeds < 1:
 		return apierr.Invalid("eval-seeds", "must be at least 1, got %d", t.EvalSeeds)
 	}
@@ -138,6 +141,10 @@ type Point struct {
 	Fair bool
 	// Reports are the seeds' reports, in seed order.
 	Reports []*sim.Report
+	// Confirm holds a refined setting's reports on as many seeds again, the
+	// next ones after the tuning seeds (Grid.Refine): they count towards
+	// Breaches, WorstAbandon, FreshWorst and Fair, not towards the means.
+	Confirm []*sim.Report
 }
 
 // Fair reports whether breaches out of n seeds meet the fair-tuning rule: at
@@ -258,6 +265,12 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, g Grid, line []Setting, seeds []uint
 // occupancy, and the next one otherwise. The new points join pts in order of
 // aggressiveness. A line with no fair point, or whose best is its last point
 // or is followed by a fair one, is left as it is.
+//
+// A refined setting runs on the tuning seeds and on as many seeds again
+// (Point.Confirm), and must be fair on them all: chosen among more settings
+// near the cap, on five seeds alone it would too often be one those seeds
+// happened to favour (on the scoreboard, 3 of 20 evaluation seeds over the
+// cap where its grid neighbour had none).
 func (t *Tuner) refineLine(sc *sim.Scenario, g Grid, pts []Point, seeds []uint64) ([]Point, error) {
 	lo := -1
 	for i, p := range pts {
@@ -269,24 +282,44 @@ func (t *Tuner) refineLine(sc *sim.Scenario, g Grid, pts []Point, seeds []uint64
 		return pts, nil
 	}
 	hi := lo + 1
-	t.pool.plan(g.Refine * len(seeds))
+	n := len(seeds)
+	all := append(slices.Clone(seeds), confirmSeeds(seeds)...)
+	t.pool.plan(g.Refine * len(all))
 	for k := range g.Refine {
 		mid, ok := between(g.Mode, pts[lo].Setting, pts[hi].Setting)
 		if !ok {
-			t.pool.plan(-(g.Refine - k) * len(seeds))
+			t.pool.plan(-(g.Refine - k) * len(all))
 			break
 		}
-		reps, err := t.pool.run(sc, []pacing.Config{mid.Config}, seeds)
+		reps, err := t.pool.run(sc, []pacing.Config{mid.Config}, all)
 		if err != nil {
-			t.pool.plan(-(g.Refine - k - 1) * len(seeds))
+			t.pool.plan(-(g.Refine - k - 1) * len(all))
 			return nil, err
 		}
-		pts = slices.Insert(pts, hi, point(mid, reps[0], t.Cap))
+		pts = slices.Insert(pts, hi, confirmedPoint(mid, reps[0][:n], reps[0][n:], t.Cap))
 		if m := pts[hi]; m.Fair && m.Occupancy > pts[lo].Occupancy {
 			lo, hi = hi, hi+1
 		}
 	}
 	return pts, nil
+}
+
+// confirmSeeds returns the seeds a refined setting confirms its fairness on:
+// as many as the tuning seeds, right after them.
+func confirmSeeds(tuning []uint64) []uint64 {
+	return seeds(tuning[len(tuning)-1]+1, len(tuning))
+}
+
+// confirmedPoint is point over reps, judged fair on reps and confirm
+// together.
+func confirmedPoint(s Setting, reps, confirm []*sim.Report, cap float64) Point {
+	p := point(s, reps, cap)
+	for _, r := range confirm {
+		r.Setting = s.Label
+	}
+	j := judge(append(slices.Clone(reps), confirm...), cap)
+	p.Confirm, p.WorstAbandon, p.Breaches, p.FreshWorst, p.Fair = confirm, j.MaxAbandonRate24h.Max, j.Breaches, j.FreshWorst, j.Fair
+	return p
 }
 
 func point(s Setting, reps []*sim.Report, cap float64) Point {

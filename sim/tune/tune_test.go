@@ -197,8 +197,8 @@ func TestSweepFrontierBestDeterminism(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls == 0 || lastDone != lastTotal || lastTotal != len(res.Points)*3 {
-		t.Errorf("progress ended at %d/%d after %d calls, for %d points × 3 seeds", lastDone, lastTotal, calls, len(res.Points))
+	if calls == 0 || lastDone != lastTotal || lastTotal != runs(res) {
+		t.Errorf("progress ended at %d/%d after %d calls, for %d runs", lastDone, lastTotal, calls, runs(res))
 	}
 	if len(res.Frontier) == 0 {
 		t.Fatal("empty frontier")
@@ -328,10 +328,27 @@ func TestSweepRefines(t *testing.T) {
 	if x, _ := knobOf(pacing.ModeRatio, res.Best.Config); x < lo || x >= hi {
 		t.Errorf("best %s outside [%s, %s)", res.Best.Setting, base.Points[bi].Setting.Label, base.Points[bi+1].Setting.Label)
 	}
-	if done != total || total != 3*len(res.Points) {
-		t.Errorf("progress ended at %d/%d for %d points × 3 seeds", done, total, len(res.Points))
+	for _, p := range res.Points {
+		if n := len(p.Confirm); n != 0 && (!p.Setting.Refined || n != 3 || p.Confirm[0].Seed != sc.Seed+3) {
+			t.Errorf("%s confirmed on %d seeds from %d", p.Setting.Label, n, p.Confirm[0].Seed)
+		}
+		if p.Setting.Refined && len(p.Confirm) != 3 {
+			t.Errorf("refined %s confirmed on %d seeds", p.Setting.Label, len(p.Confirm))
+		}
+	}
+	if done != total || total != runs(res) || runs(res) != 3*len(res.Points)+3*RefineSteps {
+		t.Errorf("progress ended at %d/%d for %d runs", done, total, runs(res))
 	}
 	t.Logf("coarse best %s (%.4f), refined %v, best %s (%.4f)", base.Best.Setting, base.Best.Report.Occupancy, refined, res.Best.Setting, res.Best.Report.Occupancy)
+}
+
+// runs counts the simulations behind a sweep's points.
+func runs(r Result) int {
+	n := 0
+	for _, p := range r.Points {
+		n += len(p.Reports) + len(p.Confirm)
+	}
+	return n
 }
 
 // between places a setting halfway between two of a line, on that line.
@@ -469,5 +486,21 @@ func TestEstimate(t *testing.T) {
 	}
 	if e := estimate([]float64{7}); e.Mean != 7 || e.CI95 != 0 {
 		t.Errorf("one seed: %+v", e)
+	}
+}
+
+// Breaking accuses a setting only when its evaluation seeds break the cap
+// more often than one in 20 beyond chance.
+func TestBreaking(t *testing.T) {
+	for _, c := range []struct {
+		breaches, n int
+		want        bool
+	}{
+		{0, 20, false}, {1, 20, false}, {2, 20, false}, {3, 20, false}, {4, 20, true}, {20, 20, true},
+		{2, 10, false}, {3, 10, true}, {1, 1, false}, {2, 2, true}, {0, 0, false},
+	} {
+		if got := Breaking(c.breaches, c.n); got != c.want {
+			t.Errorf("Breaking(%d, %d) = %v, want %v", c.breaches, c.n, got, c.want)
+		}
 	}
 }
