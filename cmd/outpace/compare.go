@@ -32,9 +32,11 @@ grids, same fair-tuning rule, same seeds for every mode), then runs each
 mode's best setting on fresh evaluation seeds and reports the means with 95 %
 confidence intervals (Student's t over the seeds).
 
-Seeds: with the scenario's seed s, tuning uses s … s+seeds−1 and evaluation
-s+100 … s+100+eval-seeds−1, so no mode is judged on the seeds it was tuned on,
-and every mode meets the same customers (common random numbers).
+Seeds: with the scenario's seed s, tuning uses s … s+seeds−1 (a setting the
+sweep places between two steps of a grid must also hold on s+seeds …
+s+2·seeds−1) and evaluation s+100 … s+100+eval-seeds−1, so no mode is judged
+on the seeds it was tuned on, and every mode meets the same customers (common
+random numbers).
 
 Columns:
   setting     the best setting found by the sweep ("!" when none met the cap)
