@@ -63,11 +63,13 @@
 // A grid's step can fall badly for a mode: its best fair setting may sit
 // well below the cap because the next step breaches it. So the sweep then
 // refines each line (Grid.Refine, RefineSteps on DefaultGrid): it runs the
-// setting halfway between the line's best fair point and the next, unfair,
-// one, keeps the half that holds the best, and halves again, so that the
-// step near the best ends a quarter of the grid's (0.0625 calls per idle
-// agent on the ratio grid above 4, a 0.0625 % abandon target at a 3 % cap,
-// 0.125 of VICIdial's max_level). Every mode's grid is refined alike. A
+// setting halfway between the line's best fair point and the next one (over
+// the cap, or lower: a VICIdial line's occupancy can peak between two steps
+// and fall past them, as its drop rule slams the level to 1), keeps the half
+// that holds the best, and halves again, so that the step near the best
+// ends a quarter of the grid's (0.0625 calls per idle agent on the ratio
+// grid above 4, a 0.0625 % abandon target at a 3 % cap, 0.125 of VICIdial's
+// max_level). Every mode's grid is refined alike. A
 // refined setting, chosen among more settings near the cap, must be fair on
 // the tuning seeds and on as many seeds again (s+n…s+2n−1), so that the
 // sweep does not pick a setting a few seeds happened to favour; its means

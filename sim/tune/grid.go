@@ -40,9 +40,9 @@ type Grid struct {
 	// average.
 	Monotone bool
 	// Refine is how many times a sweep of a monotone grid halves the step
-	// between each line's best fair setting and the next one, which is not
-	// fair, keeping the half that holds the best: the best setting then does
-	// not hang on where the grid's steps fall. DefaultGrid: RefineSteps.
+	// between each line's best fair setting and the next one (not fair, or
+	// lower), keeping the half that holds the best: the best setting then
+	// does not hang on where the grid's steps fall. DefaultGrid: RefineSteps.
 	Refine int
 }
 

@@ -259,11 +259,14 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds
 }
 
 // refineLine halves g.Refine times the step between the line's best fair
-// point and the next one, which is not fair (Grid.Refine): each new setting,
-// halfway between the two, replaces the best when it is fair with a higher
-// occupancy, and the next one otherwise. The new points join pts in order of
-// aggressiveness. A line with no fair point, or whose best is its last point
-// or is followed by a fair one, is left as it is.
+// point and the next one, which either is not fair or has a lower occupancy
+// (Grid.Refine): each new setting, halfway between the two, replaces the
+// best when it is fair with a higher occupancy, and the next one otherwise.
+// The new points join pts in order of aggressiveness. A line with no fair
+// point, or whose best is its last point, is left as it is. Occupancy need
+// not rise along a line: VICIdial at a 12 % hit rate keeps 89 % of its
+// agents busy at max_level 1.5, 95 % at 1.625 and 68 % at 2, where its drop
+// rule keeps slamming its level to 1.
 //
 // A refined setting runs on the tuning seeds and on as many seeds again
 // (Point.Confirm), and must be fair on them all: chosen among more settings
@@ -274,7 +277,7 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds
 func (t *Tuner) refineLine(sc *sim.Scenario, g Grid, pts []Point, seeds []uint64) ([]Point, error) {
 	b := best(pts)
 	lo, hi := b.Index, b.Index+1
-	if !b.Fair || hi >= len(pts) || pts[hi].Fair {
+	if !b.Fair || hi >= len(pts) {
 		return pts, nil
 	}
 	n := len(seeds)

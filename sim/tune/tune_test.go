@@ -340,6 +340,34 @@ func TestSweepRefines(t *testing.T) {
 		t.Errorf("progress ended at %d/%d for %d runs", done, total, runs(res))
 	}
 	t.Logf("coarse best %s (%.4f), refined %v, best %s (%.4f)", base.Best.Setting, base.Best.Report.Occupancy, refined, res.Best.Setting, res.Best.Report.Occupancy)
+
+	// A line whose occupancy falls, fair, past its best (as VICIdial's does
+	// when its drop rule slams the level to 1) is refined there too: here
+	// the lower ratio 10:11 follows 5:7.
+	var fall Grid
+	for _, s := range g.Settings {
+		if s.Label == "1:1" || s.Label == "5:7" {
+			fall.Settings = append(fall.Settings, s)
+		}
+	}
+	lower, _ := ValuesGrid(pacing.ModeRatio, sc.Task.Pacing, cap, []string{"10:11"})
+	fall.Mode, fall.Monotone, fall.Refine = pacing.ModeRatio, true, RefineSteps
+	fall.Settings = append(fall.Settings, lower.Settings...)
+	fr, err := (&Tuner{Cap: cap, Seeds: 3}).SweepGrid(sc, fall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := fr.Points; len(p) != 3+RefineSteps || !p[2].Setting.Refined || !p[2].Fair || p[len(p)-1].Setting.Label != "10:11" || fr.Best.Setting != "5:7" {
+		t.Errorf("falling line: best %s, points %v", fr.Best.Setting, labelsOf(fr))
+	}
+}
+
+func labelsOf(r Result) []string {
+	var out []string
+	for _, p := range r.Points {
+		out = append(out, fmt.Sprintf("%s(%.4f,%v)", p.Setting.Label, p.Occupancy, p.Fair))
+	}
+	return out
 }
 
 // runs counts the simulations behind a sweep's points.
