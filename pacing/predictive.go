@@ -69,7 +69,9 @@ type PredictiveConfig struct {
 	// progressive dialing (and MinHistory/10 of them live). Default 30.
 	MinHistory int `yaml:"min_history" json:"min_history,omitempty"`
 	// Ramp is the number of live answers (since the task started) over which
-	// the risk threshold grows from nothing to its full value. Default 100.
+	// the risk threshold grows from nothing to its full value, and at most a
+	// quarter of those a known day will bring (rampLength), so that a small
+	// team on a short day is not held back for most of it. Default 100.
 	Ramp int `yaml:"ramp" json:"ramp,omitempty"`
 	// Tick is how often the pacer asks to decide again when nothing happens:
 	// time alone changes the forecast (ringing calls age, agents near the end
@@ -312,7 +314,8 @@ const hazardStep = 0.5
 //
 // Cold start. Until MinHistory outcomes are known, and until the window has
 // Reserve abandons of slack (about 1/target live answers), the pacer is
-// progressive; then θ ramps up over the first Ramp live answers, the loop
+// progressive; then θ ramps up over the first Ramp live answers (or a
+// quarter of a known day's, if fewer), the loop
 // starting from InitialRisk × target on a floor of ReactAgents or more and
 // from a third of that on a team with no reach. Agents on a
 // call count as about to be free once ten talk times are known.
@@ -364,8 +367,9 @@ type Predictive struct {
 	share       float64 // share of θ the last decision placed calls at (Pool)
 	committed   float64 // abandons expected from the calls in flight
 	lastAt      time.Time
-	started     bool // the loop has set its starting point
-	wasBound    bool // the risk, not a clamp, set the last count
+	bornAt      time.Time // the first decision, from which the rates count
+	started     bool      // the loop has set its starting point
+	wasBound    bool      // the risk, not a clamp, set the last count
 	fallback    bool
 
 	// model snapshot, rebuilt at most every Refresh
@@ -510,6 +514,9 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 		dt = max(now.Sub(p.lastAt).Seconds(), 0)
 	}
 	p.lastAt = now
+	if p.bornAt.IsZero() {
+		p.bornAt = now
+	}
 	p.share = 1
 
 	// The innovation: abandons measured (added by Observe) minus expected,
@@ -562,7 +569,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 
 	ramp := 1.0
 	if p.cfg.Ramp > 0 {
-		ramp = min(1, float64(s.LiveAnswers)/float64(p.cfg.Ramp))
+		ramp = min(1, float64(s.LiveAnswers)/p.rampLength(s))
 	}
 	if p.cfg.FixedRisk > 0 {
 		p.level = math.Log(p.cfg.FixedRisk)
@@ -627,6 +634,26 @@ const (
 	burstGain = 2.5
 	burstTeam = 3.5
 )
+
+// rampLength returns the live answers over which θ ramps up: Ramp, or a
+// rampDay share of the live answers a known day will bring, if fewer (at
+// least one). The day is counted at the live-answer rate since the first
+// decision, corrected for the time the rate has had to build up: read raw,
+// it puts a long day's end within the first minutes.
+func (p *Predictive) rampLength(s *Snapshot) float64 {
+	n := float64(p.cfg.Ramp)
+	if !s.DialUntil.IsZero() {
+		rate := p.liveRate.since(p.bornAt, s.Now)
+		day := float64(s.WindowLiveAnswers) + rate*max(s.DialUntil.Sub(s.Now).Seconds(), 0)
+		n = min(n, rampDay*day)
+	}
+	return max(n, 1)
+}
+
+// rampDay is the largest share of a known day's live answers the ramp
+// takes (PredictiveConfig.Ramp): a team of three sees 100 live answers in
+// about an hour and a half, most of a 2 h day.
+const rampDay = 0.25
 
 // youngCredit is how many times YoungWindow's live answers the fallback
 // counts the window as holding until it does, the day's permitting.

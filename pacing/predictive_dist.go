@@ -330,6 +330,17 @@ func (r *rate) get(now time.Time) float64 {
 	return r.v
 }
 
+// since returns the rate at now of events counted from start on, corrected
+// for the time the sum has had to build up: over a span T shorter than τ
+// it reads only 1 − e^(−T/τ) of the rate.
+func (r *rate) since(start, now time.Time) float64 {
+	t := now.Sub(start).Seconds()
+	if t <= 0 {
+		return 0
+	}
+	return r.get(now) / -math.Expm1(-t/r.tau)
+}
+
 // copyScaled sets h to src with every weight multiplied by f.
 func (h *hist) copyScaled(src *hist, f float64) {
 	for i := range h.w {

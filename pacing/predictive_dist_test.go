@@ -359,3 +359,54 @@ func TestBurstMargin(t *testing.T) {
 		}
 	}
 }
+
+// rate.since reads a steady rate from the first events on, where the raw
+// sum reads only the share 1 − e^(−T/τ) of it.
+func TestRateSince(t *testing.T) {
+	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	r := rate{tau: 600}
+	for i := range 60 { // one event a second for a minute
+		r.add(epoch.Add(time.Duration(i+1) * time.Second))
+	}
+	now := epoch.Add(time.Minute)
+	if got := r.get(now); got > 0.1 {
+		t.Errorf("raw rate %v after a minute, want about 0.05", got)
+	}
+	if got := r.since(epoch, now); math.Abs(got-1) > 0.05 {
+		t.Errorf("since = %v, want about 1", got)
+	}
+	if got := r.since(now, now); got != 0 {
+		t.Errorf("since at its own start = %v", got)
+	}
+}
+
+// The ramp takes at most a quarter of a known day's live answers.
+func TestRampLength(t *testing.T) {
+	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	p := &Predictive{cfg: PredictiveConfig{Ramp: 100}, bornAt: epoch}
+	p.liveRate.tau = liveRateTime
+	for i := range 30 { // a live answer every 60 s for half an hour
+		p.liveRate.add(epoch.Add(time.Duration(i+1) * time.Minute))
+	}
+	now := epoch.Add(30 * time.Minute)
+	for _, c := range []struct {
+		name  string
+		until time.Duration // from now; 0: unknown
+		want  float64
+	}{
+		{"end of day unknown", 0, 100},
+		// 30 so far and one a minute for 7.5 h more: 480, a quarter 120.
+		{"long day", 450 * time.Minute, 100},
+		// 30 and 90 more: a quarter of 120.
+		{"short day", 90 * time.Minute, 30},
+		{"day over", -time.Minute, 7.5},
+	} {
+		s := &Snapshot{Now: now, WindowLiveAnswers: 30}
+		if c.until != 0 {
+			s.DialUntil = now.Add(c.until)
+		}
+		if got := p.rampLength(s); math.Abs(got-c.want) > 0.05*c.want {
+			t.Errorf("%s: rampLength = %.2f, want %.2f", c.name, got, c.want)
+		}
+	}
+}
