@@ -568,7 +568,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	}
 
 	ramp := 1.0
-	if p.cfg.Ramp > 0 {
+	if p.cfg.Ramp > 0 && s.LiveAnswers < int64(p.cfg.Ramp) {
 		ramp = min(1, float64(s.LiveAnswers)/p.rampLength(s))
 	}
 	if p.cfg.FixedRisk > 0 {
@@ -643,11 +643,15 @@ const (
 func (p *Predictive) rampLength(s *Snapshot) float64 {
 	n := float64(p.cfg.Ramp)
 	if !s.DialUntil.IsZero() {
-		rate := p.liveRate.since(p.bornAt, s.Now)
-		day := float64(s.WindowLiveAnswers) + rate*max(s.DialUntil.Sub(s.Now).Seconds(), 0)
-		n = min(n, rampDay*day)
+		n = min(n, rampDay*dayAnswers(s, p.liveRate.since(p.bornAt, s.Now)))
 	}
 	return max(n, 1)
+}
+
+// dayAnswers returns the live answers the window will hold when the task
+// stops dialing for the day (s.DialUntil, which must be set), at liveRate.
+func dayAnswers(s *Snapshot, liveRate float64) float64 {
+	return float64(s.WindowLiveAnswers) + liveRate*max(s.DialUntil.Sub(s.Now).Seconds(), 0)
 }
 
 // rampDay is the largest share of a known day's live answers the ramp
@@ -669,7 +673,7 @@ func (p *Predictive) youngSpan(s *Snapshot, liveRate float64) (span, credit floa
 	if s.DialUntil.IsZero() || p.cfg.YoungWindow <= 0 {
 		return 0, 0
 	}
-	day := float64(s.WindowLiveAnswers) + liveRate*max(s.DialUntil.Sub(s.Now).Seconds(), 0)
+	day := dayAnswers(s, liveRate)
 	y := liveRate * p.cfg.YoungWindow.Seconds()
 	return min(y, day), min(youngCredit*y, day)
 }
