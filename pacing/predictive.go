@@ -14,16 +14,16 @@ type PredictiveConfig struct {
 	// MarginZ sizes the slack the outer loop keeps in hand, in standard
 	// errors of the abandon count it reacts to: it holds the window's slack
 	// (the abandons the window can still take before its rate reaches the
-	// cap) at Reserve + MarginZ·√E·b, E being the abandons expected at the
-	// cap in FeedbackTime (at least 3) and b the share a team of its size
-	// keeps at the end of a known day, since a smaller team's abandons come
-	// in smaller bursts: whole from 35 agents, 62 % on five (burstShare). A
-	// day that ends within YoungWindow, or whose end is not known, keeps the
-	// whole margin. A 5-agent team, which expects
-	// about 2 abandons in 30 minutes and breaches by chance far more easily,
-	// keeps about 3.7 in hand (0.4 % of its day's live answers); a
-	// 300-agent floor keeps about 19 (under 0.1 %). Default 2.5; negative
-	// means none.
+	// cap) at Reserve + MarginZ·σ, σ being the spread of the abandons
+	// expected at the cap in FeedbackTime, E. At the end of a known day σ
+	// follows the team's bursts of abandons, √(max(E, c)·c/3.5) with c the
+	// mean burst (burstSpread): a smaller team's abandons come in smaller
+	// bursts, so it keeps √E from 35 agents up and 62 % of that on five.
+	// When the end of the day is not known, σ = √E with E at least 3. A
+	// 5-agent team, which expects about 1.6 abandons in 30 minutes, keeps
+	// about 3 in hand at the end of its day (0.35 % of its day's live
+	// answers); a 300-agent floor keeps about 19 (under 0.1 %). Default 2.5;
+	// negative means none.
 	MarginZ float64 `yaml:"margin_z" json:"margin_z,omitempty"`
 	// CapMargin lowers the cap the pacer works against to target × (1 −
 	// CapMargin), so that the rate also holds over spans a little different
@@ -46,7 +46,8 @@ type PredictiveConfig struct {
 	// FeedbackTime is the time constant of the outer loop: a slack error of
 	// E abandons (those expected in FeedbackTime) moves θ by a factor e at
 	// once, and its integral, which learns where θ must rest, over twice
-	// that time. Default 30m.
+	// that time at first, then over the time the pacer has run, up to 8
+	// times that (integralTime). Default 30m.
 	FeedbackTime time.Duration `yaml:"feedback_time" json:"feedback_time,omitempty"`
 	// InitialRisk is the risk threshold θ to start from, as a multiple of the
 	// target; the outer loop then learns θ. Default 1.6.
@@ -96,18 +97,19 @@ type PredictiveConfig struct {
 	// YoungWindow is how long the abandon window stays young when the
 	// snapshot says when the task stops dialing for the day (DialUntil). A
 	// young window holds fewer live answers than YoungWindow brings at the
-	// current rate, or than the rest of the day will bring, if fewer. While
-	// it is young the outer loop saves its margin in step with the live
-	// answers instead of before spending anything (the setpoint grows in
-	// proportion to them), its integral waits, and the fallback counts the
-	// window as already holding the live answers of 1.5 × YoungWindow
-	// (youngCredit), or of the whole day if fewer: the first few abandons of a
-	// day do not put its rate at the cap, only the day's own budget does.
-	// That credit fades as the window fills from YoungWindow's live answers
-	// to it.
+	// current rate, or than the rest of the day will bring, if fewer: with
+	// the default, a young window is a day that has not ended. While it is
+	// young the outer loop saves its margin in step with the live answers
+	// instead of before spending anything (the setpoint grows in proportion
+	// to them, reaching the whole margin as the day ends), so that the day
+	// spends its budget evenly, and the fallback counts the window as
+	// already holding the live answers of 1.5 × YoungWindow (youngCredit),
+	// or of the whole day if fewer: the first few abandons of a day do not
+	// put its rate at the cap, only the day's own budget does. That credit
+	// fades as the window fills from YoungWindow's live answers to it.
 	// Without a known end of the day the window is never young, since a task
 	// that may stop at any moment must keep its margin from the first call.
-	// Default 6h; negative means never young.
+	// Default 24h; negative means never young.
 	YoungWindow time.Duration `yaml:"young_window" json:"young_window,omitempty"`
 	// Pool weighs each call's risk against its benefit: θ applies in full
 	// while the agents idle now (or free within the connect deadline, less
@@ -149,7 +151,7 @@ func (c *PredictiveConfig) normalize() error {
 	orDefault(&c.Refresh, time.Second)
 	orDefault(&c.Pool, 0.75)
 	c.Pool = max(c.Pool, 0)
-	orDefault(&c.YoungWindow, 6*time.Hour)
+	orDefault(&c.YoungWindow, 24*time.Hour)
 	switch {
 	case c.CapMargin < 0 || c.CapMargin >= 1:
 		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
@@ -253,16 +255,20 @@ const hazardStep = 0.5
 // still take before its rate reaches the cap, target × (1 − CapMargin), less
 // those the calls already in flight are expected to cause (the mean shortfall
 // of agents free against live answers at the last horizon). It sets
-// θ = target × e^(u + κ(S + I − S*)), where S* = Reserve + MarginZ·√E·b is
+// θ = target × e^(u + κ(S + I − S*)), where S* = Reserve + MarginZ·σ is
 // the slack to keep in hand, E the abandons expected at the cap in
-// FeedbackTime and b the share of the margin the team's bursts of abandons
-// call for at the end of a known day (burstShare; whole on a day that ends
-// within YoungWindow, whose loop is proportional only to its end, and when
-// the end is not known), κ = 1/max(E, 6), and u integrates
-// κ(S + I − S*) over 2×FeedbackTime: a proportional-integral control of the
-// budget, whose integral learns at which θ the forecast's marginal risk gives
-// the measured rate (the forecast is biased, mostly on the safe side, by a
-// factor that depends on the task and that the integral absorbs). I is the
+// FeedbackTime and σ their spread: at the end of a known day that of the
+// team's bursts of abandons (burstSpread), √E when the end is not known.
+// κ = 1/max(E, 6), and u integrates κ(S + I − S*) over 2×FeedbackTime at
+// first, then over the pacer's age, up to eight times that (integralTime):
+// a proportional-integral control of the budget, whose integral learns at
+// which θ the forecast's marginal risk gives the measured rate (the forecast
+// is biased, mostly on the safe side, by a factor that depends on the task
+// and that the integral absorbs). Learnt over a fixed hour, the integral
+// also took up the chance runs of a small team's abandons: on five agents θ
+// then spent unevenly over the day, 2.1–2.5 % abandons in hours 2–6 and
+// 3.2–3.7 % in hours 7–8, where an even θ gives more talk for the same
+// abandons. I is the
 // innovation: the recent abandons measured minus those the model
 // expected (the live answers arriving while no agent is idle and too few
 // become free within the deadline), decayed over about ten expected abandons
@@ -284,20 +290,22 @@ const hazardStep = 0.5
 // live answers, so its slack is a few abandons at most: holding S* there
 // means spending next to nothing until the margin is saved, which on a team
 // of fifteen took the first two hours of a day (occupancy 0.842 and 0.854
-// against 0.868 after), and the integral, fed that deficit for hours,
-// learnt a θ far below its resting value and overspent later. When the
-// snapshot says when dialing stops for the day, the pacer knows how many
-// live answers the window will hold and spends the day evenly instead:
-// while the window is young its setpoint is S* × (live answers so far /
-// the span), the integral waits, and the fallback and the taper count the
-// window as holding the live answers of youngCredit × YoungWindow, or of
-// the rest of the day if fewer, so that the first abandons of a day, which
-// say little of its rate, do not throw it into progressive dialing. The
-// credit fades as the window fills from the span to it: dropped at once
-// when the window came of age, it threw a team of fifteen keeping a smaller
-// margin (MarginZ 1) into the fallback in one decision in ten for the next
-// hour. A short day is its own span: a two-hour task saves its whole margin
-// by its end.
+// against 0.868 after). When the snapshot says when dialing stops for the
+// day, the pacer knows how many live answers the window will hold and
+// spends the day evenly instead: while the window is young, by default
+// until the day ends, its setpoint is S* × (live answers so far / the
+// span), so that the margin is saved in step with the day and whole at its
+// end; and the fallback and the taper count the window as holding the live
+// answers of youngCredit × YoungWindow, or of the rest of the day if
+// fewer, so that the first abandons of a day, which say little of its rate,
+// do not throw it into progressive dialing. The credit fades as the window
+// fills from the span to it: dropped at once when the window came of age,
+// it threw a team of fifteen keeping a smaller margin (MarginZ 1) into the
+// fallback in one decision in ten for the next hour. A window that came of
+// age six hours into an 8 h day (YoungWindow 6h) left its last two hours to
+// save the rest of the margin at once and its integral to start late: with
+// the rest of the loop as it is, that cost five agents 0.2 points of their
+// day's occupancy.
 // Without a known end of day the window is never young.
 //
 // Why it does not oscillate. The inner rule is a level, not a rate: it tops
@@ -536,16 +544,15 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	// The slack, its setpoint and the fallback.
 	live := float64(s.WindowLiveAnswers)
 	p.slack = capRate*live - float64(s.WindowAbandoned) - p.committed
-	expect := max(capRate*liveRate*p.cfg.FeedbackTime.Seconds(), minExpect)
+	expect := capRate * liveRate * p.cfg.FeedbackTime.Seconds()
 	span, credit := p.youngSpan(s, liveRate)
-	// The bursts size the margin at the end of a known day that outlasts
-	// YoungWindow; a shorter day, and a window that may be measured at any
-	// moment (no known end), keep the whole margin.
-	share := 1.0
-	if span > 0 && span < credit {
-		share = burstShare(capRate, s.Idle+s.Busy)
+	// The bursts size the margin at the end of a known day; a window that
+	// may be measured at any moment (no known end) keeps the whole margin.
+	spread := math.Sqrt(max(expect, minExpect))
+	if span > 0 {
+		spread = burstSpread(expect, capRate, s.Idle+s.Busy)
 	}
-	p.setpoint = p.cfg.Reserve + p.cfg.MarginZ*math.Sqrt(expect)*share
+	p.setpoint = p.cfg.Reserve + p.cfg.MarginZ*spread
 	p.guard = p.slack
 	p.young = live < span
 	if p.young {
@@ -574,8 +581,8 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	if p.cfg.FixedRisk > 0 {
 		p.level = math.Log(p.cfg.FixedRisk)
 	} else {
-		if ramp >= 1 && p.wasBound && !p.young {
-			p.u = min(max(p.u+errLog*min(dt, 60)/(2*p.cfg.FeedbackTime.Seconds()), uMin), uMax)
+		if ramp >= 1 && p.wasBound {
+			p.u = min(max(p.u+errLog*min(dt, 60)/p.integralTime(now), uMin), uMax)
 		}
 		p.level = min(max(p.u+errLog+p.taper(), uMin), uMax)
 	}
@@ -599,8 +606,9 @@ const (
 	// model moves the slack by little.
 	innovationCount = 10
 	// minExpect is the least number of expected abandons the margin is
-	// computed from, and minGainExpect the least the loop's gain is: on a
-	// small team one abandon moves θ by at most a factor e^(1/6).
+	// computed from when the end of the day is not known (burstSpread
+	// bounds it otherwise), and minGainExpect the least the loop's gain
+	// is: on a small team one abandon moves θ by at most a factor e^(1/6).
 	minExpect     = 3
 	minGainExpect = 6
 	// uMin and uMax bound log θ/target.
@@ -609,9 +617,11 @@ const (
 	maxPlace = 1 << 16
 )
 
-// burstShare returns the share of the margin a team of this size keeps: the
-// margin is MarginZ·√(E·c / burstTeam), where c = 1 + burstGain × capRate ×
-// team is the mean size of a burst of abandons, and at most the whole one.
+// burstSpread returns the spread, in abandons, of those a known day's window
+// takes by chance when E (expect) are expected at the cap in FeedbackTime:
+// √(max(E, c)·c / burstTeam), where c = 1 + burstGain × capRate × team, at
+// most burstTeam, is the mean size of a burst of abandons. The margin is
+// MarginZ times it: √E, the whole margin, from 35 agents up.
 //
 // Abandons come in bursts: a spell in which no agent is free leaves unserved
 // every live answer of the spell, and the larger the team, the more live
@@ -623,17 +633,37 @@ const (
 // on fifteen and 3.5 on forty (S4-markov; 5.3 on S4, whose talk times are
 // not memoryless). burstGain fits c to those; burstTeam is S4-markov's c, so
 // that a team of 35 agents or more keeps the whole margin, one of fifteen
-// 77 % of it and one of five 62 %.
-func burstShare(capRate float64, team int) float64 {
-	return min(1, math.Sqrt((1+burstGain*capRate*float64(team))/burstTeam))
+// 77 % of it and one of five 62 %. A window expects at least one burst: a
+// team whose E is smaller than c takes its abandons a burst at a time, so
+// that the margin counts c of them, 3.5 on forty agents and 1.36 on five
+// (on five, E is about 1.6 at the default FeedbackTime).
+func burstSpread(expect, capRate float64, team int) float64 {
+	c := min(1+burstGain*capRate*float64(team), burstTeam)
+	return math.Sqrt(max(expect, c) * c / burstTeam)
 }
 
 // burstGain and burstTeam size the margin by the bursts of abandons
-// (burstShare).
+// (burstSpread).
 const (
 	burstGain = 2.5
 	burstTeam = 3.5
 )
+
+// integralTime returns the time constant of the loop's integral, in
+// seconds: twice FeedbackTime while the pacer is younger than that, then its
+// age, up to integralAges times twice FeedbackTime. The integral learns the
+// forecast's bias fast from a cold start, then averages it over the day, so
+// that the chance runs of a small team's abandons, which the proportional
+// part already answers, do not also swing its resting θ for hours.
+func (p *Predictive) integralTime(now time.Time) float64 {
+	t := 2 * p.cfg.FeedbackTime.Seconds()
+	return t * min(max(1, now.Sub(p.bornAt).Seconds()/t), integralAges)
+}
+
+// integralAges bounds the integral's time constant (integralTime) at eight
+// times its start, 8 h at the default FeedbackTime: a task that dials for
+// days keeps learning.
+const integralAges = 8
 
 // rampLength returns the live answers over which θ ramps up: Ramp, or a
 // rampDay share of the live answers a known day will bring, if fewer (at

@@ -307,18 +307,22 @@ func TestCreditFades(t *testing.T) {
 }
 
 // TestBurstMargin: at the end of a known day the margin follows the team's
-// bursts of abandons, whole from about 35 agents up and 62 % on five; a day
-// that ends within the young window, or has no known end, keeps it whole.
+// bursts of abandons, whole from about 35 agents up and 62 % on five, and
+// counts at least one burst; a window with no known end keeps √E, E at
+// least minExpect.
 func TestBurstMargin(t *testing.T) {
 	const capRate = 0.03 * 0.97
 	for _, c := range []struct {
-		team int
-		want float64
+		team   int
+		expect float64
+		want   float64
 	}{
-		{0, 0.5345}, {5, 0.6242}, {15, 0.7730}, {34, 0.9962}, {35, 1}, {300, 1},
+		{0, 3, 0.9258}, {5, 3, 1.0811}, {15, 3, 1.3389}, {34, 3, 1.8567}, {35, 3, 1.8708}, {300, 3, 1.8708},
+		{300, 10, math.Sqrt(10)}, {40, 1, 1.8708},
+		{5, 1.6, 0.7895}, {5, 1, 0.7290}, // five agents: E ≈ 1.6, and a burst is 1.36
 	} {
-		if got := burstShare(capRate, c.team); math.Abs(got-c.want) > 1e-4 {
-			t.Errorf("burstShare(%d agents) = %.4f, want %.4f", c.team, got, c.want)
+		if got := burstSpread(c.expect, capRate, c.team); math.Abs(got-c.want) > 1e-4 {
+			t.Errorf("burstSpread(E %v, %d agents) = %.4f, want %.4f", c.expect, c.team, got, c.want)
 		}
 	}
 
@@ -329,12 +333,12 @@ func TestBurstMargin(t *testing.T) {
 		name  string
 		team  int
 		until time.Duration // from now; 0: unknown
-		share float64
+		burst bool
 	}{
-		{"five agents, no end of day", 5, 0, 1},
-		{"forty agents, 8 h day", 40, 8 * time.Hour, 1},
-		{"five agents, 8 h day", 5, 8 * time.Hour, burstShare(capRate, 5)},
-		{"five agents, 2 h day", 5, 2 * time.Hour, 1}, // ends within the young window
+		{"five agents, no end of day", 5, 0, false},
+		{"forty agents, 8 h day", 40, 8 * time.Hour, true},
+		{"five agents, 8 h day", 5, 8 * time.Hour, true},
+		{"five agents, 2 h day", 5, 2 * time.Hour, true},
 	} {
 		pc, err := NewPredictive(PredictiveConfig{}, 0.03)
 		if err != nil {
@@ -350,7 +354,11 @@ func TestBurstMargin(t *testing.T) {
 		}
 		p.Decide(s)
 		lr := p.liveRate.get(now)
-		want := 1 + 2.5*math.Sqrt(max(capRate*lr*1800, minExpect))*c.share
+		e := capRate * lr * 1800
+		want := 1 + 2.5*math.Sqrt(max(e, minExpect))
+		if c.burst {
+			want = 1 + 2.5*burstSpread(e, capRate, c.team)
+		}
 		if span, _ := p.youngSpan(s, lr); 100 < span {
 			want *= 100 / span
 		}
