@@ -1,0 +1,39 @@
+package archtest
+
+// allowed lists, for every package of the module, what it may import besides
+// the standard library: the module's own packages by their path inside the
+// module ("store/lists"), others by module path, which allows the module's
+// packages too ("gonum.org/v1/plot" allows gonum.org/v1/plot/vg). A new
+// package needs a line here before the tests pass; ARCHITECTURE.md prints
+// this table, rewritten by `go test ./internal/archtest -update`.
+var allowed = map[string][]string{
+	"apierr":          {},
+	"fsm":             {"apierr", "github.com/looplab/fsm"},
+	"pacing":          {"apierr"},
+	"pacing/optimum":  {"apierr"},
+	"engine":          {"apierr", "fsm", "pacing"},
+	"sim":             {"apierr", "engine", "fsm", "pacing", "gonum.org/v1/gonum", "gopkg.in/yaml.v3"},
+	"sim/tune":        {"apierr", "pacing", "pacing/optimum", "sim", "gonum.org/v1/gonum"},
+	"sim/plots":       {"apierr", "pacing/optimum", "sim", "sim/tune", "gonum.org/v1/plot"},
+	"store":           {"apierr", "engine", "pacing", "store/lists", "github.com/dgraph-io/badger/v4", "golang.org/x/crypto"},
+	"store/lists":     {"apierr", "engine", "github.com/nyaruka/phonenumbers"},
+	"store/storetest": {"apierr", "engine", "pacing", "store"},
+	"bench":           {},
+	"cmd/outpace": {"engine", "pacing", "pacing/optimum", "sim", "sim/plots", "sim/tune", "store", "store/lists",
+		"github.com/prometheus/client_golang", "github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag"},
+	"internal/archtest":    {},
+	"internal/gendiagrams": {"fsm"},
+}
+
+// restricted are the trees that never touch the network, the file system,
+// gRPC or the store, directly or through what they import (the standard
+// library's own use of os aside: fmt needs it).
+var restricted = []string{"engine", "fsm", "pacing", "sim", "records"}
+
+// forbidden are the imports the restricted trees may not have; each also
+// forbids the packages under it (net/http, os/exec).
+var forbidden = []string{"net", "os", "syscall", "google.golang.org/grpc", "github.com/dgraph-io/badger"}
+
+// core are the trees of the deterministic core: time comes in with events,
+// randomness from an injected seeded source, and nothing runs concurrently.
+var core = []string{"engine", "fsm", "pacing", "records"}
