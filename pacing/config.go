@@ -45,29 +45,14 @@ func New(cfg Config, rng *rand.Rand) (Pacer, error) {
 	if cfg.AbandonTarget < 0 || cfg.AbandonTarget >= 1 {
 		return nil, apierr.Invalid("pacing.abandon_target", "must be in [0, 1), got %v", cfg.AbandonTarget)
 	}
-	switch cfg.Mode {
-	case ModeProgressive, "":
-		return NewRatio(1, 1), nil
-	case ModeRatio:
-		a, c, err := ParseRatio(cfg.Ratio)
-		if err != nil {
-			return nil, err
-		}
-		return NewRatio(a, c), nil
-	case ModePredictive:
-		return NewPredictive(cfg.Predictive, cfg.AbandonTarget)
-	case ModeVicidial:
-		return NewVicidial(cfg.Vicidial)
-	case ModeIssabel:
-		return NewIssabel(cfg.Issabel)
-	case ModeTable:
-		return NewTable(cfg.Table, cfg.TableAbove, cfg.TableMix)
-	case ModeClosedForm:
-		return NewClosedForm(cfg.ClosedForm)
-	case ModePreview, ModeAgentless:
+	spec, ok := Spec(cfg.Mode)
+	if !ok {
+		return nil, apierr.Invalid("pacing.mode", "unknown mode %q (want %s)", cfg.Mode, ModeNames((*ModeSpec).Paced, "or"))
+	}
+	if !spec.Paced() {
 		return nil, apierr.Invalid("pacing.mode", "mode %q is not paced by a calculator", cfg.Mode)
 	}
-	return nil, apierr.Invalid("pacing.mode", "unknown mode %q (want progressive, ratio, predictive, vicidial, issabel, closedform or table)", cfg.Mode)
+	return spec.build(cfg, rng)
 }
 
 // ParseRatio parses a taskscale "A:C" (C calls in flight per A idle agents).

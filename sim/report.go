@@ -270,29 +270,7 @@ func worstWindow(live, ab []int32, w int) float64 {
 }
 
 // Setting renders a pacing config's main knob, the one tuning sweeps.
-func Setting(c pacing.Config) string {
-	switch c.Mode {
-	case pacing.ModeRatio:
-		return c.Ratio
-	case pacing.ModeProgressive:
-		return "1:1"
-	case pacing.ModeVicidial:
-		v, _ := c.Vicidial.WithDefaults()
-		return fmt.Sprintf("max_level=%g intensity=%d", v.MaxLevel, v.Intensity)
-	case pacing.ModeIssabel:
-		v, _ := c.Issabel.WithDefaults()
-		return fmt.Sprintf("overcommit=%t threshold=%g", v.Overcommit, v.Threshold)
-	case pacing.ModeClosedForm:
-		v, _ := c.ClosedForm.WithDefaults()
-		return fmt.Sprintf("aggressiveness=%g", v.Aggressiveness)
-	case pacing.ModeTable:
-		if c.TableMix > 0 {
-			return fmt.Sprintf("table=%s above=%s mix=%.4g", pacing.FormatTable(c.Table), pacing.FormatTable(c.TableAbove), c.TableMix)
-		}
-		return "table=" + pacing.FormatTable(c.Table)
-	}
-	return fmt.Sprintf("abandon_target=%g", c.AbandonTarget)
-}
+func Setting(c pacing.Config) string { return pacing.Setting(c) }
 
 // WriteText writes the report as a human-readable table.
 func (r *Report) WriteText(w io.Writer) error {

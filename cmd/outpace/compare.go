@@ -2,13 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
@@ -100,23 +101,12 @@ Modes that cannot run are listed with their error; the others still compare.`,
 
 // parseModes checks --modes; empty means every mode.
 func parseModes(names []string) ([]pacing.Mode, error) {
-	var out []pacing.Mode
-	seen := map[pacing.Mode]bool{}
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		m, err := tune.ParseMode(n)
-		if err != nil {
-			return nil, fmt.Errorf("--modes: unknown pacing mode %q (want some of %s)", n, modeList())
-		}
-		if !seen[m] {
-			seen[m] = true
-			out = append(out, m)
-		}
+	ms, err := tune.ParseModes(names)
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return nil, fmt.Errorf("--modes: %s", e.Msg)
 	}
-	return out, nil
+	return ms, err
 }
 
 func writeComparison(w io.Writer, c tune.Comparison, agents int) error {

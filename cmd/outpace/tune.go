@@ -89,14 +89,7 @@ several seeds per setting in parallel, and reports the frontier (occupancy
 against abandon rate) and the best setting that stays under the cap.
 
 The knob swept per mode:
-  progressive  nothing: one call in flight per idle agent (a single point)
-  ratio        the taskscale C/A, 1.0 to 20 ("1:1", "10:11", … "1:20")
-  predictive   abandon_target, cap/6 to 5·cap/3 (0.005 to 0.05 at a 3 % cap)
-  vicidial     max_level, 1.0 to 6.0, with the drop limit at the cap, 0.8·cap and 0.6·cap
-               (unless the scenario sets one; method and intensity from the scenario)
-  issabel      the about-to-free threshold 0.9999 … 0.90, without then with overcommit
-  closedform   aggressiveness, 0.1 to 3.0
-
+` + sweepHelp() + `
 Fair tuning: a setting qualifies when the worst 24 h abandon window stays at or
 under the cap in at least 19 of 20 seeds (so on every seed when there are fewer
 than 20) and a fresh seed is predicted to stay under it too: the 95 % upper
@@ -199,12 +192,18 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 	return c
 }
 
-func modeList() string {
-	names := make([]string, len(tune.Modes))
-	for i, m := range tune.Modes {
-		names[i] = string(m)
+// modeList names the modes a sweep can tune.
+func modeList() string { return pacing.ModeNames((*pacing.ModeSpec).Tuned, "") }
+
+// sweepHelp says what a sweep runs for each mode, a line per mode.
+func sweepHelp() string {
+	var b strings.Builder
+	for _, s := range pacing.Modes() {
+		if s.Tuned() {
+			fmt.Fprintf(&b, "  %-12s %s\n", s.Mode, strings.ReplaceAll(s.Sweep, "\n", "\n"+strings.Repeat(" ", 15)))
+		}
 	}
-	return strings.Join(names, ", ")
+	return b.String()
 }
 
 // seedRange renders consecutive seeds as "1–5".
@@ -255,24 +254,8 @@ func writeSweep(w io.Writer, scenario string, r tune.Result) error {
 	fmt.Fprintf(w, "  occupancy %.2f %%, abandon rate %.2f %% (worst seed %.2f %%)\n", 100*b.Occupancy, 100*b.AbandonRate, 100*p.WorstAbandon)
 	fmt.Fprintf(w, "  talk %.1f min, %.1f connects and %.1f dials per agent-hour\n", b.TalkMinPerAgentHour, b.ConnectsPerAgentHour, b.DialsPerAgentHour)
 	if r.Mode != pacing.ModeProgressive {
-		fmt.Fprintf(w, "  run it: --set task.pacing.mode=%s %s\n", r.Mode, setFlags(r.Best.Config, r.Mode))
+		spec, _ := pacing.Spec(r.Mode)
+		fmt.Fprintf(w, "  run it: --set task.pacing.mode=%s %s\n", r.Mode, spec.SetFlags(r.Best.Config))
 	}
 	return nil
-}
-
-// setFlags renders the --set flags that select a mode's tuned knob.
-func setFlags(c pacing.Config, m pacing.Mode) string {
-	switch m {
-	case pacing.ModeRatio:
-		return "--set task.pacing.ratio=" + c.Ratio
-	case pacing.ModePredictive:
-		return fmt.Sprintf("--set task.pacing.abandon_target=%g", c.AbandonTarget)
-	case pacing.ModeVicidial:
-		return fmt.Sprintf("--set task.pacing.vicidial.max_level=%g --set task.pacing.vicidial.drop_limit=%g", c.Vicidial.MaxLevel, c.Vicidial.DropLimit)
-	case pacing.ModeClosedForm:
-		return fmt.Sprintf("--set task.pacing.closedform.aggressiveness=%g", c.ClosedForm.Aggressiveness)
-	case pacing.ModeIssabel:
-		return fmt.Sprintf("--set task.pacing.issabel.threshold=%g --set task.pacing.issabel.overcommit=%v", c.Issabel.Threshold, c.Issabel.Overcommit)
-	}
-	return ""
 }

@@ -30,8 +30,8 @@
 //
 // # Grids
 //
-// Each mode sweeps its main knob (DefaultGrid), from the least to the most
-// aggressive setting:
+// Each mode sweeps its main knob (DefaultGrid, from the grid of the mode's
+// pacing.ModeSpec), from the least to the most aggressive setting:
 //
 //   - progressive: the single point "1:1".
 //   - ratio: the taskscale C/A from 1.0 to 4.0 in steps of 0.1, then to 20

@@ -2,10 +2,8 @@ package tune
 
 import (
 	"cmp"
-	"fmt"
-	"math"
+	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/outpace-dev/outpace/apierr"
@@ -52,135 +50,59 @@ type Grid struct {
 const RefineSteps = 2
 
 // Modes lists the pacing modes a comparison runs by default, in the order
-// they are reported.
-var Modes = []pacing.Mode{
-	pacing.ModeProgressive, pacing.ModeRatio, pacing.ModePredictive,
-	pacing.ModeVicidial, pacing.ModeIssabel, pacing.ModeClosedForm,
+// they are reported: those with a sweep grid (pacing.ModeSpec.Tuned).
+var Modes = pacing.TunedModes()
+
+// ParseMode checks the name of a mode that has a sweep grid.
+func ParseMode(s string) (pacing.Mode, error) {
+	if spec, ok := pacing.Spec(pacing.Mode(s)); ok && s != "" && spec.Tuned() {
+		return spec.Mode, nil
+	}
+	return "", apierr.Invalid("mode", "unknown pacing mode %q (want %s)", s, pacing.ModeNames((*pacing.ModeSpec).Tuned, "or"))
 }
 
-// ParseMode checks a mode name.
-func ParseMode(s string) (pacing.Mode, error) {
-	for _, m := range Modes {
-		if string(m) == s {
-			return m, nil
+// ParseModes checks a list of mode names, dropping blanks and repeats; an
+// empty list stays empty (Compare then runs Modes).
+func ParseModes(names []string) ([]pacing.Mode, error) {
+	var out []pacing.Mode
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		m, err := ParseMode(n)
+		if err != nil {
+			return nil, apierr.Invalid("modes", "unknown pacing mode %q (want some of %s)", n, pacing.ModeNames((*pacing.ModeSpec).Tuned, ""))
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
 		}
 	}
-	return "", apierr.Invalid("mode", "unknown pacing mode %q (want progressive, ratio, predictive, vicidial, issabel or closedform)", s)
+	return out, nil
 }
 
-// DefaultGrid returns the grid of mode's main knob (see the package comment).
-// base is the scenario's pacing block: the knobs the grid does not sweep keep
-// its values. cap is the abandon cap the sweep is judged on.
+// DefaultGrid returns the grid of mode's main knob (pacing.ModeSpec.Grid;
+// see the package comment). base is the scenario's pacing block: the knobs
+// the grid does not sweep keep its values. cap is the abandon cap the sweep
+// is judged on.
 func DefaultGrid(mode pacing.Mode, base pacing.Config, cap float64) (Grid, error) {
 	if !(cap > 0 && cap < 1) {
 		return Grid{}, apierr.Invalid("cap", "must be in (0, 1), got %v", cap)
 	}
-	base.Mode = mode
-	if mode != pacing.ModePredictive {
-		base.AbandonTarget = cap
-	}
-	g := Grid{Mode: mode, Monotone: true, Refine: RefineSteps}
-	line := 0
-	add := func(label string, c pacing.Config) {
-		g.Settings = append(g.Settings, Setting{Label: label, Config: c, Line: line})
-	}
-	switch mode {
-	case pacing.ModeProgressive:
-		g.Knob, g.Monotone = "none", false
-		base.Ratio = "1:1"
-		add("1:1", base)
-	case pacing.ModeRatio:
-		g.Knob = "ratio"
-		for _, hundredths := range ratioLevels() {
-			c := base
-			c.Ratio = Taskscale(hundredths)
-			add(c.Ratio, c)
-		}
-	case pacing.ModePredictive:
-		g.Knob = "abandon_target"
-		for k := 2; k <= 20; k++ {
-			c := base
-			c.AbandonTarget = roundTo(cap*float64(k)/12, 6)
-			add(strconv.FormatFloat(c.AbandonTarget, 'g', -1, 64), c)
-		}
-	case pacing.ModeVicidial:
-		g.Knob = "max_level"
-		limits := []float64{base.Vicidial.DropLimit}
-		if base.Vicidial.DropLimit == 0 {
-			limits = []float64{cap, roundTo(0.8*cap, 6), roundTo(0.6*cap, 6)}
-		}
-		for i, dl := range limits {
-			line = i
-			for k := 0; k <= 10; k++ {
-				c := base
-				c.Vicidial.DropLimit = dl
-				c.Vicidial.MaxLevel = 1 + 0.5*float64(k)
-				label := fmt.Sprintf("max_level=%g", c.Vicidial.MaxLevel)
-				if len(limits) > 1 {
-					label += fmt.Sprintf(",drop_limit=%g", dl)
-				}
-				add(label, c)
-			}
-		}
-	case pacing.ModeClosedForm:
-		g.Knob = "aggressiveness"
-		for k := 2; k <= 60; k++ {
-			c := base
-			c.ClosedForm.Aggressiveness = roundTo(0.05*float64(k), 2)
-			add(fmt.Sprintf("aggressiveness=%g", c.ClosedForm.Aggressiveness), c)
-		}
-	case pacing.ModeIssabel:
-		g.Knob = "threshold"
-		for i, over := range []bool{false, true} {
-			line = i
-			for _, th := range []float64{0.9999, 0.999, 0.995, 0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.92, 0.90} {
-				c := base
-				c.Issabel.Threshold, c.Issabel.Overcommit = th, over
-				label := fmt.Sprintf("threshold=%g", th)
-				if over {
-					label += ",overcommit"
-				}
-				add(label, c)
-			}
-		}
-	default:
+	spec, ok := pacing.Spec(mode)
+	if !ok || mode == "" || !spec.Tuned() {
 		return Grid{}, apierr.Invalid("mode", "no tuning grid for mode %q", mode)
 	}
+	g := Grid{Mode: mode, Knob: "none", Refine: RefineSteps}
+	if spec.Knob != nil {
+		g.Knob, g.Monotone = spec.Knob.Name, true
+	}
+	for line, l := range spec.Grid(base, cap) {
+		for _, p := range l.Points {
+			g.Settings = append(g.Settings, Setting{Label: p.Label, Config: p.Config, Line: line})
+		}
+	}
 	return g, nil
-}
-
-// ratioLevels returns the ratio grid's C/A in hundredths: 1.0–4.0 by 0.1,
-// then to 20 by 0.25 (a step of at most 6 % of the ratio, and under 2 %
-// where large floors with a low hit rate find their best ratio).
-func ratioLevels() []int {
-	var out []int
-	for l := 100; l <= 400; l += 10 {
-		out = append(out, l)
-	}
-	for l := 425; l <= 2000; l += 25 {
-		out = append(out, l)
-	}
-	return out
-}
-
-// Taskscale writes a dial level given in hundredths of a call per idle agent
-// as a reduced taskscale "A:C" (C/A = hundredths/100): 110 → "10:11".
-func Taskscale(hundredths int) string {
-	a, c := 100, hundredths
-	g := gcd(a, c)
-	return fmt.Sprintf("%d:%d", a/g, c/g)
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-func roundTo(x float64, digits int) float64 {
-	p := math.Pow(10, float64(digits))
-	return math.Round(x*p) / p
 }
 
 // ValuesGrid returns the grid of mode's main knob at the values given instead
@@ -201,18 +123,24 @@ func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []stri
 	if len(values) == 0 {
 		return Grid{}, apierr.Invalid("values", "no value given")
 	}
-	if mode == pacing.ModeProgressive {
-		return Grid{}, apierr.Invalid("values", "progressive dialing has no knob to sweep")
+	spec, _ := pacing.Spec(mode)
+	k := spec.Knob
+	if k == nil {
+		return Grid{}, apierr.Invalid("values", "%s dialing has no knob to sweep", mode)
 	}
-	points := make([]knobPoint, 0, len(values))
+	points := make([]pacing.KnobValue, 0, len(values))
 	for _, v := range values {
-		p, err := knobValue(mode, strings.TrimSpace(v))
+		p, err := k.Parse(v)
 		if err != nil {
+			var e *apierr.Error
+			if errors.As(err, &e) {
+				return Grid{}, apierr.Invalid("values", "%s", e.Msg)
+			}
 			return Grid{}, err
 		}
 		points = append(points, p)
 	}
-	slices.SortStableFunc(points, func(a, b knobPoint) int { return cmp.Compare(a.x, b.x) })
+	slices.SortStableFunc(points, func(a, b pacing.KnobValue) int { return cmp.Compare(k.Rank(a), k.Rank(b)) })
 
 	// One line per line of the default grid, each from its first setting.
 	var out []Setting
@@ -221,9 +149,9 @@ func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []stri
 			continue
 		}
 		for _, p := range points {
-			v := onLine(p, s)
+			v := onLine(k, p, s)
 			if _, err := pacing.New(v.Config, nil); err != nil {
-				return Grid{}, apierr.Invalid("values", "%s: %v", p.label, err)
+				return Grid{}, apierr.Invalid("values", "%s: %v", k.Label(p), err)
 			}
 			out = append(out, v)
 		}
@@ -236,10 +164,10 @@ func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []stri
 // onLine returns the setting of knob value p on the line of s: s's
 // configuration with p's value, labelled as p is, followed by what the
 // line's label adds (drop_limit=…, overcommit).
-func onLine(p knobPoint, s Setting) Setting {
+func onLine(k *pacing.Knob, p pacing.KnobValue, s Setting) Setting {
 	c := s.Config
-	p.set(&c)
-	label := p.label
+	k.Set(&c, p)
+	label := k.Label(p)
 	if _, rest, ok := strings.Cut(s.Label, ","); ok {
 		label += "," + rest
 	}
@@ -250,30 +178,21 @@ func onLine(p knobPoint, s Setting) Setting {
 // settings of one line, on that line; false when none lies strictly between
 // them at the knob's resolution (a taskscale's parts are at most 1000).
 func between(mode pacing.Mode, a, b Setting) (Setting, bool) {
-	xa, oka := knobOf(mode, a.Config)
-	xb, okb := knobOf(mode, b.Config)
+	spec, ok := pacing.Spec(mode)
+	if !ok || spec.Knob == nil {
+		return Setting{}, false
+	}
+	k := spec.Knob
+	xa, oka := k.Value(a.Config)
+	xb, okb := k.Value(b.Config)
 	if !oka || !okb {
 		return Setting{}, false
 	}
-	x := (xa + xb) / 2
-	var v string
-	switch mode {
-	case pacing.ModeRatio:
-		calls, agents := fraction(x, 1000)
-		x = float64(calls) / float64(agents)
-		v = fmt.Sprintf("%d:%d", agents, calls)
-	default:
-		x = roundTo(x, 6)
-		v = strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	if x <= min(xa, xb) || x >= max(xa, xb) {
+	p, ok := k.Nearest((xa + xb) / 2)
+	if !ok || p.X <= min(xa, xb) || p.X >= max(xa, xb) {
 		return Setting{}, false
 	}
-	p, err := knobValue(mode, v)
-	if err != nil {
-		return Setting{}, false
-	}
-	out := onLine(p, a)
+	out := onLine(k, p, a)
 	if _, err := pacing.New(out.Config, nil); err != nil {
 		return Setting{}, false
 	}
@@ -283,89 +202,9 @@ func between(mode pacing.Mode, a, b Setting) (Setting, bool) {
 
 // knobOf returns the value of mode's main knob in c.
 func knobOf(mode pacing.Mode, c pacing.Config) (float64, bool) {
-	switch mode {
-	case pacing.ModeRatio:
-		a, calls, err := pacing.ParseRatio(c.Ratio)
-		return float64(calls) / float64(a), err == nil
-	case pacing.ModePredictive:
-		return c.AbandonTarget, true
-	case pacing.ModeVicidial:
-		return c.Vicidial.MaxLevel, true
-	case pacing.ModeClosedForm:
-		return c.ClosedForm.Aggressiveness, true
-	case pacing.ModeIssabel:
-		return c.Issabel.Threshold, true
+	spec, ok := pacing.Spec(mode)
+	if !ok || spec.Knob == nil {
+		return 0, false
 	}
-	return 0, false
-}
-
-// fraction returns the fraction num/den nearest x with both parts at most
-// limit (the smallest den on a tie); x must be positive.
-func fraction(x float64, limit int) (num, den int) {
-	best := math.Inf(1)
-	for d := 1; d <= limit && x*float64(d) <= float64(limit)+0.5; d++ {
-		n := max(1, min(limit, int(math.Round(x*float64(d)))))
-		if e := math.Abs(float64(n)/float64(d) - x); e < best-1e-12 {
-			best, num, den = e, n, d
-		}
-	}
-	return num, den
-}
-
-// knobPoint is one value of a mode's main knob: x rises with aggressiveness.
-type knobPoint struct {
-	x     float64
-	label string
-	set   func(c *pacing.Config)
-}
-
-// knobValue parses one value of mode's main knob (ValuesGrid).
-func knobValue(mode pacing.Mode, v string) (knobPoint, error) {
-	if mode == pacing.ModeRatio {
-		return ratioValue(v)
-	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return knobPoint{}, apierr.Invalid("values", "%q is not a number", v)
-	}
-	switch mode {
-	case pacing.ModePredictive:
-		if !(x > 0 && x < 1) {
-			return knobPoint{}, apierr.Invalid("values", "abandon_target %q must be a fraction in (0, 1), such as 0.03", v)
-		}
-		return knobPoint{x, strconv.FormatFloat(x, 'g', -1, 64), func(cfg *pacing.Config) { cfg.AbandonTarget = x }}, nil
-	case pacing.ModeVicidial:
-		return knobPoint{x, fmt.Sprintf("max_level=%g", x), func(cfg *pacing.Config) { cfg.Vicidial.MaxLevel = x }}, nil
-	case pacing.ModeClosedForm:
-		return knobPoint{x, fmt.Sprintf("aggressiveness=%g", x), func(cfg *pacing.Config) { cfg.ClosedForm.Aggressiveness = x }}, nil
-	case pacing.ModeIssabel:
-		if !(x > 0 && x < 1) {
-			return knobPoint{}, apierr.Invalid("values", "threshold %q must be a probability in (0, 1), such as 0.95", v)
-		}
-		return knobPoint{-x, fmt.Sprintf("threshold=%g", x), func(cfg *pacing.Config) { cfg.Issabel.Threshold = x }}, nil
-	}
-	return knobPoint{}, apierr.Invalid("values", "mode %q has no knob to sweep", mode)
-}
-
-// ratioValue parses a taskscale "A:C", or C/A as a number with at most two
-// decimals.
-func ratioValue(v string) (knobPoint, error) {
-	ratio := v
-	if !strings.Contains(v, ":") {
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return knobPoint{}, apierr.Invalid("values", "%q is neither a taskscale \"A:C\" nor a number of calls per idle agent", v)
-		}
-		h := math.Round(100 * x)
-		if math.Abs(100*x-h) > 1e-9 || h < 1 || h > 2000 {
-			return knobPoint{}, apierr.Invalid("values", "%q: give C/A with at most two decimals, from 0.01 to 20, or a taskscale \"A:C\"", v)
-		}
-		ratio = Taskscale(int(h))
-	}
-	a, c, err := pacing.ParseRatio(ratio)
-	if err != nil {
-		return knobPoint{}, apierr.Invalid("values", "%q: %v", v, err)
-	}
-	ratio = fmt.Sprintf("%d:%d", a, c)
-	return knobPoint{float64(c) / float64(a), ratio, func(cfg *pacing.Config) { cfg.Ratio = ratio }}, nil
+	return spec.Knob.Value(c)
 }
