@@ -19,7 +19,7 @@ var allowed = map[string][]string{
 	"store/lists":     {"apierr", "engine", "github.com/nyaruka/phonenumbers"},
 	"store/storetest": {"apierr", "engine", "pacing", "store"},
 	"bench":           {},
-	"cmd/outpace": {"engine", "pacing", "pacing/optimum", "sim", "sim/plots", "sim/tune", "store", "store/lists",
+	"cmd/outpace": {"apierr", "engine", "pacing", "pacing/optimum", "sim", "sim/plots", "sim/tune", "store", "store/lists",
 		"github.com/prometheus/client_golang", "github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag"},
 	"internal/archtest":    {},
 	"internal/gendiagrams": {"fsm"},
