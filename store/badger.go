@@ -16,6 +16,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
@@ -90,18 +91,37 @@ func Open(cfg Config) (*Badger, error) {
 		WithSyncWrites(!cfg.InMemory).
 		WithDetectConflicts(false). // writers are serialized by the store's own locks
 		WithLogger(badgerLogger{log}).
-		WithMetricsEnabled(false)
+		WithMetricsEnabled(false).
+		// A damaged block is then an error of the read, not garbage
+		// decoded (or a panic on one of Badger's goroutines).
+		WithChecksumVerificationMode(options.OnBlockRead)
 	if cfg.Tune != nil {
 		opt = cfg.Tune(opt)
 	}
 	if !cfg.InMemory {
-		if err := removeEmptyLogs(dir, log); err != nil {
+		unlock, err := lockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		err = removeEmptyLogs(dir, log)
+		if err == nil {
+			err = checkTables(dir, opt)
+		}
+		unlock()
+		if err != nil {
 			return nil, err
 		}
 	}
-	db, err := badger.Open(opt)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	var db *badger.DB
+	if err := safely(func() error {
+		var err error
+		db, err = badger.Open(opt)
+		return err
+	}); err != nil {
+		if cfg.InMemory {
+			return nil, fmt.Errorf("store: open in memory: %w", err)
+		}
+		return nil, badgerOpenError(dir, err)
 	}
 	s := &Badger{
 		db: db, cfg: cfg, log: log,
@@ -110,8 +130,12 @@ func Open(cfg Config) (*Badger, error) {
 		tasks:      make(map[engine.TaskID]*taskState),
 		hookLeases: make(map[uint64]time.Time),
 	}
-	if err := s.init(); err != nil {
+	if err := safely(s.init); err != nil {
 		db.Close()
+		var p *panicked
+		if !cfg.InMemory && errors.As(err, &p) {
+			return nil, damaged(dir, "Badger cannot read it back: "+p.Error())
+		}
 		return nil, err
 	}
 	return s, nil
