@@ -15,7 +15,7 @@ var allowed = map[string][]string{
 	"sim":             {"apierr", "engine", "fsm", "pacing", "gonum.org/v1/gonum", "gopkg.in/yaml.v3"},
 	"sim/tune":        {"apierr", "pacing", "pacing/optimum", "sim", "gonum.org/v1/gonum"},
 	"sim/plots":       {"apierr", "pacing/optimum", "sim", "sim/tune", "gonum.org/v1/plot"},
-	"store":           {"apierr", "engine", "pacing", "store/lists", "github.com/dgraph-io/badger/v4", "golang.org/x/crypto"},
+	"store":           {"apierr", "engine", "pacing", "store/lists", "github.com/dgraph-io/badger/v4", "github.com/dgraph-io/ristretto/v2", "golang.org/x/crypto"},
 	"store/lists":     {"apierr", "engine", "github.com/nyaruka/phonenumbers"},
 	"store/storetest": {"apierr", "engine", "pacing", "store"},
 	"bench":           {},
