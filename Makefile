@@ -2,6 +2,11 @@
 GO ?= go
 BIN := bin/outpace
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# buf comes from npm into .tools/ (git-ignored); only the generate and
+# proto-check targets need it, never build, run or test.
+BUF_VERSION := 1.75.0
+BUF := .tools/node_modules/.bin/buf
+BUF_STAMP := .tools/buf-$(BUF_VERSION).stamp
 
 .DEFAULT_GOAL := help
 
@@ -48,8 +53,29 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) run $(STATICCHECK) ./...
 
 .PHONY: generate
-generate: ## regenerate committed generated files (state-machine diagrams)
+generate: $(BUF_STAMP) ## regenerate committed generated files (state-machine diagrams, gRPC code from proto/)
 	$(GO) run ./internal/gendiagrams docs/state-machines.md
+	find proto -name '*.pb.go' -delete
+	$(BUF) generate
+
+.PHONY: generate-check
+generate-check: generate ## fail when the committed generated files differ from what generate makes
+	@git diff --exit-code -- . || (echo "generated files are stale: run make generate and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain --untracked-files=all -- proto docs)" || \
+		(git status --porcelain --untracked-files=all -- proto docs; echo "generate made files that are not committed" >&2; exit 1)
+
+.PHONY: proto-lint
+proto-lint: $(BUF_STAMP) ## buf lint of proto/ (STANDARD and comment rules)
+	$(BUF) lint
+
+.PHONY: proto-breaking
+proto-breaking: $(BUF_STAMP) ## buf breaking of proto/ against the last release tag (or the previous commit)
+	BUF=$(BUF) .ci/buf-breaking
+
+$(BUF_STAMP):
+	npm install --prefix .tools --no-audit --no-fund --no-save @bufbuild/buf@$(BUF_VERSION)
+	$(BUF) --version
+	touch $@
 
 .PHONY: pacing-report
 pacing-report: build ## regenerate the pacing scoreboard in BENCHMARKS.md (takes a while)
