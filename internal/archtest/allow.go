@@ -21,8 +21,10 @@ var allowed = map[string][]string{
 	"bench":           {},
 	"cmd/outpace": {"apierr", "engine", "pacing", "pacing/optimum", "sim", "sim/plots", "sim/tune", "store", "store/lists",
 		"github.com/prometheus/client_golang", "github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag"},
-	"internal/archtest":    {},
-	"internal/gendiagrams": {"fsm"},
+	"proto/outpace/v1":         {"google.golang.org/grpc", "google.golang.org/protobuf"},
+	"proto/outpace/backend/v1": {"google.golang.org/grpc", "google.golang.org/protobuf"},
+	"internal/archtest":        {},
+	"internal/gendiagrams":     {"fsm"},
 }
 
 // restricted are the trees that never touch the network, the file system,
