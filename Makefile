@@ -78,5 +78,5 @@ $(BUF_STAMP):
 	touch $@
 
 .PHONY: pacing-report
-pacing-report: build ## regenerate the pacing scoreboard in BENCHMARKS.md (takes a while)
-	$(BIN) report --out BENCHMARKS.md --eval-seeds 20
+pacing-report: build ## regenerate the pacing scoreboard in bench/scoreboard.md (takes a while)
+	$(BIN) report --out bench/scoreboard.md --eval-seeds 20

@@ -125,7 +125,7 @@ type PredictiveConfig struct {
 	// FixedRisk, when above zero, holds θ at FixedRisk × target after the
 	// ramp and switches the outer loop off, fallback included: the window's
 	// rate is then not held. It is a measuring knob, for tracing what the
-	// forecast alone gives at each risk (bench/predictive-results.md), not
+	// forecast alone gives at each risk (docs/decisions/0001), not
 	// for production. Default 0 (off).
 	FixedRisk float64 `yaml:"fixed_risk" json:"fixed_risk,omitempty"`
 }

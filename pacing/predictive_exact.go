@@ -10,7 +10,7 @@ import "math"
 // by about a call's worth, differently in each state: too cautious with
 // two agents idle, too bold with six. The exact form brings the threshold
 // rule's policies onto the optimum's for a Markov twin (on S1-markov they are
-// the optimum's own; bench/predictive-results.md).
+// the optimum's own; docs/decisions/0002).
 
 const (
 	// exactTerms bounds the team for which the forecast is exact: agents
