@@ -78,5 +78,5 @@ $(BUF_STAMP):
 	touch $@
 
 .PHONY: pacing-report
-pacing-report: build ## regenerate the pacing scoreboard in bench/scoreboard.md (takes a while)
+pacing-report: build ## rewrite the pacing scoreboard, bench/scoreboard.md (20+ minutes on two cores)
 	$(BIN) report --out bench/scoreboard.md --eval-seeds 20

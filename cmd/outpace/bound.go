@@ -15,8 +15,6 @@ import (
 	"github.com/outpace-dev/outpace/sim/tune"
 )
 
-func init() { extraCommands = append(extraCommands, boundCmd) }
-
 // boundResult is the JSON of `outpace bound`: the solver's result
 // (occupancy_at_cap, abandon_rate, policy, …) with the cap and the twin.
 type boundResult struct {

@@ -2,20 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
-
-func init() { extraCommands = append(extraCommands, compareCmd) }
 
 func compareCmd() *cobra.Command {
 	var (
@@ -102,11 +98,10 @@ Modes that cannot run are listed with their error; the others still compare.`,
 // parseModes checks --modes; empty means every mode.
 func parseModes(names []string) ([]pacing.Mode, error) {
 	ms, err := tune.ParseModes(names)
-	var e *apierr.Error
-	if errors.As(err, &e) {
-		return nil, fmt.Errorf("--modes: %s", e.Msg)
+	if err != nil {
+		return nil, flagError(err)
 	}
-	return ms, err
+	return ms, nil
 }
 
 func writeComparison(w io.Writer, c tune.Comparison, agents int) error {

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/outpace-dev/outpace/apierr"
 )
 
 func main() {
@@ -31,13 +34,30 @@ Start with a simulation of one of the benchmark scenarios:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(simCmd())
-	for _, add := range extraCommands {
-		root.AddCommand(add())
-	}
+	root.AddCommand(
+		serveCmd(),
+		simCmd(),
+		tuneCmd(),
+		compareCmd(),
+		boundCmd(),
+		reportCmd(),
+		importCmd(),
+	)
 	return root
 }
 
-// extraCommands lets each subcommand's file register itself, so that the
-// subcommands stay in files of their own.
+// flagError turns an InvalidParams error naming a field into one naming the
+// flag of the same name ("--modes: unknown pacing mode ..."); other errors
+// pass unchanged.
+func flagError(err error) error {
+	var e *apierr.Error
+	if errors.As(err, &e) && e.Code == apierr.InvalidParams && e.Field != "" {
+		return fmt.Errorf("--%s: %s", e.Field, e.Msg)
+	}
+	return err
+}
+
+// extraCommands is read by nothing: rootCmd lists every subcommand. It is
+// declared only for the files that still append to it from an init
+// function, and goes with the last of them.
 var extraCommands []func() *cobra.Command

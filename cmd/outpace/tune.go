@@ -16,8 +16,6 @@ import (
 	"github.com/outpace-dev/outpace/sim/tune"
 )
 
-func init() { extraCommands = append(extraCommands, tuneCmd) }
-
 // tuneFlags are the flags of the commands that tune: tune, compare and report.
 type tuneFlags struct {
 	cap       float64

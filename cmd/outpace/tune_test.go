@@ -159,8 +159,20 @@ func TestTuneFlagErrors(t *testing.T) {
 	}
 }
 
+// The root lists every subcommand, and each one's --help teaches: an
+// example of its use and a long description.
 func TestHelpTeaches(t *testing.T) {
-	for _, cmd := range []string{"tune", "compare", "bound", "report"} {
+	want := []string{"bound", "compare", "import", "report", "serve", "sim", "tune"}
+	var got []string
+	for _, c := range rootCmd().Commands() {
+		if c.Name() != "help" && c.Name() != "completion" {
+			got = append(got, c.Name())
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("subcommands %v, want %v", got, want)
+	}
+	for _, cmd := range want {
 		out, _, err := outpace(t, cmd, "--help")
 		if err != nil {
 			t.Fatal(err)
