@@ -36,9 +36,16 @@ type Config struct {
 	// have been answered and abandoned, and Ofcom forbids calling an
 	// abandoned number again within 72 h).
 	InterruptedRetry time.Duration
+	// Existing makes Open fail with ErrNoStore, creating nothing, when Dir
+	// does not hold a store yet: for the tools that only add to one.
+	Existing bool
 	// Tune, when set, adjusts Badger's options before the database opens.
 	Tune func(badger.Options) badger.Options
 }
+
+// ErrNoStore is matched (errors.Is) by the error of Open with
+// Config.Existing when the directory is missing or holds no store.
+var ErrNoStore = errors.New("no store")
 
 // DefaultInterruptedRetry is the default Config.InterruptedRetry.
 const DefaultInterruptedRetry = 72 * time.Hour
@@ -103,9 +110,14 @@ func Open(cfg Config) (*Badger, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = removeEmptyLogs(dir, log)
+		err = checkTables(dir, opt)
+		if err == nil && cfg.Existing {
+			if _, serr := os.Stat(filepath.Join(dir, badger.ManifestFilename)); errors.Is(serr, fs.ErrNotExist) {
+				err = fmt.Errorf("store: %s holds no store: %w", dir, ErrNoStore)
+			}
+		}
 		if err == nil {
-			err = checkTables(dir, opt)
+			err = removeEmptyLogs(dir, log)
 		}
 		unlock()
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,12 +37,22 @@ zone (--tz) or else from the number's prefix. A bad line is reported with its
 line number and field and skipped; the good lines are kept. A phone the task
 already has is reported as a duplicate and not stored twice.
 
-The store must not be in use by a running server (Badger locks its directory).
-FILE "-" reads standard input.`,
+The store must exist already, with the task (outpace serve creates the demo
+one): import creates nothing, and a missing --data directory is an error. The
+store must not be in use by a running server (Badger locks its directory).
+FILE "-" reads standard input.
+
+import exits with status 1 when the list gave the task nothing: no number
+stored and none it already had (every line bad, blank or of another
+campaign). A list whose numbers the task already has all is no error, so an
+import can be run again after a crash.`,
 		Example: `  outpace import --task 1 leads.txt
   outpace import --data /var/lib/outpace --tenant acme --task 7 --campaign spring --tz America/Sao_Paulo --region BR leads.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if show < 0 {
+				return fmt.Errorf("--show must not be negative, got %d", show)
+			}
 			var in io.Reader = cmd.InOrStdin()
 			var size int64 = -1
 			if args[0] != "-" {
@@ -55,8 +66,10 @@ FILE "-" reads standard input.`,
 				}
 				in = f
 			}
-			st, err := store.Open(store.Config{Dir: data})
-			if err != nil {
+			st, err := store.Open(store.Config{Dir: data, Existing: true})
+			if errors.Is(err, store.ErrNoStore) {
+				return fmt.Errorf("--data %s: no store there to import into (outpace serve creates one with its demo campaign)", data)
+			} else if err != nil {
 				return err
 			}
 			defer st.Close()
@@ -86,6 +99,10 @@ FILE "-" reads standard input.`,
 					break
 				}
 				fmt.Fprintf(out, "  entry %d: %v\n", rj.Index+1, rj.Err)
+			}
+			if res.Stored == 0 && len(res.Duplicates) == 0 {
+				return fmt.Errorf("no number imported into task %d: %d lines read, %d invalid, %d of other campaigns, %d blank or comments",
+					task, s.Lines, len(res.Invalid), s.Other, s.Blank)
 			}
 			return nil
 		},
