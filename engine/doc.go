@@ -22,6 +22,9 @@
 //		eng.Advance(rd)
 //	}
 //
+// Steps may also come between Ready and Advance: what they produce is kept for
+// the next Ready, and the Ready in hand does not change (see Engine.Ready).
+//
 // Persisting before running commands is what makes a crash safe: a number is
 // durably marked Dialing before its Originate leaves, so it is never dialled
 // twice, and a call record is durable before the event that announces it.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -44,7 +45,8 @@ type Engine struct {
 	dirty    []*task // tasks to pace at the end of this Step
 	draining bool    // EvDrain: no new call
 
-	rd Ready
+	rd     Ready
+	handed handed // what the latest Ready handed out of rd
 }
 
 // New returns an empty engine.
@@ -78,26 +80,77 @@ func (e *Engine) HasReady() bool { return !e.rd.Empty() }
 
 // Ready returns what the Steps since the last Advance produced. See the Ready
 // type for the order in which the caller must handle it.
-func (e *Engine) Ready() Ready { return e.rd }
-
-// Advance tells the engine that rd was handled; its slices are reused.
-func (e *Engine) Advance(rd Ready) {
-	e.rd.Numbers = e.rd.Numbers[:0]
-	e.rd.Records = e.rd.Records[:0]
-	e.rd.Tasks = e.rd.Tasks[:0]
-	e.rd.Commands = e.rd.Commands[:0]
-	clear(e.rd.Events) // drop string references
-	e.rd.Events = e.rd.Events[:0]
+//
+// The slices handed out stay valid and unchanged until Advance, whatever is
+// stepped meanwhile: they are capped at their length, and the engine only
+// appends past it. A Step between Ready and Advance is kept for the next
+// Ready. Calling Ready again before Advance returns everything not yet
+// advanced, the earlier output first.
+func (e *Engine) Ready() Ready {
+	h := handed{len(e.rd.Numbers), len(e.rd.Records), len(e.rd.Tasks), len(e.rd.Commands), len(e.rd.Events)}
+	e.handed = h
+	return Ready{
+		Numbers:  e.rd.Numbers[:h.numbers:h.numbers],
+		Records:  e.rd.Records[:h.records:h.records],
+		Tasks:    e.rd.Tasks[:h.tasks:h.tasks],
+		Commands: e.rd.Commands[:h.commands:h.commands],
+		Events:   e.rd.Events[:h.events:h.events],
+	}
 }
 
-// Step applies one input event. An invalid input returns an *apierr.Error and
-// leaves the engine unchanged. Events must come in time order; an event older
-// than the latest one is treated as happening now.
+// handed counts what the latest Ready handed out of each slice.
+type handed struct{ numbers, records, tasks, commands, events int }
+
+// Advance tells the engine that rd, the latest Ready, was handled. It drops
+// exactly what rd holds and keeps what was stepped after it; rd's slices are
+// reused from then on. Advancing what no Ready handed out (a Ready advanced
+// twice, or not this engine's) is a broken invariant and panics.
+func (e *Engine) Advance(rd Ready) {
+	h := e.handed
+	if len(rd.Numbers) > h.numbers || len(rd.Records) > h.records || len(rd.Tasks) > h.tasks ||
+		len(rd.Commands) > h.commands || len(rd.Events) > h.events {
+		panic("engine: Advance of a Ready that was not handed out (advanced twice?)")
+	}
+	e.handed = handed{}
+	e.rd.Numbers = drop(e.rd.Numbers, len(rd.Numbers))
+	e.rd.Records = drop(e.rd.Records, len(rd.Records))
+	e.rd.Tasks = drop(e.rd.Tasks, len(rd.Tasks))
+	e.rd.Commands = drop(e.rd.Commands, len(rd.Commands))
+	if len(rd.Events) == len(e.rd.Events) {
+		clear(e.rd.Events) // drop string references
+	}
+	e.rd.Events = drop(e.rd.Events, len(rd.Events))
+}
+
+// drop removes the first n elements of s in place. What was stepped after
+// the Ready (rare) moves to the front, and the tail it leaves is cleared.
+func drop[T any](s []T, n int) []T {
+	if n == len(s) {
+		return s[:0]
+	}
+	m := copy(s, s[n:])
+	clear(s[m:])
+	return s[:m]
+}
+
+// Step applies one input event. An invalid input returns an error (an
+// *apierr.Error) and leaves the engine exactly as it was: its time too, and
+// no task is paced. Events must come in time order; an event older than the
+// latest one is treated as happening now.
 func (e *Engine) Step(ev Event) error {
+	prev := e.now
 	if ev.At.After(e.now) {
 		e.now = ev.At
 	}
-	err := e.step(&ev)
+	if err := e.step(&ev); err != nil {
+		// Every handler checks before it changes anything, so a rejected
+		// input has marked no task for pacing.
+		if len(e.dirty) > 0 {
+			panic(fmt.Sprintf("engine: rejected event kind %d changed the state: %v", ev.Kind, err))
+		}
+		e.now = prev
+		return err
+	}
 	for len(e.dirty) > 0 {
 		t := e.dirty[len(e.dirty)-1]
 		e.dirty = e.dirty[:len(e.dirty)-1]
@@ -105,7 +158,7 @@ func (e *Engine) Step(ev Event) error {
 		e.connectWaiting(t.queue)
 		e.pace(t)
 	}
-	return err
+	return nil
 }
 
 func (e *Engine) step(ev *Event) error {

@@ -16,8 +16,9 @@ import (
 //     slice order.
 //  3. Events go to the event log and to subscribers, in slice order.
 //
-// The slices are owned by the engine and reused after Advance: copy what you
-// keep.
+// The slices are owned by the engine. They stay valid and unchanged until
+// Advance, even while more events are stepped (the engine appends only past
+// what it handed out), and are reused after it: copy what you keep longer.
 type Ready struct {
 	Numbers  []NumberUpdate
 	Records  []CallRecord
