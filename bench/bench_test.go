@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -25,20 +25,20 @@ func BenchmarkEngineSteadyState(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateQueue, QueueSpec: &engine.QueueSpec{ID: 1}}))
-	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateTask, TaskSpec: &engine.TaskSpec{
-		ID: 1, Queue: 1, Pacing: pacing.Config{Mode: pacing.ModeRatio, Ratio: "1:2"}, MaxLinesPerAgent: 3,
+	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}}))
+	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateTask, TaskSpec: &records.TaskSpec{
+		ID: 1, Queue: 1, Pacing: records.PacingConfig{Mode: records.ModeRatio, Ratio: "1:2"}, MaxLinesPerAgent: 3,
 	}}))
 	for i := 1; i <= agents; i++ {
-		id := engine.AgentID(i)
-		must(e.Step(engine.Event{At: now, Kind: engine.EvCreateAgent, AgentSpec: &engine.AgentSpec{ID: id}}))
+		id := records.AgentID(i)
+		must(e.Step(engine.Event{At: now, Kind: engine.EvCreateAgent, AgentSpec: &records.AgentSpec{ID: id}}))
 		must(e.Step(engine.Event{At: now, Kind: engine.EvSignIn, Agent: id, Queue: 1}))
 		must(e.Step(engine.Event{At: now, Kind: engine.EvAgentLogin, Agent: id}))
 	}
 	// The world: a FIFO of events to feed back, built from the commands.
 	queue := make([]engine.Event, 0, 4096)
-	nums := make([]engine.Number, 256)
-	var nextNum engine.NumberID
+	nums := make([]records.Number, 256)
+	var nextNum records.NumberID
 	var k int
 	handle := func() {
 		rd := e.Ready()
@@ -47,9 +47,9 @@ func BenchmarkEngineSteadyState(b *testing.B) {
 			case engine.CmdOriginate:
 				k++
 				if k%3 == 0 {
-					queue = append(queue, engine.Event{Kind: engine.EvAnswered, Call: c.Call, Outcome: pacing.OutcomeLive})
+					queue = append(queue, engine.Event{Kind: engine.EvAnswered, Call: c.Call, Outcome: records.OutcomeLive})
 				} else {
-					queue = append(queue, engine.Event{Kind: engine.EvFailed, Call: c.Call, Outcome: pacing.OutcomeNoAnswer})
+					queue = append(queue, engine.Event{Kind: engine.EvFailed, Call: c.Call, Outcome: records.OutcomeNoAnswer})
 				}
 			case engine.CmdConnect:
 				queue = append(queue, engine.Event{Kind: engine.EvAgentAnswered, Call: c.Call},
@@ -57,7 +57,7 @@ func BenchmarkEngineSteadyState(b *testing.B) {
 			case engine.CmdFetchNumbers:
 				for i := range nums[:c.Count] {
 					nextNum++
-					nums[i] = engine.Number{ID: nextNum, Task: 1}
+					nums[i] = records.Number{ID: nextNum, Task: 1}
 				}
 				queue = append(queue, engine.Event{Kind: engine.EvNumbers, Task: 1, Numbers: nums[:c.Count]})
 			}

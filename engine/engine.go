@@ -240,8 +240,13 @@ func (e *Engine) createTask(spec *TaskSpec) error {
 		return apierr.Invalid("task", "missing task spec")
 	}
 	s := *spec
-	if err := s.normalize(); err != nil {
+	if err := s.Normalize(); err != nil {
 		return err
+	}
+	if s.Pacing.Mode == pacing.ModeRatio { // the ratio is pacing's to parse
+		if _, _, err := pacing.ParseRatio(s.Pacing.Ratio); err != nil {
+			return err
+		}
 	}
 	if _, dup := e.tasks[s.ID]; dup {
 		return apierr.Invalid("task.id", "task %d already exists", s.ID)

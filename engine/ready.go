@@ -33,14 +33,6 @@ func (rd *Ready) Empty() bool {
 		len(rd.Commands) == 0 && len(rd.Events) == 0
 }
 
-// TaskUpdate is a durable change of a task's status or progress.
-type TaskUpdate struct {
-	At        time.Time
-	Task      TaskID
-	Status    TaskStatus
-	Exhausted bool // no number left to dial now (status stays; seed-003 status 3 callback when ended)
-}
-
 // CommandKind says what a Command asks for.
 type CommandKind uint8
 

@@ -3,68 +3,7 @@ package pacing
 import (
 	"fmt"
 	"time"
-
-	"github.com/outpace-dev/outpace/apierr"
 )
-
-// closedFormMinContact floors the measured answer ratio so that a run of
-// unanswered calls gives a large but finite number of channels.
-const closedFormMinContact = 0.01
-
-// ClosedFormConfig holds the closed-form baseline's knobs. Zero values mean
-// the defaults given on each field.
-type ClosedFormConfig struct {
-	// Aggressiveness multiplies the channel count (default 1.2, at most 10).
-	Aggressiveness float64 `yaml:"aggressiveness" json:"aggressiveness,omitempty"`
-	// DefaultContact is the answer ratio used until MinOutcomes dial attempts
-	// have ended (default 0.28).
-	DefaultContact float64 `yaml:"default_contact" json:"default_contact,omitempty"`
-	// DefaultRing is the mean dial → outcome time used until MinOutcomes
-	// dial attempts have ended (default 18 s).
-	DefaultRing time.Duration `yaml:"default_ring" json:"default_ring,omitempty"`
-	// DefaultTalk is the mean talk time used until MinTalks conversations
-	// have ended (default 180 s).
-	DefaultTalk time.Duration `yaml:"default_talk" json:"default_talk,omitempty"`
-	// AbandonHold is how long the answer ratio is forced to 1 after an
-	// abandon (default 30 s).
-	AbandonHold time.Duration `yaml:"abandon_hold" json:"abandon_hold,omitempty"`
-	// MinOutcomes is the number of ended dial attempts before the measured
-	// answer ratio and ring time replace the defaults (default 20).
-	MinOutcomes int `yaml:"min_outcomes" json:"min_outcomes,omitempty"`
-	// MinTalks is the number of ended conversations before the measured talk
-	// time replaces the default (default 5).
-	MinTalks int `yaml:"min_talks" json:"min_talks,omitempty"`
-}
-
-// WithDefaults returns the configuration with every knob left out set to
-// its default, and an error naming the first knob out of its range (the
-// defaults are filled in either way).
-func (c ClosedFormConfig) WithDefaults() (ClosedFormConfig, error) {
-	orDefault(&c.Aggressiveness, 1.2)
-	orDefault(&c.DefaultContact, 0.28)
-	orDefault(&c.DefaultRing, 18*time.Second)
-	orDefault(&c.DefaultTalk, 180*time.Second)
-	orDefault(&c.AbandonHold, 30*time.Second)
-	orDefault(&c.MinOutcomes, 20)
-	orDefault(&c.MinTalks, 5)
-	switch {
-	case !(c.Aggressiveness > 0 && c.Aggressiveness <= 10):
-		return c, apierr.Invalid("pacing.closedform.aggressiveness", "must be in (0, 10], got %v", c.Aggressiveness)
-	case !(c.DefaultContact >= closedFormMinContact && c.DefaultContact <= 1):
-		return c, apierr.Invalid("pacing.closedform.default_contact", "must be in [0.01, 1], got %v", c.DefaultContact)
-	case c.DefaultRing < 0:
-		return c, apierr.Invalid("pacing.closedform.default_ring", "must not be negative, got %v", c.DefaultRing)
-	case c.DefaultTalk < time.Second:
-		return c, apierr.Invalid("pacing.closedform.default_talk", "must be at least 1s, got %v", c.DefaultTalk)
-	case c.AbandonHold < 0:
-		return c, apierr.Invalid("pacing.closedform.abandon_hold", "must not be negative, got %v", c.AbandonHold)
-	case c.MinOutcomes < 1:
-		return c, apierr.Invalid("pacing.closedform.min_outcomes", "must be at least 1, got %d", c.MinOutcomes)
-	case c.MinTalks < 1:
-		return c, apierr.Invalid("pacing.closedform.min_talks", "must be at least 1, got %d", c.MinTalks)
-	}
-	return c, nil
-}
 
 // ClosedForm is the closed-form ratio baseline in the style of omni-dialer-go:
 // one formula, evaluated whenever it is asked, with no loop and no memory

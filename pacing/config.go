@@ -10,29 +10,6 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 )
 
-// Config selects a pacing mode and holds every mode's settings. It is what a
-// task or a scenario's `task.pacing` block says; zero values mean defaults.
-type Config struct {
-	Mode          Mode    `yaml:"mode" json:"mode"`
-	AbandonTarget float64 `yaml:"abandon_target" json:"abandon_target"`
-	// Ratio is the taskscale "A:C": C calls in flight per A idle agents.
-	Ratio string `yaml:"ratio" json:"ratio,omitempty"`
-	// Table is the table mode's calls to keep in flight with 0, 1, 2, …
-	// agents busy, the last entry holding for more (Table).
-	Table []int `yaml:"table" json:"table,omitempty"`
-	// TableAbove and TableMix let the table mode share its time with a
-	// second table, as the optimum of a Markov twin does when the cap falls
-	// between two of its policies: TableMix (a share in [0, 1]) of every
-	// TableMixPeriod is spent on TableAbove, the rest on Table.
-	TableAbove []int   `yaml:"table_above" json:"table_above,omitempty"`
-	TableMix   float64 `yaml:"table_mix" json:"table_mix,omitempty"`
-
-	Predictive PredictiveConfig `yaml:"predictive" json:"predictive"`
-	Vicidial   VicidialConfig   `yaml:"vicidial" json:"vicidial"`
-	Issabel    IssabelConfig    `yaml:"issabel" json:"issabel"`
-	ClosedForm ClosedFormConfig `yaml:"closedform" json:"closedform"`
-}
-
 // DefaultAbandonTarget is the abandon cap of the US and UK rules: 3 % of live answers.
 const DefaultAbandonTarget = 0.03
 
@@ -100,12 +77,3 @@ func (r *Ratio) Decide(s *Snapshot) Decision {
 
 // String returns the taskscale, e.g. "1:3".
 func (r *Ratio) String() string { return fmt.Sprintf("%d:%d", r.A, r.C) }
-
-// orDefault sets *v to def when it holds its type's zero value: a knob left
-// out of a configuration takes its default.
-func orDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // The pacers' scenario tests: every testdata/*.txt file is a script of the
@@ -369,12 +370,10 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 	return nil
 }
 
-// outcomeNamed returns the outcome of a name of outcomeNames.
+// outcomeNamed returns the outcome of a name (Outcome.String), none excepted.
 func outcomeNamed(name string) (Outcome, error) {
-	for i, n := range outcomeNames {
-		if n == name && Outcome(i) != OutcomeNone {
-			return Outcome(i), nil
-		}
+	if o, ok := records.ParseOutcome(name); ok && o != OutcomeNone {
+		return o, nil
 	}
 	return OutcomeNone, fmt.Errorf("unknown outcome %q", name)
 }
@@ -588,7 +587,7 @@ func TestVicidialReplay(t *testing.T) {
 				case r < 550:
 					o.Kind, o.Outcome = ObsOutcome, OutcomeLive
 				case r < 700:
-					o.Kind, o.Outcome = ObsOutcome, Outcome(2+rng.IntN(int(numOutcomes)-2))
+					o.Kind, o.Outcome = ObsOutcome, Outcome(2+rng.IntN(int(OutcomeInvalid)-1))
 				case r < 850:
 					o.Kind = ObsConnect
 				case r < 851:

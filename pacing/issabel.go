@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/outpace-dev/outpace/apierr"
 )
 
 // Fixed parameters of the Issabel overcommit.
@@ -13,41 +11,6 @@ const (
 	issabelAnswerWindow = 30 * time.Minute // span of the answer ratio
 	issabelMinRatio     = 0.2              // floor of the answer ratio
 )
-
-// IssabelConfig holds the Issabel baseline's knobs. Zero values mean the
-// defaults given on each field.
-type IssabelConfig struct {
-	// Overcommit divides the calls wanted by the answer ratio of the last
-	// 30 minutes (floored at 0.2). Off by default, as in Issabel.
-	Overcommit bool `yaml:"overcommit" json:"overcommit,omitempty"`
-	// Threshold is the probability that a busy agent's call has ended by
-	// the time a new call is answered above which the agent counts as about
-	// to be free (default 0.97).
-	Threshold float64 `yaml:"threshold" json:"threshold,omitempty"`
-	// MinCalls is the number of completed calls before the about-to-free rule
-	// applies (default 10).
-	MinCalls int `yaml:"min_calls" json:"min_calls,omitempty"`
-	// Period is the dialer loop period (default 5 s).
-	Period time.Duration `yaml:"period" json:"period,omitempty"`
-}
-
-// WithDefaults returns the configuration with every knob left out set to
-// its default, and an error naming the first knob out of its range (the
-// defaults are filled in either way).
-func (c IssabelConfig) WithDefaults() (IssabelConfig, error) {
-	orDefault(&c.Threshold, 0.97)
-	orDefault(&c.MinCalls, 10)
-	orDefault(&c.Period, 5*time.Second)
-	switch {
-	case !(c.Threshold > 0 && c.Threshold < 1):
-		return c, apierr.Invalid("pacing.issabel.threshold", "must be a probability in (0, 1), got %v", c.Threshold)
-	case c.MinCalls < 0:
-		return c, apierr.Invalid("pacing.issabel.min_calls", "must not be negative, got %d", c.MinCalls)
-	case c.Period < 10*time.Millisecond || c.Period > time.Minute:
-		return c, apierr.Invalid("pacing.issabel.period", "must be between 10ms and 1m, got %v", c.Period)
-	}
-	return c, nil
-}
 
 // Issabel is the Issabel CallCenter predictor baseline, rebuilt from the
 // public description of its dialer, quirks included.

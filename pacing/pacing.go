@@ -13,29 +13,6 @@ package pacing
 
 import "time"
 
-// Outcome is how a dial attempt ended before any agent was involved.
-type Outcome uint8
-
-// Dial outcomes.
-const (
-	OutcomeNone     Outcome = iota
-	OutcomeLive             // a person answered
-	OutcomeMachine          // an answering machine was detected
-	OutcomeNoAnswer         // rang until the no-answer timeout
-	OutcomeBusy             // busy signal
-	OutcomeInvalid          // unobtainable / SIT / failed
-	numOutcomes
-)
-
-var outcomeNames = [...]string{"none", "live", "machine", "no_answer", "busy", "invalid"}
-
-func (o Outcome) String() string {
-	if int(o) < len(outcomeNames) {
-		return outcomeNames[o]
-	}
-	return "unknown"
-}
-
 // ObsKind says what an Observation measures.
 type ObsKind uint8
 
@@ -158,19 +135,3 @@ type Pacer interface {
 	// Decide returns how many calls to place now.
 	Decide(s *Snapshot) Decision
 }
-
-// Mode names a pacing mode as written in a scenario or task.
-type Mode string
-
-// Pacing modes.
-const (
-	ModePreview     Mode = "preview"
-	ModeProgressive Mode = "progressive"
-	ModeRatio       Mode = "ratio"
-	ModePredictive  Mode = "predictive"
-	ModeAgentless   Mode = "agentless"
-	ModeVicidial    Mode = "vicidial"
-	ModeIssabel     Mode = "issabel"
-	ModeClosedForm  Mode = "closedform"
-	ModeTable       Mode = "table"
-)

@@ -8,177 +8,6 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 )
 
-// PredictiveConfig holds the predictive pacer's knobs. Zero values mean the
-// defaults given with each field; the abandon target itself is the task's.
-type PredictiveConfig struct {
-	// MarginZ sizes the slack the outer loop keeps in hand, in standard
-	// errors of the abandon count it reacts to: it holds the window's slack
-	// (the abandons the window can still take before its rate reaches the
-	// cap) at Reserve + MarginZ·σ, σ being the spread of the abandons
-	// expected at the cap in FeedbackTime, E. At the end of a known day σ
-	// follows the team's bursts of abandons, √(max(E, c)·c/3.5) with c the
-	// mean burst (burstSpread): a smaller team's abandons come in smaller
-	// bursts, so it keeps √E from 35 agents up and 62 % of that on five.
-	// When the end of the day is not known, σ = √E with E at least 3. A
-	// 5-agent team, which expects about 1.6 abandons in 30 minutes, keeps
-	// about 3 in hand at the end of its day (0.35 % of its day's live
-	// answers); a 300-agent floor keeps about 19 (under 0.1 %). Default 2.5;
-	// negative means none.
-	MarginZ float64 `yaml:"margin_z" json:"margin_z,omitempty"`
-	// CapMargin lowers the cap the pacer works against to target × (1 −
-	// CapMargin), so that the rate also holds over spans a little different
-	// from the engine's window (a report that leaves out the first
-	// minutes). Default 0.03.
-	CapMargin float64 `yaml:"cap_margin" json:"cap_margin,omitempty"`
-	// Reserve is the slack, in abandons, below which the pacer falls back to
-	// progressive dialing until the rate is back under the cap. The slack
-	// already counts the abandons expected from the calls in flight.
-	// Default 1.
-	Reserve float64 `yaml:"reserve" json:"reserve,omitempty"`
-	// Taper eases the pacer into the fallback: once the slack is below
-	// Reserve + Taper × (setpoint − Reserve), θ is scaled by the share of
-	// that span the slack still holds above Reserve, so that it falls to
-	// nothing as the slack reaches Reserve instead of dropping from full
-	// pace to progressive dialing. On a large floor with a low hit rate a
-	// few minutes of progressive dialing cost more occupancy than the
-	// taper's lower θ near the reserve. Default 0.25; negative means none.
-	Taper float64 `yaml:"taper" json:"taper,omitempty"`
-	// FeedbackTime is the time constant of the outer loop: a slack error of
-	// E abandons (those expected in FeedbackTime) moves θ by a factor e at
-	// once, and its integral, which learns where θ must rest, over twice
-	// that time at first, then over the time the pacer has run, up to 16
-	// times FeedbackTime (integralTime). Default 30m.
-	FeedbackTime time.Duration `yaml:"feedback_time" json:"feedback_time,omitempty"`
-	// InitialRisk is the risk threshold θ to start from, as a multiple of the
-	// target; the outer loop then learns θ. Default 1.6.
-	InitialRisk float64 `yaml:"initial_risk" json:"initial_risk,omitempty"`
-	// OutcomeMemory is how many recent dial outcomes the answer probability
-	// and the ring-time distributions remember; OutcomeTime makes older ones
-	// fade within about that time even on a quiet task. A long memory gives
-	// precise estimates on a large floor, where 1000 outcomes are three
-	// minutes of dialing; a change of hit rate is still followed at once,
-	// since a twentieth of the memory watches for it and the estimates start
-	// again from that short memory when the two disagree (noticeChange).
-	// Defaults 10000, 30m.
-	OutcomeMemory int           `yaml:"outcome_memory" json:"outcome_memory,omitempty"`
-	OutcomeTime   time.Duration `yaml:"outcome_time" json:"outcome_time,omitempty"`
-	// HandlingMemory and HandlingTime do the same for talk and wrap times.
-	// Defaults 2000, 1h.
-	HandlingMemory int           `yaml:"handling_memory" json:"handling_memory,omitempty"`
-	HandlingTime   time.Duration `yaml:"handling_time" json:"handling_time,omitempty"`
-	// MinHistory is the number of dial outcomes needed before leaving
-	// progressive dialing (and MinHistory/10 of them live). Default 30.
-	MinHistory int `yaml:"min_history" json:"min_history,omitempty"`
-	// Ramp is the number of live answers (since the task started) over which
-	// the risk threshold grows from nothing to its full value, and at most a
-	// quarter of those a known day will bring (rampLength), so that a small
-	// team on a short day is not held back for most of it. Default 100.
-	Ramp int `yaml:"ramp" json:"ramp,omitempty"`
-	// Tick is how often the pacer asks to decide again when nothing happens:
-	// time alone changes the forecast (ringing calls age, agents near the end
-	// of their wrap-up). Default 500ms.
-	Tick time.Duration `yaml:"tick" json:"tick,omitempty"`
-	// React is how far ahead the calls still to be placed count as
-	// competing with a new call: at the current dial rate, a call placed s
-	// seconds from now that answers first weighs e^(−s/React), since calls
-	// placed later are placed knowing of this one. Default 16s.
-	React time.Duration `yaml:"react" json:"react,omitempty"`
-	// ReactAgents is the team size from which React applies in full; on a
-	// smaller team (agents idle or busy) the reach shrinks in proportion,
-	// and the outer loop's starting θ moves with it from InitialRisk down to
-	// a third of it. On a large floor many calls are placed in the seconds before a
-	// new call answers, and they do compete with it; on a small team the
-	// next calls are few, each placed knowing of this one, and counting
-	// them again only holds the team back. Default 100.
-	ReactAgents int `yaml:"react_agents" json:"react_agents,omitempty"`
-	// Refresh is how often at most the distribution tables are rebuilt from
-	// the estimators. Default 1s.
-	Refresh time.Duration `yaml:"refresh" json:"refresh,omitempty"`
-	// YoungWindow is how long the abandon window stays young when the
-	// snapshot says when the task stops dialing for the day (DialUntil). A
-	// young window holds fewer live answers than YoungWindow brings at the
-	// current rate, or than the rest of the day will bring, if fewer: with
-	// the default, a young window is a day that has not ended. While it is
-	// young the outer loop saves its margin in step with the live answers
-	// instead of before spending anything (the setpoint grows in proportion
-	// to them, reaching the whole margin as the day ends), so that the day
-	// spends its budget evenly, and the fallback counts the window as
-	// already holding the live answers of 1.5 × YoungWindow (youngCredit),
-	// or of the whole day if fewer: the first few abandons of a day do not
-	// put its rate at the cap, only the day's own budget does. That credit
-	// fades as the window fills from YoungWindow's live answers to it.
-	// Without a known end of the day the window is never young, since a task
-	// that may stop at any moment must keep its margin from the first call.
-	// Default 24h; negative means never young.
-	YoungWindow time.Duration `yaml:"young_window" json:"young_window,omitempty"`
-	// Pool weighs each call's risk against its benefit: θ applies in full
-	// while the agents idle now (or free within the connect deadline, less
-	// the customers waiting) number at least the live answers expected in
-	// Pool mean live-answer times, and in proportion to them below, down to
-	// nothing with no agent to serve. A call placed while one agent is idle
-	// fills an agent the calls already ringing would fill within a second or
-	// two on a large floor: it buys little and risks as much as any. On a
-	// team that expects fewer than one live answer in that time the pool is
-	// one agent, and θ is cut only while none is free. Default 0.75;
-	// negative means none.
-	Pool float64 `yaml:"pool" json:"pool,omitempty"`
-	// FixedRisk, when above zero, holds θ at FixedRisk × target after the
-	// ramp and switches the outer loop off, fallback included: the window's
-	// rate is then not held. It is a measuring knob, for tracing what the
-	// forecast alone gives at each risk (docs/decisions/0001), not
-	// for production. Default 0 (off).
-	FixedRisk float64 `yaml:"fixed_risk" json:"fixed_risk,omitempty"`
-}
-
-func (c *PredictiveConfig) normalize() error {
-	orDefault(&c.MarginZ, 2.5)
-	c.MarginZ = max(c.MarginZ, 0)
-	orDefault(&c.CapMargin, 0.03)
-	orDefault(&c.Reserve, 1)
-	orDefault(&c.Taper, 0.25)
-	c.Taper = max(c.Taper, 0)
-	orDefault(&c.FeedbackTime, 30*time.Minute)
-	orDefault(&c.InitialRisk, 1.6)
-	orDefault(&c.OutcomeMemory, 10000)
-	orDefault(&c.OutcomeTime, 30*time.Minute)
-	orDefault(&c.HandlingMemory, 2000)
-	orDefault(&c.HandlingTime, time.Hour)
-	orDefault(&c.MinHistory, 30)
-	orDefault(&c.Ramp, 100)
-	orDefault(&c.Tick, 500*time.Millisecond)
-	orDefault(&c.React, 16*time.Second)
-	orDefault(&c.ReactAgents, 100)
-	orDefault(&c.Refresh, time.Second)
-	orDefault(&c.Pool, 0.75)
-	c.Pool = max(c.Pool, 0)
-	orDefault(&c.YoungWindow, 24*time.Hour)
-	switch {
-	case c.CapMargin < 0 || c.CapMargin >= 1:
-		return apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
-	case c.Reserve < 0:
-		return apierr.Invalid("pacing.predictive.reserve", "must be ≥ 0, got %v", c.Reserve)
-	case c.FeedbackTime < 0:
-		return apierr.Invalid("pacing.predictive.feedback_time", "must be ≥ 0, got %v", c.FeedbackTime)
-	case c.InitialRisk <= 0:
-		return apierr.Invalid("pacing.predictive.initial_risk", "must be > 0, got %v", c.InitialRisk)
-	case c.OutcomeMemory < 10 || c.HandlingMemory < 10:
-		return apierr.Invalid("pacing.predictive", "outcome_memory and handling_memory must be at least 10")
-	case c.OutcomeTime < 0 || c.HandlingTime < 0:
-		return apierr.Invalid("pacing.predictive", "outcome_time and handling_time must be ≥ 0")
-	case c.MinHistory < 0 || c.Ramp < 0:
-		return apierr.Invalid("pacing.predictive", "min_history and ramp must be ≥ 0")
-	case c.FixedRisk < 0:
-		return apierr.Invalid("pacing.predictive.fixed_risk", "must be ≥ 0, got %v", c.FixedRisk)
-	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
-		return apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
-	case c.Taper > 1:
-		return apierr.Invalid("pacing.predictive.taper", "must be at most 1 (negative for none), got %v", c.Taper)
-	case c.ReactAgents < 0:
-		return apierr.Invalid("pacing.predictive.react_agents", "must be ≥ 0, got %d", c.ReactAgents)
-	}
-	return nil
-}
-
 // numHorizons is the number of points at which the forecast is made: the
 // quantiles (k+½)/numHorizons of the time a live answer takes to come.
 const numHorizons = 8
@@ -431,7 +260,8 @@ type Predictive struct {
 // fraction of live answers, such as 0.03). The snapshot's AbandonTarget, when
 // set, takes precedence.
 func NewPredictive(cfg PredictiveConfig, abandonTarget float64) (Pacer, error) {
-	if err := cfg.normalize(); err != nil {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
 		return nil, err
 	}
 	if abandonTarget <= 0 || abandonTarget >= 1 {
@@ -439,7 +269,7 @@ func NewPredictive(cfg PredictiveConfig, abandonTarget float64) (Pacer, error) {
 	}
 	p := &Predictive{cfg: cfg, target: abandonTarget}
 	p.outDecay = newDecay(cfg.OutcomeMemory, cfg.OutcomeTime)
-	p.shortDecay = newDecay(cfg.shortMemory(), cfg.OutcomeTime)
+	p.shortDecay = newDecay(shortMemory(&cfg), cfg.OutcomeTime)
 	p.handDecay = newDecay(cfg.HandlingMemory, cfg.HandlingTime)
 	p.u = math.Log(cfg.InitialRisk)
 	p.liveRate.tau = liveRateTime
@@ -811,7 +641,7 @@ const (
 
 // shortMemory is the memory that watches for a change of hit rate
 // (noticeChange): a twentieth of OutcomeMemory, at least 10.
-func (c *PredictiveConfig) shortMemory() int {
+func shortMemory(c *PredictiveConfig) int {
 	return max(c.OutcomeMemory/changeShare, 10)
 }
 
@@ -826,7 +656,7 @@ func (p *Predictive) noticeChange() {
 	longSum := p.live.sum + p.other.sum
 	nShort := shortSum / p.shortDecay.scale
 	nLong := longSum / p.outDecay.scale
-	if nShort < float64(p.cfg.shortMemory())/2 || nLong < 1.5*nShort {
+	if nShort < float64(shortMemory(&p.cfg))/2 || nLong < 1.5*nShort {
 		return
 	}
 	pl := min(max(p.live.sum/longSum, 1e-3), 1-1e-3)

@@ -3,18 +3,7 @@ package pacing
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
-
-	"github.com/outpace-dev/outpace/apierr"
-)
-
-// VICIdial adaptive methods: what the adapt loop does to the dial level once
-// the day's drop percentage is over the limit.
-const (
-	VicidialHardLimit = "ADAPT_HARD_LIMIT" // drop to level 1.0
-	VicidialTapered   = "ADAPT_TAPERED"    // scale by the time left before the latest hour
-	VicidialAverage   = "ADAPT_AVERAGE"    // halve the level
 )
 
 // Loop periods of the VICIdial baseline.
@@ -24,66 +13,6 @@ const (
 	vicidialAdaptSteps  = 15                      // samples kept and samples between adapt steps
 	vicidialRefreshStep = 60                      // samples between refreshes of the day's drop rate
 )
-
-// VicidialConfig holds the VICIdial baseline's knobs. Zero values mean the
-// defaults given on each field.
-type VicidialConfig struct {
-	// Method is ADAPT_HARD_LIMIT (the default), ADAPT_TAPERED or ADAPT_AVERAGE.
-	Method string `yaml:"method" json:"method,omitempty"`
-	// MaxLevel caps the dial level (default 3.0, at most 20).
-	MaxLevel float64 `yaml:"max_level" json:"max_level,omitempty"`
-	// Intensity skews the adapt step, −40 to +40 (default 0): positive values
-	// raise the level faster and lower it slower.
-	Intensity int `yaml:"intensity" json:"intensity,omitempty"`
-	// DiffTarget is added to avg(ready) − avg(waiting) (default 0).
-	DiffTarget float64 `yaml:"diff_target" json:"diff_target,omitempty"`
-	// DropLimit is the day's drop fraction above which the method acts
-	// (default 0.03).
-	DropLimit float64 `yaml:"drop_limit" json:"drop_limit,omitempty"`
-	// DropAfter is VICIdial's drop_call_seconds: a live answer that waited
-	// this long for an agent counts as a drop. Zero means the task's connect
-	// deadline: then exactly the abandoned live answers are drops.
-	DropAfter time.Duration `yaml:"drop_seconds" json:"drop_seconds,omitempty"`
-	// AvailableOnly tallies Ready agents only instead of Ready and in-call.
-	AvailableOnly bool `yaml:"available_only" json:"available_only,omitempty"`
-	// LatestHHMM is the latest hour of the TAPERED method, as HHMM (default 2100).
-	LatestHHMM int `yaml:"latest_hhmm" json:"latest_hhmm,omitempty"`
-	// StartLevel is the dial level at start (default 1.0, at most MaxLevel).
-	StartLevel float64 `yaml:"start_level" json:"start_level,omitempty"`
-}
-
-// WithDefaults returns the configuration with every knob left out set to
-// its default, and an error naming the first knob out of its range (the
-// defaults are filled in either way).
-func (c VicidialConfig) WithDefaults() (VicidialConfig, error) {
-	c.Method = strings.ToUpper(strings.TrimSpace(c.Method))
-	if c.Method == "" {
-		c.Method = VicidialHardLimit
-	}
-	orDefault(&c.MaxLevel, 3.0)
-	orDefault(&c.DropLimit, 0.03)
-	orDefault(&c.LatestHHMM, 2100)
-	orDefault(&c.StartLevel, 1.0)
-	switch {
-	case c.Method != VicidialHardLimit && c.Method != VicidialTapered && c.Method != VicidialAverage:
-		return c, apierr.Invalid("pacing.vicidial.method", "want ADAPT_HARD_LIMIT, ADAPT_TAPERED or ADAPT_AVERAGE, got %q", c.Method)
-	case !(c.MaxLevel >= 1 && c.MaxLevel <= 20):
-		return c, apierr.Invalid("pacing.vicidial.max_level", "must be between 1 and 20, got %v", c.MaxLevel)
-	case c.Intensity < -40 || c.Intensity > 40:
-		return c, apierr.Invalid("pacing.vicidial.intensity", "must be between -40 and 40, got %d", c.Intensity)
-	case math.IsNaN(c.DiffTarget) || math.IsInf(c.DiffTarget, 0):
-		return c, apierr.Invalid("pacing.vicidial.diff_target", "must be a finite number, got %v", c.DiffTarget)
-	case !(c.DropLimit > 0 && c.DropLimit < 1):
-		return c, apierr.Invalid("pacing.vicidial.drop_limit", "must be a fraction in (0, 1), got %v", c.DropLimit)
-	case c.DropAfter < 0:
-		return c, apierr.Invalid("pacing.vicidial.drop_seconds", "must not be negative, got %v", c.DropAfter)
-	case c.LatestHHMM < 0 || c.LatestHHMM > 2359 || c.LatestHHMM%100 > 59:
-		return c, apierr.Invalid("pacing.vicidial.latest_hhmm", "must be a time of day HHMM from 0001 to 2359, got %d", c.LatestHHMM)
-	case !(c.StartLevel >= 1 && c.StartLevel <= c.MaxLevel):
-		return c, apierr.Invalid("pacing.vicidial.start_level", "must be between 1 and max_level %v, got %v", c.MaxLevel, c.StartLevel)
-	}
-	return c, nil
-}
 
 // Vicidial is the VICIdial adaptive baseline: a dial level L (calls per
 // counted agent) that two loops share, rebuilt from the public description

@@ -28,7 +28,7 @@ func TestPredictiveShort(t *testing.T) {
 
 // TestDayEndReachesPacer: the simulated day is the task's calling window, so
 // the predictive pacer knows when dialing stops and spends a young window's
-// abandon budget over the day (pacing.PredictiveConfig.YoungWindow). Three
+// abandon budget over the day (records.PredictiveConfig.YoungWindow). Three
 // agents with no history for two hours: switching the young window off
 // changes the run, and both runs hold the cap.
 func TestDayEndReachesPacer(t *testing.T) {

@@ -10,20 +10,21 @@ import (
 
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Report is the simulator's result (BENCHMARK.md). Every figure covers the
 // measured time only: after the warm-up, up to the end of the duration. Field
 // names are a public contract.
 type Report struct {
-	Scenario   string        `json:"scenario"`
-	Seed       uint64        `json:"seed"`
-	Pacing     string        `json:"pacing"`
-	Setting    string        `json:"setting"` // the mode's main knob, e.g. "1:3" or "0.03"
-	Config     pacing.Config `json:"pacing_config"`
-	SimulatedS float64       `json:"simulated_s"`
-	WallS      float64       `json:"wall_s"`
-	Agents     int           `json:"agents"`
+	Scenario   string               `json:"scenario"`
+	Seed       uint64               `json:"seed"`
+	Pacing     string               `json:"pacing"`
+	Setting    string               `json:"setting"` // the mode's main knob, e.g. "1:3" or "0.03"
+	Config     records.PacingConfig `json:"pacing_config"`
+	SimulatedS float64              `json:"simulated_s"`
+	WallS      float64              `json:"wall_s"`
+	Agents     int                  `json:"agents"`
 
 	Dials       int64 `json:"dials"`
 	LiveAnswers int64 `json:"live_answers"`
@@ -117,17 +118,17 @@ func (m *metrics) minute(s *Sim, t time.Time) int {
 	return min(max(i, 0), len(m.minLive)-1)
 }
 
-func (m *metrics) record(s *Sim, r *engine.CallRecord) {
+func (m *metrics) record(s *Sim, r *records.CallRecord) {
 	warm := s.start.Add(time.Duration(s.warm))
 	if !r.Answer.IsZero() && !r.Answer.Before(warm) {
 		if r.Machine {
 			m.machines++
-		} else if r.Outcome == pacing.OutcomeLive {
+		} else if r.Outcome == records.OutcomeLive {
 			m.live++
 			m.sliceLive++
 			mi := m.minute(s, r.Answer)
 			m.minLive[mi]++
-			if r.Result == engine.ResultCustomerOnly {
+			if r.Result == records.ResultCustomerOnly {
 				m.abandoned++
 				m.sliceAb++
 				m.minAb[mi]++
@@ -136,15 +137,15 @@ func (m *metrics) record(s *Sim, r *engine.CallRecord) {
 	}
 	if r.Answer.IsZero() && !r.End.Before(warm) {
 		switch r.Outcome {
-		case pacing.OutcomeNoAnswer:
+		case records.OutcomeNoAnswer:
 			m.noAns++
-		case pacing.OutcomeBusy:
+		case records.OutcomeBusy:
 			m.busySig++
 		default:
 			m.invalid++
 		}
 	}
-	if r.Result == engine.ResultBoth {
+	if r.Result == records.ResultBoth {
 		if !r.AgentRing.Before(warm) {
 			m.connected++
 			m.sliceConn++
@@ -270,7 +271,7 @@ func worstWindow(live, ab []int32, w int) float64 {
 }
 
 // Setting renders a pacing config's main knob, the one tuning sweeps.
-func Setting(c pacing.Config) string { return pacing.Setting(c) }
+func Setting(c records.PacingConfig) string { return pacing.Setting(c) }
 
 // WriteText writes the report as a human-readable table.
 func (r *Report) WriteText(w io.Writer) error {

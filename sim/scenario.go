@@ -17,8 +17,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Scenario is a simulator scenario file (BENCHMARK.md): the team, the list, the
@@ -95,11 +95,11 @@ type HandlingSpec struct {
 
 // TaskSpec holds the task settings a scenario controls.
 type TaskSpec struct {
-	NoAnswerTimeout  *time.Duration     `yaml:"no_answer_timeout" json:"no_answer_timeout,omitempty"`
-	ConnectDeadline  *time.Duration     `yaml:"connect_deadline" json:"connect_deadline,omitempty"`
-	MaxLinesPerAgent float64            `yaml:"max_lines_per_agent" json:"max_lines_per_agent"`
-	Pacing           pacing.Config      `yaml:"pacing" json:"pacing"`
-	Retry            engine.RetryPolicy `yaml:"retry" json:"retry"`
+	NoAnswerTimeout  *time.Duration       `yaml:"no_answer_timeout" json:"no_answer_timeout,omitempty"`
+	ConnectDeadline  *time.Duration       `yaml:"connect_deadline" json:"connect_deadline,omitempty"`
+	MaxLinesPerAgent float64              `yaml:"max_lines_per_agent" json:"max_lines_per_agent"`
+	Pacing           records.PacingConfig `yaml:"pacing" json:"pacing"`
+	Retry            records.RetryPolicy  `yaml:"retry" json:"retry"`
 }
 
 // ReportSpec shapes the report.
@@ -558,11 +558,11 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 	}
 	t := &sc.Task
 	if t.NoAnswerTimeout == nil {
-		d := engine.DefaultNoAnswerTimeout
+		d := records.DefaultNoAnswerTimeout
 		t.NoAnswerTimeout = &d
 	}
 	if t.ConnectDeadline == nil {
-		d := engine.DefaultConnectDeadline
+		d := records.DefaultConnectDeadline
 		t.ConnectDeadline = &d
 	}
 	if *t.NoAnswerTimeout <= 0 {
@@ -572,10 +572,10 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 		return apierr.Invalid("task.connect_deadline", "must not be negative")
 	}
 	if t.MaxLinesPerAgent == 0 {
-		t.MaxLinesPerAgent = engine.DefaultMaxLinesPerAgent
+		t.MaxLinesPerAgent = records.DefaultMaxLinesPerAgent
 	}
 	if t.Pacing.Mode == "" {
-		t.Pacing.Mode = pacing.ModeProgressive
+		t.Pacing.Mode = records.ModeProgressive
 	}
 	if t.Pacing.AbandonTarget == 0 {
 		t.Pacing.AbandonTarget = pacing.DefaultAbandonTarget

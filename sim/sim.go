@@ -19,7 +19,7 @@ import (
 
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/fsm"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Options tunes a run without changing its result.
@@ -54,10 +54,10 @@ type Options struct {
 	// IDs of the simulated agents (default 1…agents.count). Status is the
 	// task's stored status: a task that is not running is created but not
 	// started. LastCall numbers new calls above a previous run's.
-	Task     *engine.TaskSpec
-	Agents   []engine.AgentID
-	Status   engine.TaskStatus
-	LastCall engine.CallID
+	Task     *records.TaskSpec
+	Agents   []records.AgentID
+	Status   records.TaskStatus
+	LastCall records.CallID
 
 	// Check, if set, is called with every engine Ready after the simulator has
 	// carried it out and before Advance, so a test can assert invariants at
@@ -72,12 +72,12 @@ type Hooks struct {
 	Commit func(rd *engine.Ready) error
 	// Fetch, if set, supplies the numbers to dial instead of the scenario's
 	// list: up to max numbers of task due at now, appended to buf.
-	Fetch func(task engine.TaskID, now time.Time, max int, buf []engine.Number) (nums []engine.Number, exhausted bool, err error)
+	Fetch func(task records.TaskID, now time.Time, max int, buf []records.Number) (nums []records.Number, exhausted bool, err error)
 	// DialUntil, if set with Fetch, says with each batch of numbers when the
 	// task stops dialing for the day (zero: the day has no end, such as a
 	// window that never closes), e.g. the store's DialUntil from the task's
 	// calling window.
-	DialUntil func(task engine.TaskID, now time.Time) (time.Time, error)
+	DialUntil func(task records.TaskID, now time.Time) (time.Time, error)
 	// Setup, if set, is called once the simulated queue, task and agents
 	// exist and before the task starts.
 	Setup func(s *Sim) error
@@ -104,7 +104,7 @@ type happening struct {
 	at   int64 // ns since the start
 	seq  uint64
 	kind uint8
-	out  pacing.Outcome
+	out  records.Outcome
 	gen  uint32
 	id   uint64
 	tm   engine.Timer
@@ -114,11 +114,11 @@ type simCall struct {
 	gen    uint32
 	live   bool
 	agent  int // index of the agent it was connected to, or -1
-	number engine.NumberID
+	number records.NumberID
 }
 
 type simAgent struct {
-	id        engine.AgentID
+	id        records.AgentID
 	loggedIn  bool
 	onBreak   bool
 	wrapGen   uint32
@@ -137,18 +137,18 @@ type Sim struct {
 	warm    int64
 	heap    []happening
 	seq     uint64
-	calls   map[engine.CallID]*simCall
+	calls   map[records.CallID]*simCall
 	spare   []*simCall
 	agents  []simAgent
-	byID    map[engine.AgentID]int
-	taskID  engine.TaskID
-	queueID engine.QueueID
+	byID    map[records.AgentID]int
+	taskID  records.TaskID
+	queueID records.QueueID
 
 	rOutcome, rRing, rTalk, rWrap, rAnswer *rand.Rand
 
-	nextNumber engine.NumberID
+	nextNumber records.NumberID
 	retries    retryHeap
-	numBuf     []engine.Number
+	numBuf     []records.Number
 	pending    []engine.Event // inputs to step once the current Ready is handled
 	rd         engine.Ready
 	batching   bool // live mode: step without carrying out Ready yet
@@ -164,8 +164,8 @@ func New(sc *Scenario, opts Options) (*Sim, error) {
 		start:   sc.Start,
 		end:     int64(sc.Warmup + sc.Duration),
 		warm:    int64(sc.Warmup),
-		calls:   make(map[engine.CallID]*simCall, 1024),
-		byID:    make(map[engine.AgentID]int),
+		calls:   make(map[records.CallID]*simCall, 1024),
+		byID:    make(map[records.AgentID]int),
 		taskID:  1,
 		queueID: 1,
 	}
@@ -199,16 +199,16 @@ func (s *Sim) Engine() *engine.Engine { return s.eng }
 func (s *Sim) Now() time.Time { return s.start.Add(time.Duration(s.now)) }
 
 // TaskID and QueueID name the simulated task and its queue.
-func (s *Sim) TaskID() engine.TaskID   { return s.taskID }
-func (s *Sim) QueueID() engine.QueueID { return s.queueID }
+func (s *Sim) TaskID() records.TaskID   { return s.taskID }
+func (s *Sim) QueueID() records.QueueID { return s.queueID }
 
 func (s *Sim) setup() error {
 	sc := s.sc
-	strategy := engine.Strategy(sc.Agents.Strategy)
+	strategy := records.Strategy(sc.Agents.Strategy)
 	if strategy == 0 {
-		strategy = engine.StrategyLongestIdle
+		strategy = records.StrategyLongestIdle
 	}
-	if err := s.step(engine.Event{Kind: engine.EvCreateQueue, QueueSpec: &engine.QueueSpec{ID: s.queueID, Name: "sim", Strategy: strategy}}); err != nil {
+	if err := s.step(engine.Event{Kind: engine.EvCreateQueue, QueueSpec: &records.QueueSpec{ID: s.queueID, Name: "sim", Strategy: strategy}}); err != nil {
 		return err
 	}
 	acw := time.Duration(0)
@@ -218,7 +218,7 @@ func (s *Sim) setup() error {
 	}
 	spec := s.opts.Task
 	if spec == nil {
-		spec = &engine.TaskSpec{
+		spec = &records.TaskSpec{
 			ID: s.taskID, Name: sc.Name, Queue: s.queueID, Pacing: sc.Task.Pacing,
 			NoAnswerTimeout: *sc.Task.NoAnswerTimeout, AllowShortRing: true,
 			ConnectDeadline: *sc.Task.ConnectDeadline, AllowZeroDeadline: true,
@@ -234,13 +234,13 @@ func (s *Sim) setup() error {
 	}
 	s.agents = make([]simAgent, sc.Agents.Count)
 	for i := range s.agents {
-		id := engine.AgentID(i + 1)
+		id := records.AgentID(i + 1)
 		if i < len(s.opts.Agents) {
 			id = s.opts.Agents[i]
 		}
 		s.agents[i] = simAgent{id: id, idleSince: -1}
 		s.byID[id] = i
-		if err := s.step(engine.Event{Kind: engine.EvCreateAgent, AgentSpec: &engine.AgentSpec{ID: id}}); err != nil {
+		if err := s.step(engine.Event{Kind: engine.EvCreateAgent, AgentSpec: &records.AgentSpec{ID: id}}); err != nil {
 			return err
 		}
 		if err := s.step(engine.Event{Kind: engine.EvSignIn, Agent: id, Queue: s.queueID}); err != nil {
@@ -262,9 +262,9 @@ func (s *Sim) setup() error {
 		}
 	}
 	switch s.opts.Status {
-	case engine.TaskCreated, engine.TaskRunning:
+	case records.TaskCreated, records.TaskRunning:
 		return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
-	case engine.TaskPaused:
+	case records.TaskPaused:
 		if err := s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID}); err != nil {
 			return err
 		}
@@ -500,23 +500,23 @@ func (s *Sim) originate(c *engine.Command) {
 	t := time.Duration(s.now)
 	pl, pm, pn, pb, pi := o.Live.At(t), o.Machine.At(t), o.NoAnswer.At(t), o.Busy.At(t), o.Invalid.At(t)
 	u := s.rOutcome.Float64() * (pl + pm + pn + pb + pi)
-	var out pacing.Outcome
+	var out records.Outcome
 	var d time.Duration
 	ring := s.rRing
 	switch {
 	case u < pl:
-		out, d = pacing.OutcomeLive, s.sc.Timing.Live.Sample(ring)
+		out, d = records.OutcomeLive, s.sc.Timing.Live.Sample(ring)
 		if d > s.noAnswer {
-			out, d = pacing.OutcomeNoAnswer, s.noAnswer
+			out, d = records.OutcomeNoAnswer, s.noAnswer
 		}
 	case u < pl+pm:
-		out, d = pacing.OutcomeMachine, s.sc.Timing.Machine.Sample(ring)
+		out, d = records.OutcomeMachine, s.sc.Timing.Machine.Sample(ring)
 	case u < pl+pm+pn:
-		out, d = pacing.OutcomeNoAnswer, s.noAnswer
+		out, d = records.OutcomeNoAnswer, s.noAnswer
 	case u < pl+pm+pn+pb:
-		out, d = pacing.OutcomeBusy, s.sc.Timing.Busy.Sample(ring)
+		out, d = records.OutcomeBusy, s.sc.Timing.Busy.Sample(ring)
 	default:
-		out, d = pacing.OutcomeInvalid, s.sc.Timing.Invalid.Sample(ring)
+		out, d = records.OutcomeInvalid, s.sc.Timing.Invalid.Sample(ring)
 	}
 	sc := s.newCall()
 	sc.number = c.Number
@@ -536,7 +536,7 @@ func (s *Sim) newCall() *simCall {
 	return &simCall{gen: 1, agent: -1}
 }
 
-func (s *Sim) forget(id engine.CallID) {
+func (s *Sim) forget(id records.CallID) {
 	if c, ok := s.calls[id]; ok {
 		delete(s.calls, id)
 		c.gen++
@@ -547,15 +547,15 @@ func (s *Sim) forget(id engine.CallID) {
 func (s *Sim) handle(h *happening) error {
 	switch h.kind {
 	case hOutcome, hAgentAnswer, hTalkEnd:
-		id := engine.CallID(h.id)
+		id := records.CallID(h.id)
 		c := s.calls[id]
 		if c == nil || c.gen != h.gen {
 			return nil // the engine already ended this call
 		}
 		switch h.kind {
 		case hOutcome:
-			if h.out == pacing.OutcomeLive || h.out == pacing.OutcomeMachine {
-				c.live = h.out == pacing.OutcomeLive
+			if h.out == records.OutcomeLive || h.out == records.OutcomeMachine {
+				c.live = h.out == records.OutcomeLive
 				return s.step(engine.Event{Kind: engine.EvAnswered, Call: id, Outcome: h.out})
 			}
 			s.forget(id)
@@ -591,7 +591,7 @@ func (s *Sim) handle(h *happening) error {
 			return err
 		}
 		if h.tm.Kind == engine.TimerACW {
-			s.settle(s.byID[engine.AgentID(h.tm.ID)])
+			s.settle(s.byID[records.AgentID(h.tm.ID)])
 		}
 	case hSchedule:
 		return s.schedule(s.sc.Agents.Schedule[h.id])
@@ -729,7 +729,7 @@ func (s *Sim) fetch(count int) error {
 			break
 		}
 		s.nextNumber++
-		s.numBuf = append(s.numBuf, engine.Number{ID: s.nextNumber, Task: s.taskID})
+		s.numBuf = append(s.numBuf, records.Number{ID: s.nextNumber, Task: s.taskID})
 	}
 	exhausted := len(s.numBuf) == 0
 	if exhausted && len(s.retries) > 0 {
@@ -752,22 +752,22 @@ func (s *Sim) deliverRetries() error {
 func (s *Sim) dueRetries(max int) {
 	for ; max > 0 && len(s.retries) > 0 && s.retries[0].at <= s.now; max-- {
 		r := s.retries.pop()
-		s.numBuf = append(s.numBuf, engine.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})
+		s.numBuf = append(s.numBuf, records.Number{ID: r.id, Task: s.taskID, Attempts: r.attempts})
 	}
 }
 
-func (s *Sim) numberUpdate(u *engine.NumberUpdate) {
+func (s *Sim) numberUpdate(u *records.NumberUpdate) {
 	switch u.State {
-	case engine.NumberPending:
+	case records.NumberPending:
 		s.retries.push(retry{at: int64(u.NextAt.Sub(s.start)), id: u.Number, attempts: u.Attempts})
-	case engine.NumberDone:
+	case records.NumberDone:
 		s.m.numbersDone++
 	}
 }
 
 type retry struct {
 	at       int64
-	id       engine.NumberID
+	id       records.NumberID
 	attempts int
 }
 

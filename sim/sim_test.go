@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 var seedFlag = flag.Uint64("seed", 0, "replay the randomized simulation tests with this seed")
@@ -209,7 +210,7 @@ func checkInvariants(t *testing.T, yml string) {
 			}
 		}
 		ended += int64(len(rd.Records))
-		onCall := map[engine.CallID]engine.AgentID{}
+		onCall := map[records.CallID]records.AgentID{}
 		for _, a := range s.agents {
 			st, err := s.eng.AgentStatus(a.id)
 			if err != nil {
@@ -258,22 +259,22 @@ func TestLive(t *testing.T) {
 	sc := loadFile(t, "../bench/scenarios/S3.yaml", "warmup=0s")
 	stop := make(chan struct{})
 	var fetched, committed int
-	var next engine.NumberID
+	var next records.NumberID
 	dayEnd := sc.Start.Add(11 * time.Hour)
 	opts := Options{
 		Speed: 3600,
 		Stop:  stop,
 		Hooks: Hooks{
 			Commit: func(rd *engine.Ready) error { committed++; return nil },
-			Fetch: func(task engine.TaskID, now time.Time, max int, buf []engine.Number) ([]engine.Number, bool, error) {
+			Fetch: func(task records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, bool, error) {
 				for i := 0; i < max && fetched < 500; i++ {
 					next++
 					fetched++
-					buf = append(buf, engine.Number{ID: next, Task: task})
+					buf = append(buf, records.Number{ID: next, Task: task})
 				}
 				return buf, fetched >= 500, nil
 			},
-			DialUntil: func(engine.TaskID, time.Time) (time.Time, error) { return dayEnd, nil },
+			DialUntil: func(records.TaskID, time.Time) (time.Time, error) { return dayEnd, nil },
 		},
 	}
 	s, err := New(sc, opts)

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // PutTenant implements Admin.
@@ -194,14 +194,14 @@ func (s *Badger) CreateTask(t *Task) error {
 	if err := validTenant("task.tenant", t.Spec.Tenant); err != nil {
 		return err
 	}
-	if err := t.Window.validate(); err != nil {
+	if err := t.Window.Validate(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.newBatch()
 	defer b.discard()
-	taken := func(id engine.TaskID) (bool, error) {
+	taken := func(id records.TaskID) (bool, error) {
 		if ok, err := exists(b.txn, taskKey(id)); ok || err != nil {
 			return ok, err
 		}
@@ -219,12 +219,12 @@ func (s *Badger) CreateTask(t *Task) error {
 			if err != nil {
 				return err
 			}
-			ok, err := taken(engine.TaskID(raw))
+			ok, err := taken(records.TaskID(raw))
 			if err != nil {
 				return err
 			}
 			if !ok {
-				t.Spec.ID = engine.TaskID(raw)
+				t.Spec.ID = records.TaskID(raw)
 				break
 			}
 		}
@@ -233,7 +233,7 @@ func (s *Badger) CreateTask(t *Task) error {
 	} else if ok {
 		return apierr.Invalid("task.id", "task %d exists", t.Spec.ID)
 	}
-	t.Status, t.Exhausted = engine.TaskCreated, false
+	t.Status, t.Exhausted = records.TaskCreated, false
 	v, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -241,8 +241,8 @@ func (s *Badger) CreateTask(t *Task) error {
 	if err := b.set(taskKey(t.Spec.ID), v); err != nil {
 		return err
 	}
-	ts := &taskState{id: t.Spec.ID, task: *t, window: t.Window.effective(), fresh: true,
-		leases: make(map[engine.NumberID][]byte), byName: make(map[string]*bucket)}
+	ts := &taskState{id: t.Spec.ID, task: *t, window: t.Window.Effective(), fresh: true,
+		leases: make(map[records.NumberID][]byte), byName: make(map[string]*bucket)}
 	ts.fallback = s.tenantZone(b.txn, t.Spec.Tenant)
 	ts.buckets.Store(new([]*bucket))
 	if err := b.commit(); err != nil {
@@ -255,7 +255,7 @@ func (s *Badger) CreateTask(t *Task) error {
 }
 
 // ownTask returns the state of a task of tenant.
-func (s *Badger) ownTask(tenant string, id engine.TaskID) (*taskState, error) {
+func (s *Badger) ownTask(tenant string, id records.TaskID) (*taskState, error) {
 	ts, err := s.taskState(id)
 	if err != nil {
 		return nil, err
@@ -268,7 +268,7 @@ func (s *Badger) ownTask(tenant string, id engine.TaskID) (*taskState, error) {
 
 // UpdateTask implements Admin.
 func (s *Badger) UpdateTask(t *Task) error {
-	if err := t.Window.validate(); err != nil {
+	if err := t.Window.Validate(); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -289,13 +289,13 @@ func (s *Badger) UpdateTask(t *Task) error {
 		return err
 	}
 	ts.mu.Lock()
-	ts.task, ts.window = *t, t.Window.effective()
+	ts.task, ts.window = *t, t.Window.Effective()
 	ts.mu.Unlock()
 	return nil
 }
 
 // GetTask implements Admin.
-func (s *Badger) GetTask(tenant string, id engine.TaskID) (Task, error) {
+func (s *Badger) GetTask(tenant string, id records.TaskID) (Task, error) {
 	ts, err := s.ownTask(tenant, id)
 	if err != nil {
 		return Task{}, err
@@ -317,12 +317,12 @@ func (s *Badger) ListTasks(tenant string) ([]Task, error) {
 }
 
 // DeleteTask implements Admin.
-func (s *Badger) DeleteTask(tenant string, id engine.TaskID) error {
+func (s *Badger) DeleteTask(tenant string, id records.TaskID) error {
 	s.importMu.Lock()
 	defer s.importMu.Unlock()
 	s.mu.Lock()
 	ts, err := s.ownTask(tenant, id)
-	if err == nil && ts.status() == engine.TaskRunning {
+	if err == nil && ts.status() == records.TaskRunning {
 		err = apierr.New(apierr.TaskInProgress, "task %d is running: end it first", id)
 	}
 	if err == nil {
@@ -374,7 +374,7 @@ func (s *Badger) deletePrefix(p []byte) error {
 	}
 }
 
-func queueNotFound(id engine.QueueID) error {
+func queueNotFound(id records.QueueID) error {
 	return notFound(apierr.InvalidParams, "queue", "queue %d does not exist", id)
 }
 
@@ -395,10 +395,10 @@ func (s *Badger) PutQueue(q *Queue) error {
 				if raw > math.MaxUint32 {
 					return apierr.Invalid("queue.id", "no queue ID left")
 				}
-				if ok, err := exists(txn, queueKey(engine.QueueID(raw))); err != nil {
+				if ok, err := exists(txn, queueKey(records.QueueID(raw))); err != nil {
 					return err
 				} else if !ok {
-					q.Spec.ID = engine.QueueID(raw)
+					q.Spec.ID = records.QueueID(raw)
 					break
 				}
 			}
@@ -421,7 +421,7 @@ func (s *Badger) PutQueue(q *Queue) error {
 }
 
 // GetQueue implements Admin.
-func (s *Badger) GetQueue(tenant string, id engine.QueueID) (Queue, error) {
+func (s *Badger) GetQueue(tenant string, id records.QueueID) (Queue, error) {
 	var q Queue
 	var found bool
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -447,7 +447,7 @@ func (s *Badger) ListQueues(tenant string) ([]Queue, error) {
 }
 
 // DeleteQueue implements Admin.
-func (s *Badger) DeleteQueue(tenant string, id engine.QueueID) error {
+func (s *Badger) DeleteQueue(tenant string, id records.QueueID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.GetQueue(tenant, id); err != nil {
@@ -456,12 +456,12 @@ func (s *Badger) DeleteQueue(tenant string, id engine.QueueID) error {
 	return s.db.Update(func(txn *badger.Txn) error { return txn.Delete(queueKey(id)) })
 }
 
-func agentNotFound(id engine.AgentID) error {
+func agentNotFound(id records.AgentID) error {
 	return notFound(apierr.NotFoundAgentID, "agent", "agent %d does not exist", id)
 }
 
 // PutAgent implements Admin.
-func (s *Badger) PutAgent(a *engine.AgentSpec) error {
+func (s *Badger) PutAgent(a *records.AgentSpec) error {
 	if err := validTenant("agent.tenant", a.Tenant); err != nil {
 		return err
 	}
@@ -477,15 +477,15 @@ func (s *Badger) PutAgent(a *engine.AgentSpec) error {
 				if raw > math.MaxUint32 {
 					return apierr.Invalid("agent.id", "no agent ID left")
 				}
-				if ok, err := exists(txn, agentKey(engine.AgentID(raw))); err != nil {
+				if ok, err := exists(txn, agentKey(records.AgentID(raw))); err != nil {
 					return err
 				} else if !ok {
-					a.ID = engine.AgentID(raw)
+					a.ID = records.AgentID(raw)
 					break
 				}
 			}
 		} else {
-			var cur engine.AgentSpec
+			var cur records.AgentSpec
 			found, err := get(txn, agentKey(a.ID), func(v []byte) error { return json.Unmarshal(v, &cur) })
 			if err != nil {
 				return err
@@ -503,8 +503,8 @@ func (s *Badger) PutAgent(a *engine.AgentSpec) error {
 }
 
 // GetAgent implements Admin.
-func (s *Badger) GetAgent(tenant string, id engine.AgentID) (engine.AgentSpec, error) {
-	var a engine.AgentSpec
+func (s *Badger) GetAgent(tenant string, id records.AgentID) (records.AgentSpec, error) {
+	var a records.AgentSpec
 	var found bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
@@ -512,24 +512,24 @@ func (s *Badger) GetAgent(tenant string, id engine.AgentID) (engine.AgentSpec, e
 		return err
 	})
 	if err == nil && (!found || a.Tenant != tenant) {
-		return engine.AgentSpec{}, agentNotFound(id)
+		return records.AgentSpec{}, agentNotFound(id)
 	}
 	return a, err
 }
 
 // ListAgents implements Admin.
-func (s *Badger) ListAgents(tenant string) ([]engine.AgentSpec, error) {
-	var out []engine.AgentSpec
+func (s *Badger) ListAgents(tenant string) ([]records.AgentSpec, error) {
+	var out []records.AgentSpec
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		out, err = listJSON(txn, []byte{kAgent}, func(a *engine.AgentSpec) bool { return a.Tenant == tenant })
+		out, err = listJSON(txn, []byte{kAgent}, func(a *records.AgentSpec) bool { return a.Tenant == tenant })
 		return err
 	})
 	return out, err
 }
 
 // DeleteAgent implements Admin.
-func (s *Badger) DeleteAgent(tenant string, id engine.AgentID) error {
+func (s *Badger) DeleteAgent(tenant string, id records.AgentID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.GetAgent(tenant, id); err != nil {

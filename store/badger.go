@@ -19,7 +19,7 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Config configures a Badger store.
@@ -65,12 +65,12 @@ type Badger struct {
 
 	numSeq, taskSeq, queueSeq, agentSeq, hookSeq *badger.Sequence
 
-	lastCall   engine.CallID
+	lastCall   records.CallID
 	seqs       map[string]uint64 // tenant → last event sequence number (loaded lazily)
 	unpulledLo map[string][]byte // tenant → lower bound of its "not pulled" index keys
 
 	tmu   sync.Mutex
-	tasks map[engine.TaskID]*taskState
+	tasks map[records.TaskID]*taskState
 
 	hmu        sync.Mutex
 	hookLeases map[uint64]time.Time // webhook → end of its lease
@@ -139,7 +139,7 @@ func Open(cfg Config) (*Badger, error) {
 		db: db, cfg: cfg, log: log,
 		seqs:       make(map[string]uint64),
 		unpulledLo: make(map[string][]byte),
-		tasks:      make(map[engine.TaskID]*taskState),
+		tasks:      make(map[records.TaskID]*taskState),
 		hookLeases: make(map[uint64]time.Time),
 	}
 	if err := safely(s.init); err != nil {
@@ -194,7 +194,7 @@ func (s *Badger) init() error {
 		}
 		return item.Value(func(v []byte) error {
 			if len(v) == 8 {
-				s.lastCall = engine.CallID(binary.BigEndian.Uint64(v))
+				s.lastCall = records.CallID(binary.BigEndian.Uint64(v))
 			}
 			return nil
 		})
@@ -280,14 +280,14 @@ func (b badgerLogger) log(l slog.Level, f string, a []any) {
 // taskState is what the store keeps in memory about a task: its record, its
 // zone buckets, the numbers handed out to the engine and the phone filter.
 type taskState struct {
-	id engine.TaskID
+	id records.TaskID
 
 	mu      sync.Mutex // guards task, window, the buckets' hints and leases
 	task    Task
-	window  Window
-	leases  map[engine.NumberID][]byte // number handed out → its value then
-	buckets atomic.Pointer[[]*bucket]  // by ID; replaced, never modified
-	byName  map[string]*bucket         // guarded by importMu
+	window  records.Window
+	leases  map[records.NumberID][]byte // number handed out → its value then
+	buckets atomic.Pointer[[]*bucket]   // by ID; replaced, never modified
+	byName  map[string]*bucket          // guarded by importMu
 	// fallback is the zone of numbers whose prefix has none: the
 	// tenant's. Guarded by mu.
 	fallback string
@@ -326,13 +326,13 @@ func (ts *taskState) tenant() string {
 }
 
 // taskState returns the in-memory state of task, loading it on first use.
-func (s *Badger) taskState(id engine.TaskID) (*taskState, error) {
+func (s *Badger) taskState(id records.TaskID) (*taskState, error) {
 	s.tmu.Lock()
 	defer s.tmu.Unlock()
 	if ts, ok := s.tasks[id]; ok {
 		return ts, nil
 	}
-	ts := &taskState{id: id, leases: make(map[engine.NumberID][]byte), byName: make(map[string]*bucket)}
+	ts := &taskState{id: id, leases: make(map[records.NumberID][]byte), byName: make(map[string]*bucket)}
 	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(taskKey(id))
 		if errors.Is(err, badger.ErrKeyNotFound) {
@@ -343,7 +343,7 @@ func (s *Badger) taskState(id engine.TaskID) (*taskState, error) {
 		if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &ts.task) }); err != nil {
 			return err
 		}
-		ts.window = ts.task.Window.effective()
+		ts.window = ts.task.Window.Effective()
 		ts.fallback = s.tenantZone(txn, ts.task.Spec.Tenant)
 		var list []*bucket
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: appendTask(nil, kBucket, id)})
@@ -375,7 +375,7 @@ func (s *Badger) taskState(id engine.TaskID) (*taskState, error) {
 	return ts, nil
 }
 
-func (s *Badger) dropTaskState(id engine.TaskID) {
+func (s *Badger) dropTaskState(id records.TaskID) {
 	s.tmu.Lock()
 	delete(s.tasks, id)
 	s.tmu.Unlock()

@@ -7,7 +7,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 	"github.com/outpace-dev/outpace/store/storetest"
 )
@@ -73,12 +73,12 @@ func TestReopen(t *testing.T) {
 	dir := t.TempDir()
 	t0 := storetest.T0
 	st := openDisk(t, dir)
-	task := store.Task{Spec: engine.TaskSpec{Tenant: "acme"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: "acme"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}
 	id := task.Spec.ID
-	nums := make([]engine.Number, 3000)
+	nums := make([]records.Number, 3000)
 	for i := range nums {
 		nums[i].Phone = "+1415555" + string(rune('0'+i/1000)) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
 	}
@@ -89,11 +89,11 @@ func TestReopen(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("fetch %v %v", got, err)
 	}
-	rd := engine.Ready{
-		Numbers: []engine.NumberUpdate{{At: t0, Task: id, Number: got[0].ID, State: engine.NumberDialing, Call: 41, Attempts: 1}},
-		Events:  []engine.CTIEvent{{Name: engine.EventDialing, At: t0, Tenant: "acme", Call: 41}},
+	rd := records.Writes{
+		Numbers: []records.NumberUpdate{{At: t0, Task: id, Number: got[0].ID, State: records.NumberDialing, Call: 41, Attempts: 1}},
+		Events:  []records.CTIEvent{{Name: records.EventDialing, At: t0, Tenant: "acme", Call: 41}},
 	}
-	if _, err := st.Commit(&rd, nil, nil); err != nil {
+	if _, err := st.Commit(rd, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -121,7 +121,7 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("event seq after restart %d", seq)
 	}
 	// The number IDs of a new import do not collide with the old ones.
-	more := []engine.Number{{Phone: "+14155559999"}, {Phone: "+14155550000"}}
+	more := []records.Number{{Phone: "+14155559999"}, {Phone: "+14155550000"}}
 	res, err := st.ImportNumbers(id, more)
 	if err != nil || res.Stored != 1 || len(res.Duplicates) != 1 {
 		t.Fatalf("import after restart %+v %v", res, err)

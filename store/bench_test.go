@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 	"github.com/outpace-dev/outpace/store/storetest"
 )
@@ -32,8 +31,8 @@ const benchList = 1_000_000
 // benchZones are the area codes of the benchmark lists: four US zones.
 var benchZones = [...]string{"212", "312", "303", "415"}
 
-func benchNumber(i int) engine.Number {
-	return engine.Number{
+func benchNumber(i int) records.Number {
+	return records.Number{
 		Phone:    fmt.Sprintf("+1%s%07d", benchZones[i%len(benchZones)], i/len(benchZones)),
 		Priority: i % 3,
 		Data:     map[string]string{"userid": strconv.Itoa(i), "customuuid": "c-" + strconv.Itoa(i)},
@@ -41,13 +40,13 @@ func benchNumber(i int) engine.Number {
 }
 
 // benchSource yields n list entries.
-func benchSource(n int) func(yield func(engine.Number, error) bool) {
+func benchSource(n int) func(yield func(records.Number, error) bool) {
 	return benchSourceFrom(0, n)
 }
 
 // benchSourceFrom yields the list entries from..from+n.
-func benchSourceFrom(from, n int) func(yield func(engine.Number, error) bool) {
-	return func(yield func(engine.Number, error) bool) {
+func benchSourceFrom(from, n int) func(yield func(records.Number, error) bool) {
+	return func(yield func(records.Number, error) bool) {
 		for i := from; i < from+n; i++ {
 			if !yield(benchNumber(i), nil) {
 				return
@@ -56,13 +55,13 @@ func benchSourceFrom(from, n int) func(yield func(engine.Number, error) bool) {
 	}
 }
 
-func benchStore(b *testing.B, dir string) (*store.Badger, engine.TaskID) {
+func benchStore(b *testing.B, dir string) (*store.Badger, records.TaskID) {
 	b.Helper()
 	st, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
-	task := store.Task{Spec: engine.TaskSpec{Tenant: "bench"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: "bench"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		b.Fatal(err)
 	}
@@ -118,9 +117,9 @@ func BenchmarkImport(b *testing.B) {
 				b.StopTimer()
 				dir := b.TempDir()
 				st, task := benchStore(b, dir)
-				var batch []engine.Number
+				var batch []records.Number
 				if mode != "stream" {
-					batch = make([]engine.Number, 0, 10000)
+					batch = make([]records.Number, 0, 10000)
 				}
 				b.StartTimer()
 				start, cpu0 := time.Now(), cpuTime()
@@ -180,9 +179,9 @@ func BenchmarkNextNumbers(b *testing.B) {
 			now := storetest.T0
 			if closed {
 				t, _ := st.GetTask("bench", task)
-				t.Window = store.Window{}
+				t.Window = records.Window{}
 				for d := range t.Window.Days {
-					t.Window.Days[d] = store.Hours{From: 9 * time.Hour, To: 17 * time.Hour}
+					t.Window.Days[d] = records.Hours{From: 9 * time.Hour, To: 17 * time.Hour}
 				}
 				if err := st.UpdateTask(&t); err != nil {
 					b.Fatal(err)
@@ -195,10 +194,10 @@ func BenchmarkNextNumbers(b *testing.B) {
 				b.Fatal(err)
 			}
 			imported := benchList
-			var buf []engine.Number
-			var rd engine.Ready
+			var buf []records.Number
+			var rd records.Writes
 			handed := 0
-			call := engine.CallID(0)
+			call := records.CallID(0)
 			var cpu time.Duration
 			b.ResetTimer()
 			for range b.N {
@@ -220,10 +219,10 @@ func BenchmarkNextNumbers(b *testing.B) {
 				rd.Numbers = rd.Numbers[:0]
 				for _, n := range buf {
 					call++
-					rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID,
-						State: engine.NumberDialing, Call: call, Attempts: 1})
+					rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID,
+						State: records.NumberDialing, Call: call, Attempts: 1})
 				}
-				if _, err := st.Commit(&rd, nil, nil); err != nil {
+				if _, err := st.Commit(rd, nil, nil); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
@@ -243,10 +242,10 @@ func BenchmarkDialCycle(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := storetest.T0
-	var buf []engine.Number
-	var rd engine.Ready
+	var buf []records.Number
+	var rd records.Writes
 	done := 0
-	call := engine.CallID(0)
+	call := records.CallID(0)
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for range b.N {
@@ -258,21 +257,21 @@ func BenchmarkDialCycle(b *testing.B) {
 		first := call + 1
 		for _, n := range buf {
 			call++
-			rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID,
-				State: engine.NumberDialing, Call: call, Attempts: 1})
+			rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID,
+				State: records.NumberDialing, Call: call, Attempts: 1})
 		}
-		if _, err := st.Commit(&rd, nil, nil); err != nil {
+		if _, err := st.Commit(rd, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 		rd.Numbers = rd.Numbers[:0]
 		for i, n := range buf {
-			c := first + engine.CallID(i)
-			rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID,
-				State: engine.NumberDone, Call: c, Attempts: 1, Outcome: pacing.OutcomeNoAnswer})
-			rd.Records = append(rd.Records, engine.CallRecord{Call: c, Task: task, Number: n.ID, Called: n.Phone,
-				Start: now, End: now.Add(25 * time.Second), Outcome: pacing.OutcomeNoAnswer})
+			c := first + records.CallID(i)
+			rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID,
+				State: records.NumberDone, Call: c, Attempts: 1, Outcome: records.OutcomeNoAnswer})
+			rd.Records = append(rd.Records, records.CallRecord{Call: c, Task: task, Number: n.ID, Called: n.Phone,
+				Start: now, End: now.Add(25 * time.Second), Outcome: records.OutcomeNoAnswer})
 		}
-		if _, err := st.Commit(&rd, nil, nil); err != nil {
+		if _, err := st.Commit(rd, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 		done += len(buf)
@@ -287,8 +286,8 @@ func BenchmarkRecords(b *testing.B) {
 	st, task := benchStore(b, b.TempDir())
 	defer st.Close()
 	const batch = 256
-	rd := engine.Ready{Records: make([]engine.CallRecord, batch)}
-	call := engine.CallID(0)
+	rd := records.Writes{Records: make([]records.CallRecord, batch)}
+	call := records.CallID(0)
 	t := storetest.T0
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -296,17 +295,17 @@ func BenchmarkRecords(b *testing.B) {
 		for i := range rd.Records {
 			call++
 			t = t.Add(10 * time.Millisecond)
-			r := engine.CallRecord{Call: call, Tenant: "bench", Task: task, Number: engine.NumberID(call),
+			r := records.CallRecord{Call: call, Tenant: "bench", Task: task, Number: records.NumberID(call),
 				CallerID: "+12125550100", Called: fmt.Sprintf("+1312%07d", call), Start: t, Ring: t.Add(2 * time.Second),
-				End: t.Add(25 * time.Second), Outcome: pacing.OutcomeNoAnswer}
+				End: t.Add(25 * time.Second), Outcome: records.OutcomeNoAnswer}
 			if call%4 == 0 {
-				r.Outcome, r.Result, r.Answer, r.Agent, r.Queue = pacing.OutcomeLive, engine.ResultBoth, t.Add(8*time.Second), engine.AgentID(call%50+1), 1
+				r.Outcome, r.Result, r.Answer, r.Agent, r.Queue = records.OutcomeLive, records.ResultBoth, t.Add(8*time.Second), records.AgentID(call%50+1), 1
 				r.AgentStart, r.AgentAnswer, r.AgentEnd = r.Answer, r.Answer.Add(time.Second), t.Add(3*time.Minute)
-				r.End, r.EndResult = r.AgentEnd, engine.EndCustomer
+				r.End, r.EndResult = r.AgentEnd, records.EndCustomer
 			}
 			rd.Records[i] = r
 		}
-		if _, err := st.Commit(&rd, nil, nil); err != nil {
+		if _, err := st.Commit(rd, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -400,18 +399,18 @@ func BenchmarkRestart(b *testing.B) {
 
 // dialInFlight marks k due numbers of task NumberDialing with calls from
 // call+1.
-func dialInFlight(tb testing.TB, st *store.Badger, task engine.TaskID, now time.Time, k int, call engine.CallID) {
+func dialInFlight(tb testing.TB, st *store.Badger, task records.TaskID, now time.Time, k int, call records.CallID) {
 	tb.Helper()
 	buf, err := st.NextNumbers(task, now, k, nil)
 	if err != nil || len(buf) != k {
 		tb.Fatalf("fetch %d: %d numbers, %v", k, len(buf), err)
 	}
-	var rd engine.Ready
+	var rd records.Writes
 	for i, num := range buf {
-		rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: num.ID,
-			State: engine.NumberDialing, Call: call + engine.CallID(i+1), Attempts: 1})
+		rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: num.ID,
+			State: records.NumberDialing, Call: call + records.CallID(i+1), Attempts: 1})
 	}
-	if _, err := st.Commit(&rd, nil, nil); err != nil {
+	if _, err := st.Commit(rd, nil, nil); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -455,14 +454,14 @@ func BenchmarkDialUntil(b *testing.B) {
 	st, task := benchStore(b, b.TempDir())
 	defer st.Close()
 	t, _ := st.GetTask("bench", task)
-	t.Window = store.Window{}
+	t.Window = records.Window{}
 	if err := st.UpdateTask(&t); err != nil {
 		b.Fatal(err)
 	}
-	nums := []engine.Number{{Phone: "+18005550123"}}
+	nums := []records.Number{{Phone: "+18005550123"}}
 	for _, p := range []string{"+1212555", "+1312555", "+1303555", "+1415555"} {
 		for i := range 100 {
-			nums = append(nums, engine.Number{Phone: fmt.Sprintf("%s%04d", p, i)})
+			nums = append(nums, records.Number{Phone: fmt.Sprintf("%s%04d", p, i)})
 		}
 	}
 	if _, err := st.ImportNumbers(task, nums); err != nil {

@@ -5,8 +5,7 @@ import (
 	"fmt"
 
 	badger "github.com/dgraph-io/badger/v4"
-
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 func checkPhones(phones []string) error {
@@ -19,16 +18,16 @@ func checkPhones(phones []string) error {
 }
 
 // Blacklist implements Blacklists.
-func (s *Badger) Blacklist(tenant string, task engine.TaskID, phones ...string) error {
+func (s *Badger) Blacklist(tenant string, task records.TaskID, phones ...string) error {
 	return s.blacklist(tenant, task, phones, true)
 }
 
 // Unblacklist implements Blacklists.
-func (s *Badger) Unblacklist(tenant string, task engine.TaskID, phones ...string) error {
+func (s *Badger) Unblacklist(tenant string, task records.TaskID, phones ...string) error {
 	return s.blacklist(tenant, task, phones, false)
 }
 
-func (s *Badger) blacklist(tenant string, task engine.TaskID, phones []string, add bool) error {
+func (s *Badger) blacklist(tenant string, task records.TaskID, phones []string, add bool) error {
 	if err := validTenant("tenant", tenant); err != nil {
 		return err
 	}
@@ -57,7 +56,7 @@ func (s *Badger) blacklist(tenant string, task engine.TaskID, phones []string, a
 }
 
 // Blacklisted implements Blacklists.
-func (s *Badger) Blacklisted(tenant string, task engine.TaskID, phone string) (bool, error) {
+func (s *Badger) Blacklisted(tenant string, task records.TaskID, phone string) (bool, error) {
 	var hit bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		ok, err := exists(txn, blackKey(tenant, 0, phone))
@@ -72,7 +71,7 @@ func (s *Badger) Blacklisted(tenant string, task engine.TaskID, phone string) (b
 }
 
 // ListBlacklist implements Blacklists.
-func (s *Badger) ListBlacklist(tenant string, task engine.TaskID, after string, max int) ([]string, error) {
+func (s *Badger) ListBlacklist(tenant string, task records.TaskID, after string, max int) ([]string, error) {
 	prefix := binary.BigEndian.AppendUint64(appendTenant(nil, kBlack, tenant), uint64(task))
 	var out []string
 	err := s.db.View(func(txn *badger.Txn) error {

@@ -6,8 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // The hot values (numbers, call records, events) use a compact binary
@@ -98,12 +97,12 @@ func (d *dec) fail() {
 
 // numRec is a stored number: the engine's Number and where it stands.
 type numRec struct {
-	engine.Number
-	state   engine.NumberState
+	records.Number
+	state   records.NumberState
 	bucket  uint16
 	nextAt  time.Time // retry time of a pending number
-	call    engine.CallID
-	outcome pacing.Outcome
+	call    records.CallID
+	outcome records.Outcome
 	reason  int
 	updated time.Time // At of the last update
 	dialed  time.Time // when the last call started (NumberDialing)
@@ -183,13 +182,13 @@ func encodeNum(b []byte, r *numRec, zone string) []byte {
 }
 
 // decodeNum decodes v into r; zoneOf gives the single zone of a bucket.
-func decodeNum(v []byte, task engine.TaskID, id engine.NumberID, r *numRec, zoneOf func(uint16) string) error {
+func decodeNum(v []byte, task records.TaskID, id records.NumberID, r *numRec, zoneOf func(uint16) string) error {
 	if len(v) < 5 || v[0] != codecVersion {
 		return errCorrupt
 	}
 	*r = numRec{}
 	r.Task, r.ID = task, id
-	r.state = engine.NumberState(v[1])
+	r.state = records.NumberState(v[1])
 	flags := v[2]
 	r.bucket = binary.BigEndian.Uint16(v[3:])
 	r.Callback = flags&nfCallback != 0
@@ -219,8 +218,8 @@ func decodeNum(v []byte, task engine.TaskID, id engine.NumberID, r *numRec, zone
 	}
 	r.Attempts = int(d.u())
 	r.nextAt = d.time()
-	r.call = engine.CallID(d.u())
-	r.outcome = pacing.Outcome(d.byte1())
+	r.call = records.CallID(d.u())
+	r.outcome = records.Outcome(d.byte1())
 	r.reason = int(d.i())
 	r.updated = d.time()
 	r.dialed = d.time()
@@ -234,7 +233,7 @@ const (
 )
 
 // encodeRecord appends the encoding of r (its tenant is in the key).
-func encodeRecord(b []byte, r *engine.CallRecord, pulled bool) []byte {
+func encodeRecord(b []byte, r *records.CallRecord, pulled bool) []byte {
 	e := enc{b}
 	var flags byte
 	if pulled {
@@ -264,26 +263,26 @@ func encodeRecord(b []byte, r *engine.CallRecord, pulled bool) []byte {
 	return e.b
 }
 
-func decodeRecord(v []byte, tenant string, r *engine.CallRecord) (pulled bool, err error) {
+func decodeRecord(v []byte, tenant string, r *records.CallRecord) (pulled bool, err error) {
 	if len(v) < 2 || v[0] != codecVersion {
 		return false, errCorrupt
 	}
 	flags := v[1]
 	d := dec{b: v[2:]}
-	*r = engine.CallRecord{Tenant: tenant, Machine: flags&rfMachine != 0}
-	r.Call = engine.CallID(d.u())
-	r.Task = engine.TaskID(d.u())
-	r.Number = engine.NumberID(d.u())
+	*r = records.CallRecord{Tenant: tenant, Machine: flags&rfMachine != 0}
+	r.Call = records.CallID(d.u())
+	r.Task = records.TaskID(d.u())
+	r.Number = records.NumberID(d.u())
 	r.CallerID = d.str()
 	r.Called = d.str()
-	r.Agent = engine.AgentID(d.u())
-	r.Queue = engine.QueueID(d.u())
+	r.Agent = records.AgentID(d.u())
+	r.Queue = records.QueueID(d.u())
 	for _, t := range [...]*time.Time{&r.Start, &r.Ring, &r.Answer, &r.End, &r.AgentStart, &r.AgentRing, &r.AgentAnswer, &r.AgentEnd} {
 		*t = d.time()
 	}
-	r.Outcome = pacing.Outcome(d.byte1())
-	r.Result = engine.CallResult(d.byte1())
-	r.EndResult = engine.EndResult(d.byte1())
+	r.Outcome = records.Outcome(d.byte1())
+	r.Result = records.CallResult(d.byte1())
+	r.EndResult = records.EndResult(d.byte1())
 	r.HangupCause = int(d.i())
 	r.EarlyCause = int(d.i())
 	r.Disposition = d.str()
@@ -292,7 +291,7 @@ func decodeRecord(v []byte, tenant string, r *engine.CallRecord) (pulled bool, e
 
 // encodeEvent appends the encoding of ev (its tenant and sequence number are
 // in the key). The time comes first so that pruning reads only the head.
-func encodeEvent(b []byte, ev *engine.CTIEvent) []byte {
+func encodeEvent(b []byte, ev *records.CTIEvent) []byte {
 	e := enc{b}
 	e.byte1(codecVersion)
 	e.time(ev.At)
@@ -326,18 +325,18 @@ func eventTime(v []byte) (time.Time, error) {
 	return t, d.err
 }
 
-func decodeEvent(v []byte, tenant string, ev *engine.CTIEvent) error {
+func decodeEvent(v []byte, tenant string, ev *records.CTIEvent) error {
 	if len(v) < 2 || v[0] != codecVersion {
 		return errCorrupt
 	}
 	d := dec{b: v[1:]}
-	*ev = engine.CTIEvent{Tenant: tenant}
+	*ev = records.CTIEvent{Tenant: tenant}
 	ev.At = d.time()
-	ev.Name = engine.CTIName(d.byte1())
-	ev.Task = engine.TaskID(d.u())
-	ev.Call = engine.CallID(d.u())
-	ev.Agent = engine.AgentID(d.u())
-	ev.Role = engine.Role(d.byte1())
+	ev.Name = records.CTIName(d.byte1())
+	ev.Task = records.TaskID(d.u())
+	ev.Call = records.CallID(d.u())
+	ev.Agent = records.AgentID(d.u())
+	ev.Role = records.Role(d.byte1())
 	ev.ThisDN = d.str()
 	ev.OtherDN = d.str()
 	ev.Reason = int(d.i())
@@ -348,7 +347,7 @@ func decodeEvent(v []byte, tenant string, ev *engine.CTIEvent) error {
 		if uint64(len(d.b)) < n {
 			return errCorrupt
 		}
-		ev.Record = new(engine.CallRecord)
+		ev.Record = new(records.CallRecord)
 		if _, err := decodeRecord(d.b[:n], rt, ev.Record); err != nil {
 			return err
 		}

@@ -9,13 +9,12 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Commit implements Runner.
-func (s *Badger) Commit(rd *engine.Ready, hooks []Webhook, seqs []uint64) ([]uint64, error) {
-	if len(rd.Numbers)+len(rd.Records)+len(rd.Tasks)+len(rd.Events)+len(hooks) == 0 {
+func (s *Badger) Commit(w records.Writes, hooks []Webhook, seqs []uint64) ([]uint64, error) {
+	if len(w.Numbers)+len(w.Records)+len(w.Tasks)+len(w.Events)+len(hooks) == 0 {
 		return seqs, nil
 	}
 	n0 := len(seqs)
@@ -24,23 +23,23 @@ func (s *Badger) Commit(rd *engine.Ready, hooks []Webhook, seqs []uint64) ([]uin
 	b := s.newBatch()
 	defer b.discard()
 	c := s.newCommitter(b)
-	for i := range rd.Numbers {
-		if err := c.number(&rd.Numbers[i]); err != nil {
+	for i := range w.Numbers {
+		if err := c.number(&w.Numbers[i]); err != nil {
 			return seqs[:n0], err
 		}
 	}
-	for i := range rd.Records {
-		if err := c.record(&rd.Records[i]); err != nil {
+	for i := range w.Records {
+		if err := c.record(&w.Records[i]); err != nil {
 			return seqs[:n0], err
 		}
 	}
-	for i := range rd.Tasks {
-		if err := c.task(&rd.Tasks[i]); err != nil {
+	for i := range w.Tasks {
+		if err := c.task(&w.Tasks[i]); err != nil {
 			return seqs[:n0], err
 		}
 	}
-	for i := range rd.Events {
-		seq, err := c.event(&rd.Events[i])
+	for i := range w.Events {
+		seq, err := c.event(&w.Events[i])
 		if err != nil {
 			return seqs[:n0], err
 		}
@@ -63,7 +62,7 @@ func (s *Badger) Commit(rd *engine.Ready, hooks []Webhook, seqs []uint64) ([]uin
 
 type numRef struct {
 	ts *taskState
-	id engine.NumberID
+	id records.NumberID
 }
 
 type low struct {
@@ -81,19 +80,19 @@ type committer struct {
 	lows     []low
 	tasks    map[*taskState]Task
 	seqs     map[string]uint64 // tenant → last sequence number of this batch
-	lastCall engine.CallID
+	lastCall records.CallID
 }
 
 func (s *Badger) newCommitter(b *batch) *committer {
 	return &committer{s: s, b: b, touched: make(map[numRef]struct{}), lastCall: s.lastCall}
 }
 
-func (c *committer) call(id engine.CallID) {
+func (c *committer) call(id records.CallID) {
 	c.lastCall = max(c.lastCall, id)
 }
 
 // number applies one number update.
-func (c *committer) number(u *engine.NumberUpdate) error {
+func (c *committer) number(u *records.NumberUpdate) error {
 	ts, err := c.s.taskState(u.Task)
 	if errors.Is(err, ErrNotFound) {
 		c.s.log.Warn("number update for an unknown task skipped", "task", u.Task, "number", u.Number)
@@ -132,9 +131,9 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 	r.outcome, r.updated, r.reason = u.Outcome, u.At, 0
 	state := u.State
 	switch state {
-	case engine.NumberDialing:
+	case records.NumberDialing:
 		r.dialed = u.At
-	case engine.NumberPending:
+	case records.NumberPending:
 		r.nextAt = u.NextAt
 		if u.NextPhone && len(r.Alternatives) > 0 {
 			// The policy gave up on the phone: the first alternative takes
@@ -150,21 +149,21 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 				}
 			}
 		}
-	case engine.NumberDone:
+	case records.NumberDone:
 		// A callback scheduled during the call outlives the call.
-		if r.Callback && old == engine.NumberDialing && r.NotBefore.After(r.dialed) {
-			state, r.nextAt = engine.NumberPending, time.Time{}
+		if r.Callback && old == records.NumberDialing && r.NotBefore.After(r.dialed) {
+			state, r.nextAt = records.NumberPending, time.Time{}
 		}
-	case engine.NumberSkipped:
+	case records.NumberSkipped:
 		r.reason = u.Reason
 	}
 	r.state = state
-	if old == engine.NumberPending {
+	if old == records.NumberPending {
 		if err := c.b.del(dueKey(nil, ts.id, oldPos, r.ID)); err != nil {
 			return err
 		}
 	}
-	if old == engine.NumberDialing && state != engine.NumberDialing {
+	if old == records.NumberDialing && state != records.NumberDialing {
 		if err := c.b.del(flightKey(ts.id, r.ID)); err != nil {
 			return err
 		}
@@ -174,13 +173,13 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 		return err
 	}
 	switch state {
-	case engine.NumberPending:
+	case records.NumberPending:
 		k := dueKey(nil, ts.id, r.pos(), r.ID)
 		if err := c.b.set(k, v); err != nil {
 			return err
 		}
 		c.lows = append(c.lows, low{ts, r.bucket, k})
-	case engine.NumberDialing:
+	case records.NumberDialing:
 		f := binary.BigEndian.AppendUint64(nil, uint64(u.Call))
 		f = binary.BigEndian.AppendUint64(f, uint64(timeNanos(u.At)))
 		if err := c.b.set(flightKey(ts.id, r.ID), f); err != nil {
@@ -191,7 +190,7 @@ func (c *committer) number(u *engine.NumberUpdate) error {
 }
 
 // record writes one call record, filling its tenant from its task.
-func (c *committer) record(r *engine.CallRecord) error {
+func (c *committer) record(r *records.CallRecord) error {
 	rec := *r
 	if rec.Tenant == "" && rec.Task != 0 {
 		if ts, err := c.s.taskState(rec.Task); err == nil {
@@ -205,7 +204,7 @@ func (c *committer) record(r *engine.CallRecord) error {
 // task applies a status change. A task never goes back to TaskCreated: that
 // update (the engine emits it when a stored task is loaded again) keeps the
 // stored status.
-func (c *committer) task(u *engine.TaskUpdate) error {
+func (c *committer) task(u *records.TaskUpdate) error {
 	ts, err := c.s.taskState(u.Task)
 	if errors.Is(err, ErrNotFound) {
 		c.s.log.Warn("update of an unknown task skipped", "task", u.Task)
@@ -219,7 +218,7 @@ func (c *committer) task(u *engine.TaskUpdate) error {
 		t = ts.task
 		ts.mu.Unlock()
 	}
-	if u.Status != engine.TaskCreated || t.Status == engine.TaskCreated {
+	if u.Status != records.TaskCreated || t.Status == records.TaskCreated {
 		t.Status = u.Status
 	}
 	t.Exhausted, t.Updated = u.Exhausted, u.At
@@ -252,7 +251,7 @@ func (c *committer) nextSeq(tenant string) (uint64, error) {
 }
 
 // event appends one event to its tenant's log.
-func (c *committer) event(ev *engine.CTIEvent) (uint64, error) {
+func (c *committer) event(ev *records.CTIEvent) (uint64, error) {
 	tenant := ev.Tenant
 	if tenant == "" && ev.Task != 0 {
 		if ts, err := c.s.taskState(ev.Task); err == nil {
@@ -322,7 +321,7 @@ func (c *committer) applied() {
 	for ts, t := range c.tasks {
 		ts.mu.Lock()
 		ts.task = t
-		if t.Status == engine.TaskEnded {
+		if t.Status == records.TaskEnded {
 			clear(ts.leases)
 		}
 		ts.mu.Unlock()
@@ -354,9 +353,9 @@ func (s *Badger) Recover(now time.Time) (RecoveredState, error) {
 
 	var rs RecoveredState
 	type flight struct {
-		task engine.TaskID
-		id   engine.NumberID
-		call engine.CallID
+		task records.TaskID
+		id   records.NumberID
+		call records.CallID
 		at   time.Time
 	}
 	var flights []flight
@@ -375,15 +374,15 @@ func (s *Badger) Recover(now time.Time) (RecoveredState, error) {
 		if rs.Queues, err = listJSON[Queue](txn, []byte{kQueue}, nil); err != nil {
 			return err
 		}
-		if rs.Agents, err = listJSON[engine.AgentSpec](txn, []byte{kAgent}, nil); err != nil {
+		if rs.Agents, err = listJSON[records.AgentSpec](txn, []byte{kAgent}, nil); err != nil {
 			return err
 		}
 		return scan(txn, []byte{kFlight}, func(item *badger.Item) error {
 			k := item.Key()
-			f := flight{task: engine.TaskID(binary.BigEndian.Uint64(k[1:])), id: engine.NumberID(binary.BigEndian.Uint64(k[9:]))}
+			f := flight{task: records.TaskID(binary.BigEndian.Uint64(k[1:])), id: records.NumberID(binary.BigEndian.Uint64(k[9:]))}
 			err := item.Value(func(v []byte) error {
 				if len(v) == 16 {
-					f.call = engine.CallID(binary.BigEndian.Uint64(v))
+					f.call = records.CallID(binary.BigEndian.Uint64(v))
 					f.at = nanosTime(int64(binary.BigEndian.Uint64(v[8:])))
 				}
 				return nil
@@ -415,16 +414,16 @@ func (s *Badger) Recover(now time.Time) (RecoveredState, error) {
 		if err != nil {
 			return rs, err
 		}
-		if !found || r.state != engine.NumberDialing {
+		if !found || r.state != records.NumberDialing {
 			if err := b.del(flightKey(f.task, f.id)); err != nil {
 				return rs, err
 			}
 			continue
 		}
 		tenant := ts.tenant()
-		rec := engine.CallRecord{
+		rec := records.CallRecord{
 			Call: f.call, Tenant: tenant, Task: f.task, Number: f.id, Called: r.Phone,
-			Start: f.at, Outcome: pacing.OutcomeNone, Result: engine.ResultNotConnected,
+			Start: f.at, Outcome: records.OutcomeNone, Result: records.ResultNotConnected,
 			Disposition: DispositionInterrupted,
 		}
 		var existing bool
@@ -436,8 +435,8 @@ func (s *Badger) Recover(now time.Time) (RecoveredState, error) {
 				return rs, err
 			}
 		}
-		u := engine.NumberUpdate{At: now, Task: f.task, Number: f.id, State: engine.NumberPending,
-			Call: f.call, Outcome: pacing.OutcomeNone, NextAt: next}
+		u := records.NumberUpdate{At: now, Task: f.task, Number: f.id, State: records.NumberPending,
+			Call: f.call, Outcome: records.OutcomeNone, NextAt: next}
 		if err := c.number(&u); err != nil {
 			return rs, err
 		}

@@ -15,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -49,20 +48,20 @@ const (
 func crashPhone(i int) string { return fmt.Sprintf("+1312555%04d", i) }
 
 // crashOutcome is the deterministic outcome of an attempt on a number.
-func crashOutcome(id engine.NumberID, attempt int) pacing.Outcome {
+func crashOutcome(id records.NumberID, attempt int) records.Outcome {
 	h := uint64(id)*0x9E3779B97F4A7C15 + uint64(attempt)*0xBF58476D1CE4E5B9
 	h ^= h >> 31
 	switch h % 10 {
 	case 0, 1, 2:
-		return pacing.OutcomeLive
+		return records.OutcomeLive
 	case 3, 4:
-		return pacing.OutcomeMachine
+		return records.OutcomeMachine
 	case 5, 6:
-		return pacing.OutcomeNoAnswer
+		return records.OutcomeNoAnswer
 	case 7, 8:
-		return pacing.OutcomeBusy
+		return records.OutcomeBusy
 	}
-	return pacing.OutcomeInvalid
+	return records.OutcomeInvalid
 }
 
 func TestCrash(t *testing.T) {
@@ -82,7 +81,7 @@ func TestCrash(t *testing.T) {
 	dir := t.TempDir()
 
 	st := openDisk(t, dir)
-	task := store.Task{Spec: engine.TaskSpec{Tenant: crashTenant, Name: "crash"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: crashTenant, Name: "crash"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}
@@ -180,10 +179,10 @@ func TestCrash(t *testing.T) {
 
 type crashDial struct {
 	gen    int
-	number engine.NumberID
+	number records.NumberID
 }
 
-func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
+func verifyCrash(t *testing.T, dir string, task records.TaskID, seed uint64) {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -200,13 +199,13 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 	}
 
 	// Every phone is stored once and finished.
-	attempts := make(map[engine.NumberID]int)
+	attempts := make(map[records.NumberID]int)
 	for i := range crashNumbers {
 		n, err := st.FindNumber(task, crashPhone(i))
 		if err != nil {
 			fail("number %s lost: %v", crashPhone(i), err)
 		}
-		if n.State != engine.NumberDone {
+		if n.State != records.NumberDone {
 			fail("number %s ended %v", crashPhone(i), n.State)
 		}
 		attempts[n.ID] = n.Attempts
@@ -216,8 +215,8 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 	}
 
 	// Every record, by number.
-	records := make(map[engine.CallID]engine.CallRecord)
-	perNumber := make(map[engine.NumberID]int)
+	byCall := make(map[records.CallID]records.CallRecord)
+	perNumber := make(map[records.NumberID]int)
 	q := store.RecordQuery{Tenant: crashTenant, Task: task, Limit: store.MaxPage, Peek: true}
 	for {
 		p, err := st.QueryRecords(q)
@@ -225,10 +224,10 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 			t.Fatal(err)
 		}
 		for _, r := range p.Records {
-			if _, dup := records[r.Call]; dup {
+			if _, dup := byCall[r.Call]; dup {
 				fail("call %d has two records", r.Call)
 			}
-			records[r.Call] = r
+			byCall[r.Call] = r
 			perNumber[r.Number]++
 		}
 		if p.SearchAfter == "" {
@@ -248,9 +247,9 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	open := make(map[engine.NumberID]engine.CallID) // number → call in flight
-	dials := make(map[engine.CallID]crashDial)
-	closed := make(map[engine.CallID]bool)
+	open := make(map[records.NumberID]records.CallID) // number → call in flight
+	dials := make(map[records.CallID]crashDial)
+	closed := make(map[records.CallID]bool)
 	gen, nDials, interrupted := -1, 0, 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -266,9 +265,9 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 			if len(fs) != 4 {
 				continue
 			}
-			call := engine.CallID(v)
+			call := records.CallID(v)
 			num, _ := strconv.ParseUint(fs[2], 10, 64)
-			id := engine.NumberID(num)
+			id := records.NumberID(num)
 			nDials++
 			if prev, ok := open[id]; ok {
 				if dials[prev].gen == gen {
@@ -276,16 +275,16 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 				}
 				// The call was closed after all (its outcome was committed
 				// but the kill came before the log line) or by Recover.
-				if _, ok := records[prev]; !ok {
+				if _, ok := byCall[prev]; !ok {
 					fail("number %d redialled after a kill without a record of call %d", id, prev)
 				}
 			}
 			open[id] = call
 			dials[call] = crashDial{gen, id}
 		case "R":
-			call := engine.CallID(v)
+			call := records.CallID(v)
 			closed[call] = true
-			if _, ok := records[call]; !ok {
+			if _, ok := byCall[call]; !ok {
 				fail("record of call %d committed before a kill is missing", call)
 			}
 			if d, ok := dials[call]; ok && open[d.number] == call {
@@ -294,7 +293,7 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 		}
 	}
 	for call, d := range dials {
-		r, ok := records[call]
+		r, ok := byCall[call]
 		if !ok {
 			fail("call %d dialled number %d but has no record", call, d.number)
 		}
@@ -302,7 +301,7 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 			fail("record of call %d is of number %d, dialled %d", call, r.Number, d.number)
 		}
 	}
-	for call, r := range records {
+	for call, r := range byCall {
 		if r.Disposition != store.DispositionInterrupted {
 			continue
 		}
@@ -312,7 +311,7 @@ func verifyCrash(t *testing.T, dir string, task engine.TaskID, seed uint64) {
 		}
 	}
 	t.Logf("%d numbers, %d dials logged, %d records, %d calls interrupted by kills",
-		len(attempts), nDials, len(records), interrupted)
+		len(attempts), nDials, len(byCall), interrupted)
 	if interrupted == 0 {
 		t.Errorf("no call was ever interrupted: the kills missed the campaign")
 	}
@@ -351,9 +350,9 @@ func TestCrashChild(t *testing.T) {
 
 	// The list arrives again on every start, as an integrator retrying an
 	// upload would send it: what is stored comes back as duplicates.
-	list := make([]engine.Number, crashNumbers)
+	list := make([]records.Number, crashNumbers)
 	for i := range list {
-		list[i] = engine.Number{Phone: crashPhone(i), Priority: i % 3}
+		list[i] = records.Number{Phone: crashPhone(i), Priority: i % 3}
 	}
 	res, err := st.ImportNumbers(task, list)
 	if err != nil {
@@ -366,15 +365,15 @@ func TestCrashChild(t *testing.T) {
 	fmt.Println(crashStarted)
 
 	type flight struct {
-		call    engine.CallID
-		number  engine.Number
+		call    records.CallID
+		number  records.Number
 		attempt int
 		at      time.Time
 	}
 	call := rs.LastCall
 	var inflight []flight
-	inFlight := make(map[engine.NumberID]bool)
-	var buf []engine.Number
+	inFlight := make(map[records.NumberID]bool)
+	var buf []records.Number
 	var line []byte
 	for {
 		now := time.Now()
@@ -385,7 +384,7 @@ func TestCrashChild(t *testing.T) {
 		if len(buf) == 0 && len(inflight) == 0 {
 			return // campaign over
 		}
-		var rd engine.Ready
+		var rd records.Writes
 		line = line[:0]
 		for _, n := range buf {
 			if inFlight[n.ID] {
@@ -395,13 +394,13 @@ func TestCrashChild(t *testing.T) {
 			f := flight{call: call, number: n, attempt: n.Attempts + 1, at: now}
 			inflight = append(inflight, f)
 			inFlight[n.ID] = true
-			rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID,
-				State: engine.NumberDialing, Call: call, Attempts: f.attempt})
-			rd.Events = append(rd.Events, engine.CTIEvent{Name: engine.EventDialing, At: now, Tenant: crashTenant,
+			rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID,
+				State: records.NumberDialing, Call: call, Attempts: f.attempt})
+			rd.Events = append(rd.Events, records.CTIEvent{Name: records.EventDialing, At: now, Tenant: crashTenant,
 				Task: task, Call: call, ThisDN: n.Phone})
 			line = fmt.Appendf(line, "D %d %d .\n", call, n.ID)
 		}
-		if _, err := st.Commit(&rd, nil, nil); err != nil {
+		if _, err := st.Commit(rd, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := log.Write(line); err != nil { // the originates go out
@@ -417,21 +416,21 @@ func TestCrashChild(t *testing.T) {
 		if len(buf) < crashBatch {
 			k = len(inflight) // the list is running dry: drain
 		}
-		rd = engine.Ready{}
+		rd = records.Writes{}
 		line = line[:0]
 		now = time.Now()
 		for _, f := range inflight[:k] {
 			o := crashOutcome(f.number.ID, f.attempt)
-			rec := engine.CallRecord{Call: f.call, Tenant: crashTenant, Task: task, Number: f.number.ID,
+			rec := records.CallRecord{Call: f.call, Tenant: crashTenant, Task: task, Number: f.number.ID,
 				Called: f.number.Phone, Start: f.at, End: now, Outcome: o}
-			u := engine.NumberUpdate{At: now, Task: task, Number: f.number.ID, Call: f.call, Outcome: o,
-				Attempts: f.attempt, State: engine.NumberDone}
+			u := records.NumberUpdate{At: now, Task: task, Number: f.number.ID, Call: f.call, Outcome: o,
+				Attempts: f.attempt, State: records.NumberDone}
 			switch o {
-			case pacing.OutcomeLive:
-				rec.Result, rec.Answer, rec.AgentAnswer, rec.Agent = engine.ResultBoth, f.at, now, 1
-			case pacing.OutcomeNoAnswer, pacing.OutcomeBusy, pacing.OutcomeMachine:
+			case records.OutcomeLive:
+				rec.Result, rec.Answer, rec.AgentAnswer, rec.Agent = records.ResultBoth, f.at, now, 1
+			case records.OutcomeNoAnswer, records.OutcomeBusy, records.OutcomeMachine:
 				if f.attempt < 3 {
-					u.State, u.NextAt = engine.NumberPending, now
+					u.State, u.NextAt = records.NumberPending, now
 				}
 			}
 			rd.Numbers = append(rd.Numbers, u)
@@ -440,7 +439,7 @@ func TestCrashChild(t *testing.T) {
 			delete(inFlight, f.number.ID)
 		}
 		if k > 0 {
-			if _, err := st.Commit(&rd, nil, nil); err != nil {
+			if _, err := st.Commit(rd, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := log.Write(line); err != nil {

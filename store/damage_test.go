@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -20,13 +20,13 @@ func writeStore(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	st := openDisk(t, dir)
-	task := store.Task{Spec: engine.TaskSpec{Tenant: "acme", Name: "spring"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: "acme", Name: "spring"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}
-	src := func(yield func(engine.Number, error) bool) {
+	src := func(yield func(records.Number, error) bool) {
 		for i := range 1000 {
-			if !yield(engine.Number{Phone: fmt.Sprintf("+1415%07d", 2000000+i)}, nil) {
+			if !yield(records.Number{Phone: fmt.Sprintf("+1415%07d", 2000000+i)}, nil) {
 				return
 			}
 		}

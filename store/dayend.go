@@ -3,7 +3,7 @@ package store
 import (
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // openWeek is how far DialUntil looks ahead: a stretch that lasts this long
@@ -20,7 +20,7 @@ const openWeek = 7 * 24 * time.Hour
 //
 // The runner passes it to the engine with each batch of numbers
 // (engine.Event.DialUntil), so that the pacer knows the day it has left.
-func (s *Badger) DialUntil(task engine.TaskID, now time.Time) (time.Time, error) {
+func (s *Badger) DialUntil(task records.TaskID, now time.Time) (time.Time, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return time.Time{}, err
@@ -57,10 +57,10 @@ func (s *Badger) DialUntil(task engine.TaskID, now time.Time) (time.Time, error)
 // closes reports whether the window is open for the bucket at t and, if so,
 // when it next closes for it (the earliest close among its zones), at most
 // horizon.
-func (b *bucket) closes(t time.Time, w *Window, horizon time.Time) (time.Time, bool) {
+func (b *bucket) closes(t time.Time, w *records.Window, horizon time.Time) (time.Time, bool) {
 	end := horizon
 	for _, l := range b.locs {
-		e, open := w.closes(t, l, horizon)
+		e, open := w.Closes(t, l, horizon)
 		if !open {
 			return time.Time{}, false
 		}
@@ -69,25 +69,4 @@ func (b *bucket) closes(t time.Time, w *Window, horizon time.Time) (time.Time, b
 		}
 	}
 	return end, true
-}
-
-// closes reports whether w is open at t in loc and, if so, when it next
-// closes there, at most horizon. The hours are wall-clock hours: 21:00 is
-// 21:00 local time on the day of a change to or from summer time too. A day
-// that ends at 24:00 continues into a next day open from 00:00.
-func (w *Window) closes(t time.Time, loc *time.Location, horizon time.Time) (time.Time, bool) {
-	if !w.openAt(t, loc) {
-		return time.Time{}, false
-	}
-	for at := t; at.Before(horizon); {
-		lt := at.In(loc)
-		h := w.Days[lt.Weekday()]
-		y, m, d := lt.Date()
-		end := time.Date(y, m, d, int(h.To/time.Hour), int(h.To%time.Hour/time.Minute), 0, int(h.To%time.Minute), loc)
-		if h.To < 24*time.Hour || !w.openAt(end, loc) {
-			return end, true
-		}
-		at = end
-	}
-	return horizon, true
 }

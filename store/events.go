@@ -5,8 +5,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
-
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // lastSeq returns the last sequence number of tenant's log. The caller holds s.mu.
@@ -28,7 +27,7 @@ func (s *Badger) lastSeq(txn *badger.Txn, tenant string) (uint64, error) {
 }
 
 // AppendEvents implements EventLog.
-func (s *Badger) AppendEvents(evs []engine.CTIEvent, seqs []uint64) ([]uint64, error) {
+func (s *Badger) AppendEvents(evs []records.CTIEvent, seqs []uint64) ([]uint64, error) {
 	if len(evs) == 0 {
 		return seqs, nil
 	}

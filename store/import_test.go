@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 	"github.com/outpace-dev/outpace/store/lists"
 )
@@ -22,9 +22,9 @@ func memStore(t *testing.T) *store.Badger {
 	return st
 }
 
-func memTask(t *testing.T, st *store.Badger) engine.TaskID {
+func memTask(t *testing.T, st *store.Badger) records.TaskID {
 	t.Helper()
-	task := store.Task{Spec: engine.TaskSpec{Tenant: "acme"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: "acme"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Key tables: the first byte of every key. doc.go describes each layout.
@@ -96,31 +96,31 @@ func parsePos(b []byte) pos {
 	}
 }
 
-func appendTask(b []byte, table byte, task engine.TaskID) []byte {
+func appendTask(b []byte, table byte, task records.TaskID) []byte {
 	return binary.BigEndian.AppendUint64(append(b, table), uint64(task))
 }
 
-func taskKey(task engine.TaskID) []byte { return appendTask(nil, kTask, task) }
+func taskKey(task records.TaskID) []byte { return appendTask(nil, kTask, task) }
 
-func queueKey(q engine.QueueID) []byte {
+func queueKey(q records.QueueID) []byte {
 	return binary.BigEndian.AppendUint32([]byte{kQueue}, uint32(q))
 }
 
-func agentKey(a engine.AgentID) []byte {
+func agentKey(a records.AgentID) []byte {
 	return binary.BigEndian.AppendUint32([]byte{kAgent}, uint32(a))
 }
 
-func bucketKey(task engine.TaskID, b uint16) []byte {
+func bucketKey(task records.TaskID, b uint16) []byte {
 	return binary.BigEndian.AppendUint16(appendTask(nil, kBucket, task), b)
 }
 
-func dueKey(b []byte, task engine.TaskID, p pos, id engine.NumberID) []byte {
+func dueKey(b []byte, task records.TaskID, p pos, id records.NumberID) []byte {
 	b = p.append(appendTask(b, kDue, task))
 	return binary.BigEndian.AppendUint64(b, uint64(id))
 }
 
 // dueBucketPrefix is the prefix of the due keys of one bucket.
-func dueBucketPrefix(task engine.TaskID, b uint16) []byte {
+func dueBucketPrefix(task records.TaskID, b uint16) []byte {
 	return binary.BigEndian.AppendUint16(appendTask(make([]byte, 0, dueKeyLen), kDue, task), b)
 }
 
@@ -147,23 +147,23 @@ func groupOf(k []byte) uint64 {
 
 func dueOf(k []byte) uint64 { return binary.BigEndian.Uint64(k[1+8+7:]) }
 
-func idOfDue(k []byte) engine.NumberID {
-	return engine.NumberID(binary.BigEndian.Uint64(k[1+8+posLen:]))
+func idOfDue(k []byte) records.NumberID {
+	return records.NumberID(binary.BigEndian.Uint64(k[1+8+posLen:]))
 }
 
-func numKey(task engine.TaskID, id engine.NumberID) []byte {
+func numKey(task records.TaskID, id records.NumberID) []byte {
 	return binary.BigEndian.AppendUint64(appendTask(make([]byte, 0, 17), kNum, task), uint64(id))
 }
 
-func initKey(task engine.TaskID, first engine.NumberID) []byte {
+func initKey(task records.TaskID, first records.NumberID) []byte {
 	return binary.BigEndian.AppendUint64(appendTask(make([]byte, 0, 17), kInit, task), uint64(first))
 }
 
-func phoneKey(b []byte, task engine.TaskID, phone string) []byte {
+func phoneKey(b []byte, task records.TaskID, phone string) []byte {
 	return append(appendTask(b, kPhone, task), phone...)
 }
 
-func flightKey(task engine.TaskID, id engine.NumberID) []byte {
+func flightKey(task records.TaskID, id records.NumberID) []byte {
 	return binary.BigEndian.AppendUint64(appendTask(make([]byte, 0, 17), kFlight, task), uint64(id))
 }
 
@@ -171,16 +171,16 @@ func appendTenant(b []byte, table byte, tenant string) []byte {
 	return append(append(append(b, table), tenant...), 0)
 }
 
-func blackKey(tenant string, task engine.TaskID, phone string) []byte {
+func blackKey(tenant string, task records.TaskID, phone string) []byte {
 	b := binary.BigEndian.AppendUint64(appendTenant(nil, kBlack, tenant), uint64(task))
 	return append(b, phone...)
 }
 
-func recordKey(tenant string, call engine.CallID) []byte {
+func recordKey(tenant string, call records.CallID) []byte {
 	return binary.BigEndian.AppendUint64(appendTenant(nil, kRecord, tenant), uint64(call))
 }
 
-func dispKey(tenant string, call engine.CallID) []byte {
+func dispKey(tenant string, call records.CallID) []byte {
 	return binary.BigEndian.AppendUint64(appendTenant(nil, kDisp, tenant), uint64(call))
 }
 

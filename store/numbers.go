@@ -13,7 +13,7 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store/lists"
 )
 
@@ -46,7 +46,7 @@ func checkPhone(field, p string) error {
 }
 
 // validateNumber checks an entry to import into task.
-func validateNumber(n *engine.Number, task engine.TaskID) error {
+func validateNumber(n *records.Number, task records.TaskID) error {
 	if err := checkPhone("phone", n.Phone); err != nil {
 		return err
 	}
@@ -76,32 +76,32 @@ func validateNumber(n *engine.Number, task engine.TaskID) error {
 }
 
 // ImportNumbers implements Lists.
-func (s *Badger) ImportNumbers(task engine.TaskID, nums []engine.Number) (ImportResult, error) {
-	src := func(yield func(engine.Number, error) bool) {
+func (s *Badger) ImportNumbers(task records.TaskID, nums []records.Number) (ImportResult, error) {
+	src := func(yield func(records.Number, error) bool) {
 		for _, n := range nums {
 			if !yield(n, nil) {
 				return
 			}
 		}
 	}
-	return s.importStream(task, src, nil, func(i int, id engine.NumberID) {
+	return s.importStream(task, src, nil, func(i int, id records.NumberID) {
 		nums[i].ID, nums[i].Task = id, task
 	})
 }
 
 // ImportStream implements Lists.
-func (s *Badger) ImportStream(task engine.TaskID, src iter.Seq2[engine.Number, error], progress func(ImportProgress)) (ImportResult, error) {
+func (s *Badger) ImportStream(task records.TaskID, src iter.Seq2[records.Number, error], progress func(ImportProgress)) (ImportResult, error) {
 	return s.importStream(task, src, progress, nil)
 }
 
 // LinesSource adapts a seed-001 list reader to ImportStream: each line the
 // reader refuses arrives as an entry with its *lists.LineError, and a read
 // error of the underlying input ends the stream with that error.
-func LinesSource(r *lists.Reader) iter.Seq2[engine.Number, error] {
-	return func(yield func(engine.Number, error) bool) {
+func LinesSource(r *lists.Reader) iter.Seq2[records.Number, error] {
+	return func(yield func(records.Number, error) bool) {
 		for r.Next() {
 			if e := r.LineErr(); e != nil {
-				if !yield(engine.Number{}, e) {
+				if !yield(records.Number{}, e) {
 					return
 				}
 				continue
@@ -111,7 +111,7 @@ func LinesSource(r *lists.Reader) iter.Seq2[engine.Number, error] {
 			}
 		}
 		if err := r.Err(); err != nil {
-			yield(engine.Number{}, errStreamFailed{err})
+			yield(records.Number{}, errStreamFailed{err})
 		}
 	}
 }
@@ -139,7 +139,7 @@ type kv struct{ k, v []byte }
 // heldEntry is an entry whose phone may already be stored.
 type heldEntry struct {
 	idx int
-	num engine.Number
+	num records.Number
 }
 
 type lowKey struct {
@@ -151,16 +151,16 @@ type lowKey struct {
 type importChunk struct {
 	arena   []byte // keys and values (Badger copies them when it commits)
 	entries []kv
-	phones  map[string]engine.NumberID // phones of this chunk (0: held, not resolved yet)
+	phones  map[string]records.NumberID // phones of this chunk (0: held, not resolved yet)
 	held    []heldEntry
 	dups    []int // indexes into res.Duplicates of in-chunk duplicates to resolve
 	bytes   int
 	// the current run of consecutive IDs and their initial positions
-	runFirst, runLast engine.NumberID
+	runFirst, runLast records.NumberID
 	run               []byte
 	lows              map[lowKey][]byte // smallest due key per bucket and group
 	stored            []int             // entry indexes
-	ids               []engine.NumberID
+	ids               []records.NumberID
 	done              chan error
 }
 
@@ -173,16 +173,16 @@ type importer struct {
 	cur      *importChunk
 	prev     *importChunk // committing
 	spare    *importChunk // committed: its buffers are free again
-	onDone   func(i int, id engine.NumberID)
+	onDone   func(i int, id records.NumberID)
 	onProg   func(ImportProgress)
 }
 
-func (s *Badger) importStream(task engine.TaskID, src iter.Seq2[engine.Number, error], progress func(ImportProgress), stored func(int, engine.NumberID)) (ImportResult, error) {
+func (s *Badger) importStream(task records.TaskID, src iter.Seq2[records.Number, error], progress func(ImportProgress), stored func(int, records.NumberID)) (ImportResult, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if st := ts.status(); st == engine.TaskEnded {
+	if st := ts.status(); st == records.TaskEnded {
 		return ImportResult{}, apierr.New(apierr.TaskOver, "task %d is over", task)
 	}
 	s.importMu.Lock()
@@ -225,7 +225,7 @@ func (ts *taskState) zoneFallback() string {
 	return ts.fallback
 }
 
-func (ts *taskState) status() engine.TaskStatus {
+func (ts *taskState) status() records.TaskStatus {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.task.Status
@@ -266,7 +266,7 @@ func (im *importer) newChunk() *importChunk {
 	return &importChunk{
 		arena:   make([]byte, 0, chunkBytes+maxNumberBytes+1<<16),
 		entries: make([]kv, 0, 2*ImportChunk+2),
-		phones:  make(map[string]engine.NumberID, ImportChunk),
+		phones:  make(map[string]records.NumberID, ImportChunk),
 		lows:    make(map[lowKey][]byte),
 	}
 }
@@ -280,11 +280,11 @@ func (c *importChunk) carve(fn func([]byte) []byte) []byte {
 
 func (c *importChunk) size() int { return len(c.ids) + len(c.held) }
 
-func (im *importer) reject(list *[]Rejected, idx int, n *engine.Number, err error) {
+func (im *importer) reject(list *[]Rejected, idx int, n *records.Number, err error) {
 	*list = append(*list, Rejected{Index: idx, Phone: n.Phone, Err: err})
 }
 
-func (im *importer) add(idx int, n *engine.Number) error {
+func (im *importer) add(idx int, n *records.Number) error {
 	if err := validateNumber(n, im.ts.id); err != nil {
 		im.reject(&im.res.Invalid, idx, n, err)
 		return nil
@@ -317,7 +317,7 @@ func (im *importer) add(idx int, n *engine.Number) error {
 }
 
 // accept encodes a new number into the current chunk.
-func (im *importer) accept(idx int, n *engine.Number) error {
+func (im *importer) accept(idx int, n *records.Number) error {
 	c := im.cur
 	b, err := im.s.bucketFor(im.ts, zoneSet(n.TZ, n.Phone, im.fallback))
 	if err == nil {
@@ -328,7 +328,7 @@ func (im *importer) accept(idx int, n *engine.Number) error {
 		im.reject(&im.res.Invalid, idx, n, err)
 		return nil
 	}
-	r := numRec{Number: *n, state: engine.NumberPending, bucket: b.id, ownTZ: n.TZ != ""}
+	r := numRec{Number: *n, state: records.NumberPending, bucket: b.id, ownTZ: n.TZ != ""}
 	if b.zone != "" && r.TZ == "" {
 		r.TZ = b.zone
 	}
@@ -344,7 +344,7 @@ func (im *importer) accept(idx int, n *engine.Number) error {
 	if err != nil {
 		return err
 	}
-	id := engine.NumberID(raw)
+	id := records.NumberID(raw)
 	if len(c.run) > 0 && id != c.runLast+1 {
 		c.endRun(im.ts.id)
 	}
@@ -369,7 +369,7 @@ func (im *importer) accept(idx int, n *engine.Number) error {
 }
 
 // endRun adds the i key of the current run of IDs.
-func (c *importChunk) endRun(task engine.TaskID) {
+func (c *importChunk) endRun(task records.TaskID) {
 	if len(c.run) > 0 {
 		c.entries = append(c.entries, kv{initKey(task, c.runFirst), c.run})
 		c.run = nil
@@ -484,14 +484,14 @@ func (im *importer) finish(failed error) error {
 }
 
 // initialPos returns the position number id of task was imported at.
-func initialPos(txn *badger.Txn, task engine.TaskID, id engine.NumberID) (pos, bool, error) {
+func initialPos(txn *badger.Txn, task records.TaskID, id records.NumberID) (pos, bool, error) {
 	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: appendTask(nil, kInit, task)})
 	defer it.Close()
 	it.Seek(initKey(task, id))
 	if !it.Valid() {
 		return pos{}, false, nil
 	}
-	first := engine.NumberID(binary.BigEndian.Uint64(it.Item().Key()[9:]))
+	first := records.NumberID(binary.BigEndian.Uint64(it.Item().Key()[9:]))
 	var p pos
 	found := false
 	err := it.Item().Value(func(v []byte) error {
@@ -506,7 +506,7 @@ func initialPos(txn *badger.Txn, task engine.TaskID, id engine.NumberID) (pos, b
 
 // locate reads number id of ts into r: from its n key, or else from the due
 // key it was imported at. found is false when the number does not exist.
-func (s *Badger) locate(txn *badger.Txn, ts *taskState, id engine.NumberID, r *numRec) (found bool, err error) {
+func (s *Badger) locate(txn *badger.Txn, ts *taskState, id records.NumberID, r *numRec) (found bool, err error) {
 	dec := func(v []byte) error { return decodeNum(v, ts.id, id, r, ts.zoneOf) }
 	if found, err := get(txn, numKey(ts.id, id), dec); found || err != nil {
 		return found, err
@@ -523,12 +523,12 @@ func (r *numRec) info() NumberInfo {
 		Outcome: r.outcome, Reason: r.reason, Updated: r.updated}
 }
 
-func numberNotFound(task engine.TaskID, what any) error {
+func numberNotFound(task records.TaskID, what any) error {
 	return notFound(apierr.InvalidParams, "number", "task %d has no number %v", task, what)
 }
 
 // GetNumber implements Lists.
-func (s *Badger) GetNumber(task engine.TaskID, id engine.NumberID) (NumberInfo, error) {
+func (s *Badger) GetNumber(task records.TaskID, id records.NumberID) (NumberInfo, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return NumberInfo{}, err
@@ -546,11 +546,11 @@ func (s *Badger) GetNumber(task engine.TaskID, id engine.NumberID) (NumberInfo, 
 }
 
 // phoneID returns the number of phone in ts (0 when none).
-func phoneID(txn *badger.Txn, task engine.TaskID, phone string) (engine.NumberID, error) {
-	var id engine.NumberID
+func phoneID(txn *badger.Txn, task records.TaskID, phone string) (records.NumberID, error) {
+	var id records.NumberID
 	_, err := get(txn, phoneKey(nil, task, phone), func(v []byte) error {
 		if len(v) == 8 {
-			id = engine.NumberID(binary.BigEndian.Uint64(v))
+			id = records.NumberID(binary.BigEndian.Uint64(v))
 		}
 		return nil
 	})
@@ -558,7 +558,7 @@ func phoneID(txn *badger.Txn, task engine.TaskID, phone string) (engine.NumberID
 }
 
 // FindNumber implements Lists.
-func (s *Badger) FindNumber(task engine.TaskID, phone string) (NumberInfo, error) {
+func (s *Badger) FindNumber(task records.TaskID, phone string) (NumberInfo, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return NumberInfo{}, err
@@ -622,7 +622,7 @@ func (h *head) settle(now uint64) bool {
 }
 
 // NextNumbers implements Runner.
-func (s *Badger) NextNumbers(task engine.TaskID, now time.Time, max int, buf []engine.Number) ([]engine.Number, error) {
+func (s *Badger) NextNumbers(task records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, error) {
 	out := buf[:0]
 	if max <= 0 {
 		return out, nil
@@ -718,10 +718,10 @@ func (s *Badger) retire(ts *taskState, recs []numRec, now time.Time) error {
 	defer s.mu.Unlock()
 	b := s.newBatch()
 	defer b.discard()
-	ups := make([]engine.NumberUpdate, len(recs))
+	ups := make([]records.NumberUpdate, len(recs))
 	for i := range recs {
 		r := &recs[i]
-		ups[i] = engine.NumberUpdate{At: now, Task: ts.id, Number: r.ID, State: engine.NumberSkipped,
+		ups[i] = records.NumberUpdate{At: now, Task: ts.id, Number: r.ID, State: records.NumberSkipped,
 			Call: r.call, Outcome: r.outcome, Attempts: r.Attempts, Reason: ReasonExpired}
 	}
 	c := s.newCommitter(b)
@@ -738,7 +738,7 @@ func (s *Badger) retire(ts *taskState, recs []numRec, now time.Time) error {
 }
 
 // ReleaseNumbers implements Runner.
-func (s *Badger) ReleaseNumbers(task engine.TaskID) {
+func (s *Badger) ReleaseNumbers(task records.TaskID) {
 	s.tmu.Lock()
 	ts := s.tasks[task]
 	s.tmu.Unlock()
@@ -750,7 +750,7 @@ func (s *Badger) ReleaseNumbers(task engine.TaskID) {
 }
 
 // dropLeases forgets the hand-out of ids (their stored values changed).
-func (ts *taskState) dropLeases(ids ...engine.NumberID) {
+func (ts *taskState) dropLeases(ids ...records.NumberID) {
 	ts.mu.Lock()
 	for _, id := range ids {
 		delete(ts.leases, id)
@@ -759,9 +759,9 @@ func (ts *taskState) dropLeases(ids ...engine.NumberID) {
 }
 
 // RemoveNumbers implements Lists.
-func (s *Badger) RemoveNumbers(task engine.TaskID, phones []string) (int, error) {
-	return s.removing(task, func(b *batch, ts *taskState) ([]engine.NumberID, error) {
-		var ids []engine.NumberID
+func (s *Badger) RemoveNumbers(task records.TaskID, phones []string) (int, error) {
+	return s.removing(task, func(b *batch, ts *taskState) ([]records.NumberID, error) {
+		var ids []records.NumberID
 		for _, ph := range phones {
 			id, err := phoneID(b.txn, task, ph)
 			if err != nil {
@@ -775,7 +775,7 @@ func (s *Badger) RemoveNumbers(task engine.TaskID, phones []string) (int, error)
 			if err != nil {
 				return nil, err
 			}
-			if found && r.state == engine.NumberDialing {
+			if found && r.state == records.NumberDialing {
 				continue
 			}
 			if err := s.deleteNumber(b, ts, &r, found, ph); err != nil {
@@ -790,7 +790,7 @@ func (s *Badger) RemoveNumbers(task engine.TaskID, phones []string) (int, error)
 // removing deletes numbers of a task under the import and store locks, in
 // one batch: remove deletes them through b and returns their ids; the batch
 // is then committed and the numbers' leases dropped.
-func (s *Badger) removing(task engine.TaskID, remove func(b *batch, ts *taskState) ([]engine.NumberID, error)) (int, error) {
+func (s *Badger) removing(task records.TaskID, remove func(b *batch, ts *taskState) ([]records.NumberID, error)) (int, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return 0, err
@@ -815,7 +815,7 @@ func (s *Badger) removing(task engine.TaskID, remove func(b *batch, ts *taskStat
 // deleteNumber removes every key of a number (its i entry stays: it then
 // points at nothing).
 func (s *Badger) deleteNumber(b *batch, ts *taskState, r *numRec, found bool, phone string) error {
-	if found && r.state == engine.NumberPending {
+	if found && r.state == records.NumberPending {
 		if err := b.del(dueKey(nil, ts.id, r.pos(), r.ID)); err != nil {
 			return err
 		}
@@ -827,7 +827,7 @@ func (s *Badger) deleteNumber(b *batch, ts *taskState, r *numRec, found bool, ph
 }
 
 // ScheduleCallback implements Lists.
-func (s *Badger) ScheduleCallback(sc Schedule) (engine.NumberID, error) {
+func (s *Badger) ScheduleCallback(sc Schedule) (records.NumberID, error) {
 	if err := checkPhone("phone", sc.Phone); err != nil {
 		return 0, err
 	}
@@ -869,26 +869,26 @@ func (s *Badger) ScheduleCallback(sc Schedule) (engine.NumberID, error) {
 		}
 	}
 	if found {
-		if r.state == engine.NumberPending {
+		if r.state == records.NumberPending {
 			if err := b.del(dueKey(nil, ts.id, r.pos(), id)); err != nil {
 				return 0, err
 			}
 		}
-		if r.state != engine.NumberDialing {
-			r.state, r.nextAt, r.reason = engine.NumberPending, time.Time{}, 0
+		if r.state != records.NumberDialing {
+			r.state, r.nextAt, r.reason = records.NumberPending, time.Time{}, 0
 		}
 	} else {
 		raw, err := nextID(s.numSeq)
 		if err != nil {
 			return 0, err
 		}
-		id = engine.NumberID(raw)
+		id = records.NumberID(raw)
 		bk, err := s.bucketFor(ts, zoneSet(sc.TZ, sc.Phone, ts.zoneFallback()))
 		if err != nil {
 			return 0, err
 		}
-		r = numRec{Number: engine.Number{ID: id, Task: sc.Task, Phone: sc.Phone, TZ: sc.TZ, Priority: sc.Priority},
-			state: engine.NumberPending, bucket: bk.id, ownTZ: sc.TZ != ""}
+		r = numRec{Number: records.Number{ID: id, Task: sc.Task, Phone: sc.Phone, TZ: sc.TZ, Priority: sc.Priority},
+			state: records.NumberPending, bucket: bk.id, ownTZ: sc.TZ != ""}
 		if bk.zone != "" && r.TZ == "" {
 			r.TZ = bk.zone
 		}
@@ -921,7 +921,7 @@ func (s *Badger) ScheduleCallback(sc Schedule) (engine.NumberID, error) {
 		return 0, err
 	}
 	var key []byte
-	if r.state == engine.NumberPending {
+	if r.state == records.NumberPending {
 		key = dueKey(nil, ts.id, r.pos(), id)
 		if err := b.set(key, val); err != nil {
 			return 0, err
@@ -968,7 +968,7 @@ func (s *Badger) callbacks(txn *badger.Txn, ts *taskState, from, to time.Time, f
 }
 
 // ListSchedules implements Lists.
-func (s *Badger) ListSchedules(task engine.TaskID, from, to time.Time) ([]NumberInfo, error) {
+func (s *Badger) ListSchedules(task records.TaskID, from, to time.Time) ([]NumberInfo, error) {
 	ts, err := s.taskState(task)
 	if err != nil {
 		return nil, err
@@ -990,8 +990,8 @@ func (s *Badger) ListSchedules(task engine.TaskID, from, to time.Time) ([]Number
 }
 
 // RemoveSchedules implements Lists.
-func (s *Badger) RemoveSchedules(task engine.TaskID, phone string, from, to time.Time) (int, error) {
-	return s.removing(task, func(b *batch, ts *taskState) ([]engine.NumberID, error) {
+func (s *Badger) RemoveSchedules(task records.TaskID, phone string, from, to time.Time) (int, error) {
+	return s.removing(task, func(b *batch, ts *taskState) ([]records.NumberID, error) {
 		var doomed []numRec
 		err := s.callbacks(b.txn, ts, from, to, func(_ []byte, r *numRec) error {
 			if phone == "" || r.Phone == phone {
@@ -1002,7 +1002,7 @@ func (s *Badger) RemoveSchedules(task engine.TaskID, phone string, from, to time
 		if err != nil {
 			return nil, err
 		}
-		ids := make([]engine.NumberID, len(doomed))
+		ids := make([]records.NumberID, len(doomed))
 		for i := range doomed {
 			if err := s.deleteNumber(b, ts, &doomed[i], true, doomed[i].Phone); err != nil {
 				return nil, err

@@ -10,12 +10,12 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // recordTime is the time a record is indexed and paged by: the start of the
 // customer leg (its end when it never started).
-func recordTime(r *engine.CallRecord) uint64 {
+func recordTime(r *records.CallRecord) uint64 {
 	if !r.Start.IsZero() {
 		return timeKey(r.Start)
 	}
@@ -23,7 +23,7 @@ func recordTime(r *engine.CallRecord) uint64 {
 }
 
 // recordIndexKeys returns the index keys of r.
-func recordIndexKeys(r *engine.CallRecord, pulled bool) [][]byte {
+func recordIndexKeys(r *records.CallRecord, pulled bool) [][]byte {
 	var tail [16]byte
 	binary.BigEndian.PutUint64(tail[:], recordTime(r))
 	binary.BigEndian.PutUint64(tail[8:], uint64(r.Call))
@@ -48,9 +48,9 @@ func recordIndexKeys(r *engine.CallRecord, pulled bool) [][]byte {
 
 // putRecord writes r and its index keys, replacing a stored record of the
 // same call.
-func (s *Badger) putRecord(b *batch, r *engine.CallRecord, pulled bool) error {
+func (s *Badger) putRecord(b *batch, r *records.CallRecord, pulled bool) error {
 	k := recordKey(r.Tenant, r.Call)
-	var old engine.CallRecord
+	var old records.CallRecord
 	var oldPulled bool
 	found, err := get(b.txn, k, func(v []byte) error {
 		var err error
@@ -91,8 +91,8 @@ func (s *Badger) lowerUnpulled(tenant string, k []byte) {
 }
 
 // GetRecord implements Records.
-func (s *Badger) GetRecord(tenant string, call engine.CallID) (engine.CallRecord, error) {
-	var r engine.CallRecord
+func (s *Badger) GetRecord(tenant string, call records.CallID) (records.CallRecord, error) {
+	var r records.CallRecord
 	var found bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
@@ -160,7 +160,7 @@ func (s *Badger) QueryRecords(q RecordQuery) (RecordPage, error) {
 		end = append(slices.Clip(prefix), binary.BigEndian.AppendUint64(nil, timeKey(q.To))...)
 	}
 
-	match := func(r *engine.CallRecord, pulled bool) bool {
+	match := func(r *records.CallRecord, pulled bool) bool {
 		switch {
 		case q.Task != 0 && r.Task != q.Task,
 			q.Number != 0 && r.Number != q.Number,
@@ -208,8 +208,8 @@ func (s *Badger) QueryRecords(q RecordQuery) (RecordPage, error) {
 			if len(k) != len(prefix)+16 {
 				continue
 			}
-			call := engine.CallID(binary.BigEndian.Uint64(k[len(k)-8:]))
-			var r engine.CallRecord
+			call := records.CallID(binary.BigEndian.Uint64(k[len(k)-8:]))
+			var r records.CallRecord
 			var pulled bool
 			found, err := get(txn, recordKey(q.Tenant, call), func(v []byte) error {
 				var err error
@@ -270,7 +270,7 @@ func (s *Badger) QueryRecords(q RecordQuery) (RecordPage, error) {
 }
 
 // SetDisposition implements Records.
-func (s *Badger) SetDisposition(tenant string, call engine.CallID, d Disposition) error {
+func (s *Badger) SetDisposition(tenant string, call records.CallID, d Disposition) error {
 	if err := validTenant("tenant", tenant); err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (s *Badger) SetDisposition(tenant string, call engine.CallID, d Disposition
 	}
 	s.mu.Lock()
 	b := s.newBatch()
-	var r engine.CallRecord
+	var r records.CallRecord
 	found, err := get(b.txn, recordKey(tenant, call), func(v []byte) error {
 		_, err := decodeRecord(v, tenant, &r)
 		return err
@@ -314,7 +314,7 @@ func (s *Badger) SetDisposition(tenant string, call engine.CallID, d Disposition
 }
 
 // GetDisposition implements Records.
-func (s *Badger) GetDisposition(tenant string, call engine.CallID) (Disposition, error) {
+func (s *Badger) GetDisposition(tenant string, call records.CallID) (Disposition, error) {
 	var d Disposition
 	var found bool
 	err := s.db.View(func(txn *badger.Txn) error {

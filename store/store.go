@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Runner is what the engine runner needs: the durable side of the engine's
@@ -18,7 +17,8 @@ import (
 //	…rebuild the engine from rs…
 //	for {
 //		rd := eng.Ready()
-//		seqs, err = st.Commit(&rd, hooks, seqs[:0]) // durable before any command runs
+//		w := records.Writes{Numbers: rd.Numbers, Records: rd.Records, Tasks: rd.Tasks, Events: rd.Events}
+//		seqs, err = st.Commit(w, hooks, seqs[:0]) // durable before any command runs
 //		…run rd.Commands (CmdFetchNumbers → st.NextNumbers → EvNumbers)…
 //		…publish rd.Events with seqs…
 //		eng.Advance(rd)
@@ -34,20 +34,20 @@ type Runner interface {
 	// and the small tables only, never the whole list.
 	Recover(now time.Time) (RecoveredState, error)
 
-	// Commit makes the writes of rd durable in one batch (one transaction,
-	// synced) before it returns: rd.Numbers, rd.Records, rd.Tasks, rd.Events
-	// (appended to the event log) and hooks (queued in the webhook outbox). It
-	// appends the sequence number given to each of rd.Events to seqs, in order,
-	// and returns it. rd is not modified or retained. (A Ready beyond Badger's
-	// transaction limit, some 100 000 keys, is written in consecutive
-	// transactions, numbers first.)
+	// Commit makes w durable in one batch (one transaction, synced) before it
+	// returns: w.Numbers, w.Records, w.Tasks, w.Events (appended to the event
+	// log) and hooks (queued in the webhook outbox). It appends the sequence
+	// number given to each of w.Events to seqs, in order, and returns it. w is
+	// not modified or retained. (Writes beyond Badger's transaction limit,
+	// some 100 000 keys, are written in consecutive transactions, numbers
+	// first.) The runner builds w from the engine's Ready.
 	//
 	// Number updates follow the engine's contract: NumberDialing marks the
 	// number in flight (NextNumbers never returns it again and Recover finds
 	// it); NumberPending puts it back in the due index at max(NotBefore,
 	// NextAt); NumberDone and NumberSkipped take it out for good. An update for
 	// a number or task the store does not know is skipped and logged.
-	Commit(rd *engine.Ready, hooks []Webhook, seqs []uint64) ([]uint64, error)
+	Commit(w records.Writes, hooks []Webhook, seqs []uint64) ([]uint64, error)
 
 	// NextNumbers appends to buf[:0] up to max numbers of task that are due at
 	// now, in dialling order: scheduled callbacks first, then higher priority,
@@ -58,18 +58,18 @@ type Runner interface {
 	// engine holds it. Numbers found past their NotAfter are retired as
 	// NumberSkipped with ReasonExpired. Fewer than max means nothing else is
 	// due now.
-	NextNumbers(task engine.TaskID, now time.Time, max int, buf []engine.Number) ([]engine.Number, error)
+	NextNumbers(task records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, error)
 
 	// ReleaseNumbers makes the numbers of task that NextNumbers handed out and
 	// no Commit has updated since available again (the engine dropped them).
-	ReleaseNumbers(task engine.TaskID)
+	ReleaseNumbers(task records.TaskID)
 
 	// DialUntil returns when task stops dialing for the day as seen at now:
 	// the end of the unbroken stretch from now during which its calling
 	// window is open for some of its numbers; zero when it is closed for all
 	// of them at now, or open for a week on end. The runner passes it with
 	// each batch of numbers (engine.Event.DialUntil).
-	DialUntil(task engine.TaskID, now time.Time) (time.Time, error)
+	DialUntil(task records.TaskID, now time.Time) (time.Time, error)
 }
 
 // Admin holds tenants, their credentials, tasks, queues and agents.
@@ -100,32 +100,32 @@ type Admin interface {
 	UpdateTask(t *Task) error
 	// GetTask returns a task of tenant; another tenant's task does not exist
 	// (apierr.TaskNotExist).
-	GetTask(tenant string, id engine.TaskID) (Task, error)
+	GetTask(tenant string, id records.TaskID) (Task, error)
 	// ListTasks returns the tasks of tenant, ordered by ID.
 	ListTasks(tenant string) ([]Task, error)
 	// DeleteTask removes a task that is not running, with its list,
 	// schedules and task blacklist. Its call records stay.
-	DeleteTask(tenant string, id engine.TaskID) error
+	DeleteTask(tenant string, id records.TaskID) error
 
 	// PutQueue creates (zero q.Spec.ID: a new ID is written back) or replaces
 	// a queue of q.Spec.Tenant.
 	PutQueue(q *Queue) error
 	// GetQueue returns a queue of tenant.
-	GetQueue(tenant string, id engine.QueueID) (Queue, error)
+	GetQueue(tenant string, id records.QueueID) (Queue, error)
 	// ListQueues returns the queues of tenant, ordered by ID.
 	ListQueues(tenant string) ([]Queue, error)
 	// DeleteQueue removes a queue of tenant.
-	DeleteQueue(tenant string, id engine.QueueID) error
+	DeleteQueue(tenant string, id records.QueueID) error
 
 	// PutAgent creates (zero a.ID: a new ID is written back) or replaces an
 	// agent of a.Tenant.
-	PutAgent(a *engine.AgentSpec) error
+	PutAgent(a *records.AgentSpec) error
 	// GetAgent returns an agent of tenant (apierr.NotFoundAgentID when missing).
-	GetAgent(tenant string, id engine.AgentID) (engine.AgentSpec, error)
+	GetAgent(tenant string, id records.AgentID) (records.AgentSpec, error)
 	// ListAgents returns the agents of tenant, ordered by ID.
-	ListAgents(tenant string) ([]engine.AgentSpec, error)
+	ListAgents(tenant string) ([]records.AgentSpec, error)
 	// DeleteAgent removes an agent of tenant.
-	DeleteAgent(tenant string, id engine.AgentID) error
+	DeleteAgent(tenant string, id records.AgentID) error
 }
 
 // Lists holds the numbers of tasks: imports, look-ups, removals and
@@ -138,45 +138,45 @@ type Lists interface {
 	// in nums) is reported in the result, never stored, and does not fail the
 	// others. Stored entries get their ID and Task written into nums. Entries
 	// are committed in chunks of ImportChunk, each atomic and durable.
-	ImportNumbers(task engine.TaskID, nums []engine.Number) (ImportResult, error)
+	ImportNumbers(task records.TaskID, nums []records.Number) (ImportResult, error)
 	// ImportStream imports a stream of numbers of any length, like
 	// ImportNumbers, calling progress (when not nil) after every committed
 	// chunk. An entry that arrives with an error (a line the parser refused)
 	// is reported as invalid at its index. See LinesSource for seed-001 lists.
-	ImportStream(task engine.TaskID, src iter.Seq2[engine.Number, error], progress func(ImportProgress)) (ImportResult, error)
+	ImportStream(task records.TaskID, src iter.Seq2[records.Number, error], progress func(ImportProgress)) (ImportResult, error)
 	// GetNumber returns a number of task by ID.
-	GetNumber(task engine.TaskID, id engine.NumberID) (NumberInfo, error)
+	GetNumber(task records.TaskID, id records.NumberID) (NumberInfo, error)
 	// FindNumber returns the number of task whose phone is phone.
-	FindNumber(task engine.TaskID, phone string) (NumberInfo, error)
+	FindNumber(task records.TaskID, phone string) (NumberInfo, error)
 	// RemoveNumbers removes the numbers of task with these phones and returns
 	// how many it removed. Numbers in flight and unknown phones are left.
-	RemoveNumbers(task engine.TaskID, phones []string) (int, error)
+	RemoveNumbers(task records.TaskID, phones []string) (int, error)
 	// ScheduleCallback schedules a callback: the number of s.Phone in s.Task
 	// (created when the task has none) becomes a pending callback due at
 	// s.At, ahead of every list number. A callback scheduled while the number
 	// is in flight takes effect when that call ends.
-	ScheduleCallback(s Schedule) (engine.NumberID, error)
+	ScheduleCallback(s Schedule) (records.NumberID, error)
 	// ListSchedules returns the pending callbacks of task due in [from, to)
 	// (zero bounds are open), in due order.
-	ListSchedules(task engine.TaskID, from, to time.Time) ([]NumberInfo, error)
+	ListSchedules(task records.TaskID, from, to time.Time) ([]NumberInfo, error)
 	// RemoveSchedules removes the pending callbacks of task due in [from, to)
 	// whose phone is phone ("" = any) and returns how many it removed.
-	RemoveSchedules(task engine.TaskID, phone string, from, to time.Time) (int, error)
+	RemoveSchedules(task records.TaskID, phone string, from, to time.Time) (int, error)
 }
 
 // Blacklists holds the do-not-call lists of tenants (task 0) and of tasks.
 type Blacklists interface {
 	// Blacklist adds phones to the blacklist of tenant (task 0) or of one of
 	// its tasks, all or none.
-	Blacklist(tenant string, task engine.TaskID, phones ...string) error
+	Blacklist(tenant string, task records.TaskID, phones ...string) error
 	// Unblacklist removes phones from that blacklist.
-	Unblacklist(tenant string, task engine.TaskID, phones ...string) error
+	Unblacklist(tenant string, task records.TaskID, phones ...string) error
 	// Blacklisted reports whether phone may not be called for task: it is on
 	// the tenant's blacklist or on the task's.
-	Blacklisted(tenant string, task engine.TaskID, phone string) (bool, error)
+	Blacklisted(tenant string, task records.TaskID, phone string) (bool, error)
 	// ListBlacklist returns up to max phones of one blacklist after the phone
 	// after ("" = from the start), in order.
-	ListBlacklist(tenant string, task engine.TaskID, after string, max int) ([]string, error)
+	ListBlacklist(tenant string, task records.TaskID, after string, max int) ([]string, error)
 }
 
 // Records holds call records (CDRs) and dispositions.
@@ -187,13 +187,13 @@ type Records interface {
 	QueryRecords(q RecordQuery) (RecordPage, error)
 	// GetRecord returns the call record of call (apierr.NotFoundCallID when
 	// missing).
-	GetRecord(tenant string, call engine.CallID) (engine.CallRecord, error)
+	GetRecord(tenant string, call records.CallID) (records.CallRecord, error)
 	// SetDisposition stores the disposition of a call, sets its record's
 	// Disposition to d.Tag (which makes the record unpulled again), and
 	// schedules a callback of the called number when d.Reschedule is set.
-	SetDisposition(tenant string, call engine.CallID, d Disposition) error
+	SetDisposition(tenant string, call records.CallID, d Disposition) error
 	// GetDisposition returns the disposition of a call.
-	GetDisposition(tenant string, call engine.CallID) (Disposition, error)
+	GetDisposition(tenant string, call records.CallID) (Disposition, error)
 }
 
 // EventLog is the durable log of CTI events, numbered per tenant from 1 so
@@ -202,7 +202,7 @@ type EventLog interface {
 	// AppendEvents appends evs (events the engine did not produce) to the
 	// logs of their tenants, appends their sequence numbers to seqs and
 	// returns it.
-	AppendEvents(evs []engine.CTIEvent, seqs []uint64) ([]uint64, error)
+	AppendEvents(evs []records.CTIEvent, seqs []uint64) ([]uint64, error)
 	// ReadEvents appends to buf[:0] up to max events of tenant with sequence
 	// numbers from `from` on, in order. A first sequence number above from
 	// means the events before it were pruned.
@@ -295,52 +295,52 @@ type Tenant struct {
 
 // Task is a stored task: the engine's spec, its status and its calling window.
 type Task struct {
-	Spec      engine.TaskSpec   `json:"spec"`                // what the engine runs; Spec.Tenant owns the task
-	Status    engine.TaskStatus `json:"status"`              // changed by the engine's TaskUpdates (Commit)
-	Exhausted bool              `json:"exhausted,omitempty"` // no number was left to dial at the last check
-	Window    Window            `json:"window"`              // calling window in the called party's local time
-	Created   time.Time         `json:"created,omitzero"`    // set by the caller
-	Updated   time.Time         `json:"updated,omitzero"`    // At of the last status change
+	Spec      records.TaskSpec   `json:"spec"`                // what the engine runs; Spec.Tenant owns the task
+	Status    records.TaskStatus `json:"status"`              // changed by the engine's TaskUpdates (Commit)
+	Exhausted bool               `json:"exhausted,omitempty"` // no number was left to dial at the last check
+	Window    records.Window     `json:"window"`              // calling window in the called party's local time
+	Created   time.Time          `json:"created,omitzero"`    // set by the caller
+	Updated   time.Time          `json:"updated,omitzero"`    // At of the last status change
 }
 
 // Queue is a stored queue: the engine's spec and its member agents.
 type Queue struct {
-	Spec    engine.QueueSpec `json:"spec"`              // Spec.Tenant owns the queue
-	Members []engine.AgentID `json:"members,omitempty"` // agents of the queue, in member order
+	Spec    records.QueueSpec `json:"spec"`              // Spec.Tenant owns the queue
+	Members []records.AgentID `json:"members,omitempty"` // agents of the queue, in member order
 }
 
 // NumberInfo is a stored number with its state.
 type NumberInfo struct {
-	engine.Number
-	State   engine.NumberState // where the number stands
-	NextAt  time.Time          // retry time of a pending number (zero: NotBefore rules)
-	Call    engine.CallID      // the last call that dialled it
-	Outcome pacing.Outcome     // of the last attempt
-	Reason  int                // of a NumberSkipped
-	Updated time.Time          // time of the last update
+	records.Number
+	State   records.NumberState // where the number stands
+	NextAt  time.Time           // retry time of a pending number (zero: NotBefore rules)
+	Call    records.CallID      // the last call that dialled it
+	Outcome records.Outcome     // of the last attempt
+	Reason  int                 // of a NumberSkipped
+	Updated time.Time           // time of the last update
 }
 
 // Interrupted is a call that was in flight when the store last stopped,
 // closed by Recover.
 type Interrupted struct {
-	Task     engine.TaskID     // the number's task
-	Number   engine.NumberID   // the number that was being dialled
-	Call     engine.CallID     // the call that was dialling the number
-	Phone    string            // the number's phone
-	DialedAt time.Time         // when the call started
-	NextAt   time.Time         // when the number is due again
-	Record   engine.CallRecord // the record written for the call
+	Task     records.TaskID     // the number's task
+	Number   records.NumberID   // the number that was being dialled
+	Call     records.CallID     // the call that was dialling the number
+	Phone    string             // the number's phone
+	DialedAt time.Time          // when the call started
+	NextAt   time.Time          // when the number is due again
+	Record   records.CallRecord // the record written for the call
 }
 
 // RecoveredState is what Recover returns.
 type RecoveredState struct {
-	Tasks       []Task             // every task, with its status
-	Queues      []Queue            // every queue, with its members
-	Agents      []engine.AgentSpec // every agent
-	Interrupted []Interrupted      // the calls in flight at the stop, now closed
+	Tasks       []Task              // every task, with its status
+	Queues      []Queue             // every queue, with its members
+	Agents      []records.AgentSpec // every agent
+	Interrupted []Interrupted       // the calls in flight at the stop, now closed
 	// LastCall is the highest call ID the store has seen. The engine must
 	// number new calls above it so that call IDs stay unique across restarts.
-	LastCall engine.CallID
+	LastCall records.CallID
 }
 
 // ImportResult says what an import stored and what it refused.
@@ -352,10 +352,10 @@ type ImportResult struct {
 
 // Rejected is one entry an import did not store.
 type Rejected struct {
-	Index    int             // position in the import, from 0
-	Phone    string          // as given
-	Err      error           // why: an *apierr.Error naming the field, or the source's error
-	Existing engine.NumberID // the number that already has the phone (duplicates)
+	Index    int              // position in the import, from 0
+	Phone    string           // as given
+	Err      error            // why: an *apierr.Error naming the field, or the source's error
+	Existing records.NumberID // the number that already has the phone (duplicates)
 }
 
 // ImportProgress is reported after every committed chunk of an import.
@@ -368,7 +368,7 @@ type ImportProgress struct {
 
 // Schedule is a callback to schedule (seed 001 ScheduleDialerCall).
 type Schedule struct {
-	Task         engine.TaskID     // the task to call back in
+	Task         records.TaskID    // the task to call back in
 	Phone        string            // E.164
 	At           time.Time         // when to call back
 	Alternatives []string          // replace the number's alternatives when set
@@ -383,7 +383,7 @@ type Disposition struct {
 	Tag        string            `json:"tag,omitempty"`       // the record's Disposition; "" = "l1|l2|l3"
 	Comment    string            `json:"comment,omitempty"`   //
 	Data       map[string]string `json:"data,omitempty"`      // d1, d2, free keys
-	Agent      engine.AgentID    `json:"agent,omitempty"`     // who recorded it
+	Agent      records.AgentID   `json:"agent,omitempty"`     // who recorded it
 	At         time.Time         `json:"at,omitzero"`         // when
 	Reschedule time.Time         `json:"reschedule,omitzero"` // schedule a callback at this time
 }
@@ -401,15 +401,15 @@ const (
 
 // RecordQuery selects call records. Zero fields do not filter.
 type RecordQuery struct {
-	Tenant  string              // required
-	From    time.Time           // start time ≥ From
-	To      time.Time           // start time < To
-	Task    engine.TaskID       // records of this task
-	Number  engine.NumberID     // records of this number
-	Called  string              // called number (seed destnumber)
-	Agent   engine.AgentID      // records of calls this agent took
-	Results []engine.CallResult // any of these callresults
-	Sync    SyncFlag            // pulled or not (seed syncflag)
+	Tenant  string               // required
+	From    time.Time            // start time ≥ From
+	To      time.Time            // start time < To
+	Task    records.TaskID       // records of this task
+	Number  records.NumberID     // records of this number
+	Called  string               // called number (seed destnumber)
+	Agent   records.AgentID      // records of calls this agent took
+	Results []records.CallResult // any of these callresults
+	Sync    SyncFlag             // pulled or not (seed syncflag)
 	// SearchAfter is the cursor of the previous page ("" = first page).
 	SearchAfter string
 	// Limit is the page size, at most MaxPage (0 = DefaultPage).
@@ -420,7 +420,7 @@ type RecordQuery struct {
 
 // RecordPage is one page of QueryRecords.
 type RecordPage struct {
-	Records []engine.CallRecord // in start time, then call ID, order
+	Records []records.CallRecord // in start time, then call ID, order
 	// SearchAfter is the cursor of the next page; "" when this page is not
 	// full. A full page may be followed by an empty one.
 	SearchAfter string
@@ -429,7 +429,7 @@ type RecordPage struct {
 // Event is a CTI event of the log with its per-tenant sequence number.
 type Event struct {
 	Seq uint64 // per tenant, from 1
-	engine.CTIEvent
+	records.CTIEvent
 }
 
 // Webhook is a notification to post (seed 000/003/004 callbacks).
@@ -454,6 +454,6 @@ func notFound(code apierr.Code, field, format string, args ...any) error {
 	return e
 }
 
-func taskNotFound(id engine.TaskID) error {
+func taskNotFound(id records.TaskID) error {
 	return notFound(apierr.TaskNotExist, "task", "task %d does not exist", id)
 }

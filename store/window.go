@@ -8,69 +8,9 @@ import (
 	"time"
 	_ "time/tzdata" // calling windows must not depend on the host's zone files
 
-	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store/lists"
 )
-
-// Window is a task's calling window in the called party's local time: the
-// hours of each weekday (indexed by time.Weekday) during which its numbers
-// may be dialled. The zero Window means DefaultWindow.
-type Window struct {
-	Days [7]Hours `json:"days"` // Sunday first, as time.Weekday
-}
-
-// Hours are the calling hours of one day: from From to To after local
-// midnight (From inclusive, To exclusive). From == To closes the day.
-type Hours struct {
-	From time.Duration `json:"from"` // first instant open
-	To   time.Duration `json:"to"`   // first instant closed again
-}
-
-// DefaultWindow is 08:00–21:00 every day (the US and UK rules).
-var DefaultWindow = everyDay(8*time.Hour, 21*time.Hour)
-
-// AlwaysOpen is a window open at every hour of every day.
-var AlwaysOpen = everyDay(0, 24*time.Hour)
-
-func everyDay(from, to time.Duration) Window {
-	var w Window
-	for i := range w.Days {
-		w.Days[i] = Hours{from, to}
-	}
-	return w
-}
-
-// IsZero reports whether w is the zero Window.
-func (w Window) IsZero() bool { return w == Window{} }
-
-func (w Window) effective() Window {
-	if w.IsZero() {
-		return DefaultWindow
-	}
-	return w
-}
-
-func (w Window) validate() error {
-	for i, h := range w.Days {
-		if h.From < 0 || h.To > 24*time.Hour || h.From > h.To {
-			return apierr.Invalid(fmt.Sprintf("task.window.days[%d]", i),
-				"hours must satisfy 0 ≤ from ≤ to ≤ 24h, got %v–%v", h.From, h.To)
-		}
-	}
-	return nil
-}
-
-// openAt reports whether the window is open at now in loc.
-func (w *Window) openAt(now time.Time, loc *time.Location) bool {
-	t := now.In(loc)
-	h := w.Days[t.Weekday()]
-	if h.From == h.To {
-		return false
-	}
-	tod := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
-		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
-	return tod >= h.From && tod < h.To
-}
 
 var zoneCache sync.Map // name → *time.Location
 
@@ -106,9 +46,9 @@ type bucket struct {
 	after map[uint64][]byte
 }
 
-func (b *bucket) open(now time.Time, w *Window) bool {
+func (b *bucket) open(now time.Time, w *records.Window) bool {
 	for _, l := range b.locs {
-		if !w.openAt(now, l) {
+		if !w.OpenAt(now, l) {
 			return false
 		}
 	}

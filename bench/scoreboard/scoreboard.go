@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -252,7 +252,7 @@ func writeSummary(b *bytes.Buffer, g Group, cmps []tune.Comparison, rows []int) 
 	fmt.Fprintln(b)
 }
 
-func summaryCell(c tune.Comparison, mode pacing.Mode) string {
+func summaryCell(c tune.Comparison, mode records.PacingMode) string {
 	for _, m := range c.Modes {
 		if m.Mode != mode {
 			continue

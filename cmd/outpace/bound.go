@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -140,8 +140,8 @@ it must hold the cap seed by seed.`,
 					return err
 				}
 				cfg := sc.Task.Pacing
-				cfg.Mode = pacing.ModeTable
-				runs := []pacing.Config{cfg}
+				cfg.Mode = records.ModeTable
+				runs := []records.PacingConfig{cfg}
 				runs[0].Table = optimum.Targets(res.Policy)
 				if res.PolicyAbove != nil {
 					above, mix := runs[0], runs[0]

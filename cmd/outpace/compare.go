@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -96,7 +96,7 @@ Modes that cannot run are listed with their error; the others still compare.`,
 }
 
 // parseModes checks --modes; empty means every mode.
-func parseModes(names []string) ([]pacing.Mode, error) {
+func parseModes(names []string) ([]records.PacingMode, error) {
 	ms, err := tune.ParseModes(names)
 	if err != nil {
 		return nil, flagError(err)

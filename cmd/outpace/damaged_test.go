@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -21,7 +21,7 @@ func TestDamagedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task := store.Task{Spec: engine.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}

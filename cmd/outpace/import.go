@@ -11,7 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 	"github.com/outpace-dev/outpace/store/lists"
 )
@@ -73,7 +73,7 @@ import can be run again after a crash.`,
 				return err
 			}
 			defer st.Close()
-			if _, err := st.GetTask(tenant, engine.TaskID(task)); err != nil {
+			if _, err := st.GetTask(tenant, records.TaskID(task)); err != nil {
 				return fmt.Errorf("--task %d of tenant %q: %w", task, tenant, err)
 			}
 			r, err := lists.NewReader(bufio.NewReaderSize(in, 1<<20), lists.Options{Campaign: campaign, TZ: tz, DefaultRegion: region, Now: time.Now()})
@@ -84,7 +84,7 @@ import can be run again after a crash.`,
 				progressbar.OptionSetDescription("importing"), progressbar.OptionShowBytes(true),
 				progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 			r.OnProgress(4096, func(s lists.Stats) { _ = bar.Set64(s.Bytes) })
-			res, err := st.ImportStream(engine.TaskID(task), store.LinesSource(r), nil)
+			res, err := st.ImportStream(records.TaskID(task), store.LinesSource(r), nil)
 			_ = bar.Finish()
 			if err != nil {
 				return err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -105,7 +105,7 @@ func TestImportNothingStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task := store.Task{Spec: engine.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: store.AlwaysOpen}
+	task := store.Task{Spec: records.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: records.AlwaysOpen}
 	if err := st.CreateTask(&task); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 	"github.com/outpace-dev/outpace/store"
 	"github.com/outpace-dev/outpace/store/lists"
@@ -149,7 +150,7 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 	}
 	log.Info("serving", "data", f.data, "task", task.Spec.ID, "status", task.Status.String(), "agents", len(agents),
 		"pacing", task.Spec.Pacing.Mode, "speed", f.speed, "seed", sc.Seed, "last_call", rs.LastCall)
-	if task.Status == engine.TaskEnded {
+	if task.Status == records.TaskEnded {
 		log.Info("the demo campaign is over; remove the data directory to start a new one", "data", f.data)
 		return nil
 	}
@@ -210,10 +211,11 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 		Hooks: sim.Hooks{
 			Commit: func(rd *engine.Ready) error {
 				var err error
-				seqs, err = st.Commit(rd, nil, seqs[:0])
+				w := records.Writes{Numbers: rd.Numbers, Records: rd.Records, Tasks: rd.Tasks, Events: rd.Events}
+				seqs, err = st.Commit(w, nil, seqs[:0])
 				return err
 			},
-			Fetch: func(t engine.TaskID, now time.Time, max int, buf []engine.Number) ([]engine.Number, bool, error) {
+			Fetch: func(t records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, bool, error) {
 				// Fewer than max means nothing else is due now; the engine
 				// asks again when its buffer runs low, the simulator when
 				// nothing at all was due.
@@ -244,7 +246,7 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 
 // demoCampaign returns the demo task and its agents, creating them (and
 // importing the numbers) when the store has none.
-func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Command, log *slog.Logger) (store.Task, []engine.AgentID, error) {
+func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Command, log *slog.Logger) (store.Task, []records.AgentID, error) {
 	tasks, err := st.ListTasks(demoTenant)
 	if err != nil {
 		return store.Task{}, nil, err
@@ -261,10 +263,10 @@ func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Co
 	if err := st.PutTenant(store.Tenant{ID: demoTenant, Name: "Demo", Created: sc.Start}); err != nil {
 		return store.Task{}, nil, err
 	}
-	q := store.Queue{Spec: engine.QueueSpec{Tenant: demoTenant, Name: "demo", Strategy: engine.StrategyLongestIdle}}
-	agents := make([]engine.AgentID, sc.Agents.Count)
+	q := store.Queue{Spec: records.QueueSpec{Tenant: demoTenant, Name: "demo", Strategy: records.StrategyLongestIdle}}
+	agents := make([]records.AgentID, sc.Agents.Count)
 	for i := range agents {
-		a := engine.AgentSpec{Tenant: demoTenant, Name: fmt.Sprintf("%d", 1001+i), Phone: fmt.Sprintf("%d", 1001+i)}
+		a := records.AgentSpec{Tenant: demoTenant, Name: fmt.Sprintf("%d", 1001+i), Phone: fmt.Sprintf("%d", 1001+i)}
 		if err := st.PutAgent(&a); err != nil {
 			return store.Task{}, nil, err
 		}
@@ -279,7 +281,7 @@ func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Co
 		acw = 10 * time.Minute
 	}
 	t := store.Task{
-		Spec: engine.TaskSpec{
+		Spec: records.TaskSpec{
 			Tenant: demoTenant, Name: "demo campaign", Queue: q.Spec.ID, Pacing: sc.Task.Pacing,
 			CallerIDs:       []string{"+14155550100", "+14155550101"},
 			NoAnswerTimeout: *sc.Task.NoAnswerTimeout, ConnectDeadline: *sc.Task.ConnectDeadline,
@@ -287,8 +289,8 @@ func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Co
 			SafeHarbor: "safe-harbor", AllowShortRing: true, AllowZeroDeadline: true,
 		},
 		// The simulated customers answer at any hour; a real campaign keeps
-		// store.DefaultWindow (08:00–21:00 in each callee's time).
-		Window: store.AlwaysOpen,
+		// records.DefaultWindow (08:00–21:00 in each callee's time).
+		Window: records.AlwaysOpen,
 	}
 	if err := st.CreateTask(&t); err != nil {
 		return store.Task{}, nil, err
@@ -302,14 +304,14 @@ func demoCampaign(st *store.Badger, sc *sim.Scenario, numbers int, cmd *cobra.Co
 // importDemoNumbers imports n numbers of the form +1 415 2xx xxxx, every
 // fourth with an alternative phone +1 415 3xx xxxx (dialled once the first
 // gives up), with a progress bar.
-func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.Command) error {
+func importDemoNumbers(st *store.Badger, task records.TaskID, n int, cmd *cobra.Command) error {
 	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
 		progressbar.OptionSetDescription("importing demo numbers"), progressbar.OptionShowCount(),
 		progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-	src := func(yield func(engine.Number, error) bool) {
+	src := func(yield func(records.Number, error) bool) {
 		for i := 0; i < n; i++ {
 			phone, err := lists.Normalize(fmt.Sprintf("+1415%07d", 2000000+i), "US")
-			num := engine.Number{Phone: phone, TZ: "America/Los_Angeles"}
+			num := records.Number{Phone: phone, TZ: "America/Los_Angeles"}
 			if i%4 == 3 && err == nil {
 				var alt string
 				alt, err = lists.Normalize(fmt.Sprintf("+1415%07d", 3000000+i), "US")
@@ -335,7 +337,7 @@ func importDemoNumbers(st *store.Badger, task engine.TaskID, n int, cmd *cobra.C
 // checked when they are about to be dialled (not only at import): each is
 // written durably as skipped with NoCallReasonCode 2 and announced with
 // EventCallDeleted, so it is never handed out again. It returns the rest.
-func skipBlacklisted(st *store.Badger, tenant string, task engine.TaskID, now time.Time, nums []engine.Number, rd *engine.Ready) ([]engine.Number, error) {
+func skipBlacklisted(st *store.Badger, tenant string, task records.TaskID, now time.Time, nums []records.Number, rd *engine.Ready) ([]records.Number, error) {
 	rd.Numbers, rd.Events = rd.Numbers[:0], rd.Events[:0]
 	kept := nums[:0]
 	for _, n := range nums {
@@ -347,13 +349,13 @@ func skipBlacklisted(st *store.Badger, tenant string, task engine.TaskID, now ti
 			kept = append(kept, n)
 			continue
 		}
-		rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: now, Task: task, Number: n.ID, State: engine.NumberSkipped,
-			Attempts: n.Attempts, Reason: engine.NoCallBlacklisted})
-		rd.Events = append(rd.Events, engine.CTIEvent{Name: engine.EventCallDeleted, At: now, Tenant: tenant, Task: task,
-			OtherDN: n.Phone, Reason: engine.NoCallBlacklisted})
+		rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID, State: records.NumberSkipped,
+			Attempts: n.Attempts, Reason: records.NoCallBlacklisted})
+		rd.Events = append(rd.Events, records.CTIEvent{Name: records.EventCallDeleted, At: now, Tenant: tenant, Task: task,
+			OtherDN: n.Phone, Reason: records.NoCallBlacklisted})
 	}
 	if len(rd.Numbers) > 0 {
-		if _, err := st.Commit(rd, nil, nil); err != nil {
+		if _, err := st.Commit(records.Writes{Numbers: rd.Numbers, Events: rd.Events}, nil, nil); err != nil {
 			return nil, err
 		}
 	}

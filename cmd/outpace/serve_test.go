@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -51,7 +51,7 @@ func TestServeRestart(t *testing.T) {
 	if err != nil || len(tasks) != 1 {
 		t.Fatalf("tasks: %v %v", tasks, err)
 	}
-	if tasks[0].Status != engine.TaskRunning {
+	if tasks[0].Status != records.TaskRunning {
 		t.Fatalf("task status %v, want running", tasks[0].Status)
 	}
 	seen := map[string]int{} // by phone: a number is dialled again on its alternative
@@ -141,7 +141,7 @@ func TestServeSkipsBlacklisted(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i >= 30 && i < 34 {
-			if n.State != engine.NumberSkipped || n.Reason != engine.NoCallBlacklisted || n.Call != 0 {
+			if n.State != records.NumberSkipped || n.Reason != records.NoCallBlacklisted || n.Call != 0 {
 				t.Errorf("blacklisted %s: state %d reason %d call %d", phone(i), n.State, n.Reason, n.Call)
 			}
 		} else if n.Call != 0 {
@@ -188,7 +188,7 @@ func TestServeDrain(t *testing.T) {
 			t.Fatal(err)
 		}
 		tasks, err := st.ListTasks(demoTenant)
-		if err != nil || len(tasks) != 1 || tasks[0].Status != engine.TaskRunning {
+		if err != nil || len(tasks) != 1 || tasks[0].Status != records.TaskRunning {
 			t.Fatalf("after the stop: tasks %v (%v), want one running", tasks, err)
 		}
 		return len(rs.Interrupted)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -251,7 +252,7 @@ func writeSweep(w io.Writer, scenario string, r tune.Result) error {
 	}
 	fmt.Fprintf(w, "  occupancy %.2f %%, abandon rate %.2f %% (worst seed %.2f %%)\n", 100*b.Occupancy, 100*b.AbandonRate, 100*p.WorstAbandon)
 	fmt.Fprintf(w, "  talk %.1f min, %.1f connects and %.1f dials per agent-hour\n", b.TalkMinPerAgentHour, b.ConnectsPerAgentHour, b.DialsPerAgentHour)
-	if r.Mode != pacing.ModeProgressive {
+	if r.Mode != records.ModeProgressive {
 		spec, _ := pacing.Spec(r.Mode)
 		fmt.Fprintf(w, "  run it: --set task.pacing.mode=%s %s\n", r.Mode, spec.SetFlags(r.Best.Config))
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -56,7 +56,7 @@ func TestFrontierCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tu := &tune.Tuner{Seeds: 2, Optimum: func(tune.Twin, float64) (float64, error) { return 0.9, nil }}
-	c, err := tu.Compare(sc, []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio})
+	c, err := tu.Compare(sc, []records.PacingMode{records.ModeProgressive, records.ModeRatio})
 	if err != nil {
 		t.Fatal(err)
 	}

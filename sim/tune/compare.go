@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -28,8 +28,8 @@ type Comparison struct {
 
 // ModeResult is one mode of a comparison, evaluated at its tuned setting.
 type ModeResult struct {
-	Mode    pacing.Mode `json:"mode"`
-	Setting string      `json:"setting"`
+	Mode    records.PacingMode `json:"mode"`
+	Setting string             `json:"setting"`
 	// Fair is false when no setting met the cap on the tuning seeds.
 	Fair bool `json:"fair"`
 	// Error is set when the mode could not run; the other fields are then empty.
@@ -60,7 +60,7 @@ type ModeResult struct {
 // Compare tunes every mode of modes (nil: Modes) fairly to cap on seeds tuning
 // seeds (0: DefaultSeeds), then evaluates each best setting on
 // max(DefaultEvalSeeds, seeds) fresh seeds. progress may be nil.
-func Compare(sc *sim.Scenario, modes []pacing.Mode, cap float64, seeds int, progress func(done, total int)) (Comparison, error) {
+func Compare(sc *sim.Scenario, modes []records.PacingMode, cap float64, seeds int, progress func(done, total int)) (Comparison, error) {
 	if seeds == 0 {
 		seeds = DefaultSeeds
 	}
@@ -72,7 +72,7 @@ func Compare(sc *sim.Scenario, modes []pacing.Mode, cap float64, seeds int, prog
 // concurrently on the tuner's pool. A mode that fails (for instance one that
 // is not available) is reported with its error; Compare itself fails only if
 // every mode does.
-func (t *Tuner) Compare(sc *sim.Scenario, modes []pacing.Mode) (Comparison, error) {
+func (t *Tuner) Compare(sc *sim.Scenario, modes []records.PacingMode) (Comparison, error) {
 	if err := t.init(); err != nil {
 		return Comparison{}, err
 	}
@@ -143,13 +143,13 @@ func (t *Tuner) Compare(sc *sim.Scenario, modes []pacing.Mode) (Comparison, erro
 }
 
 // evaluate tunes one mode and runs its best setting on the evaluation seeds.
-func (t *Tuner) evaluate(sc *sim.Scenario, mode pacing.Mode, eval []uint64) (ModeResult, error) {
+func (t *Tuner) evaluate(sc *sim.Scenario, mode records.PacingMode, eval []uint64) (ModeResult, error) {
 	sw, err := t.Sweep(sc, mode)
 	if err != nil {
 		return ModeResult{}, err
 	}
 	t.pool.plan(len(eval))
-	reps, err := t.pool.run(sc, []pacing.Config{sw.Best.Config}, eval)
+	reps, err := t.pool.run(sc, []records.PacingConfig{sw.Best.Config}, eval)
 	if err != nil {
 		return ModeResult{}, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Setting is one point of a sweep: a label for people and the pacing
@@ -16,7 +17,7 @@ type Setting struct {
 	// Label names the setting, e.g. "4:5", "0.02", "max_level=2.5".
 	Label string
 	// Config is the complete pacing configuration of the point.
-	Config pacing.Config
+	Config records.PacingConfig
 	// Line numbers the monotone line of the grid the setting is on (see Grid).
 	Line int
 	// Refined says that the sweep placed the setting between two of the
@@ -26,7 +27,7 @@ type Setting struct {
 
 // Grid is the list of settings a sweep runs for one mode.
 type Grid struct {
-	Mode pacing.Mode
+	Mode records.PacingMode
 	// Knob names the swept knob, e.g. "ratio" or "max_level".
 	Knob string
 	// Settings are grouped in lines (Setting.Line 0, 1, …, each line's
@@ -54,8 +55,8 @@ const RefineSteps = 2
 var Modes = pacing.TunedModes()
 
 // ParseMode checks the name of a mode that has a sweep grid.
-func ParseMode(s string) (pacing.Mode, error) {
-	if spec, ok := pacing.Spec(pacing.Mode(s)); ok && s != "" && spec.Tuned() {
+func ParseMode(s string) (records.PacingMode, error) {
+	if spec, ok := pacing.Spec(records.PacingMode(s)); ok && s != "" && spec.Tuned() {
 		return spec.Mode, nil
 	}
 	return "", apierr.Invalid("mode", "unknown pacing mode %q (want %s)", s, pacing.ModeNames((*pacing.ModeSpec).Tuned, "or"))
@@ -63,8 +64,8 @@ func ParseMode(s string) (pacing.Mode, error) {
 
 // ParseModes checks a list of mode names, dropping blanks and repeats; an
 // empty list stays empty (Compare then runs Modes).
-func ParseModes(names []string) ([]pacing.Mode, error) {
-	var out []pacing.Mode
+func ParseModes(names []string) ([]records.PacingMode, error) {
+	var out []records.PacingMode
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if n == "" {
@@ -85,7 +86,7 @@ func ParseModes(names []string) ([]pacing.Mode, error) {
 // see the package comment). base is the scenario's pacing block: the knobs
 // the grid does not sweep keep its values. cap is the abandon cap the sweep
 // is judged on.
-func DefaultGrid(mode pacing.Mode, base pacing.Config, cap float64) (Grid, error) {
+func DefaultGrid(mode records.PacingMode, base records.PacingConfig, cap float64) (Grid, error) {
 	if !(cap > 0 && cap < 1) {
 		return Grid{}, apierr.Invalid("cap", "must be in (0, 1), got %v", cap)
 	}
@@ -115,7 +116,7 @@ func DefaultGrid(mode pacing.Mode, base pacing.Config, cap float64) (Grid, error
 // are, and each is checked as a pacing configuration; a bad value is an
 // InvalidArgument naming it. Every setting runs: the sweep does not leave a
 // line after settings over the cap, as it does on DefaultGrid.
-func ValuesGrid(mode pacing.Mode, base pacing.Config, cap float64, values []string) (Grid, error) {
+func ValuesGrid(mode records.PacingMode, base records.PacingConfig, cap float64, values []string) (Grid, error) {
 	g, err := DefaultGrid(mode, base, cap)
 	if err != nil {
 		return Grid{}, err
@@ -177,7 +178,7 @@ func onLine(k *pacing.Knob, p pacing.KnobValue, s Setting) Setting {
 // between returns a setting of mode's main knob halfway between a and b, two
 // settings of one line, on that line; false when none lies strictly between
 // them at the knob's resolution (a taskscale's parts are at most 1000).
-func between(mode pacing.Mode, a, b Setting) (Setting, bool) {
+func between(mode records.PacingMode, a, b Setting) (Setting, bool) {
 	spec, ok := pacing.Spec(mode)
 	if !ok || spec.Knob == nil {
 		return Setting{}, false
@@ -201,7 +202,7 @@ func between(mode pacing.Mode, a, b Setting) (Setting, bool) {
 }
 
 // knobOf returns the value of mode's main knob in c.
-func knobOf(mode pacing.Mode, c pacing.Config) (float64, bool) {
+func knobOf(mode records.PacingMode, c records.PacingConfig) (float64, bool) {
 	spec, ok := pacing.Spec(mode)
 	if !ok || spec.Knob == nil {
 		return 0, false

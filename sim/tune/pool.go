@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -48,7 +48,7 @@ func (p *pool) finished() {
 // run simulates sc under every configuration on every seed; out[i][j] is
 // cfgs[i] on seeds[j]. The runs must have been planned. The error is the
 // first one in (configuration, seed) order, whatever order the runs end in.
-func (p *pool) run(sc *sim.Scenario, cfgs []pacing.Config, seeds []uint64) ([][]*sim.Report, error) {
+func (p *pool) run(sc *sim.Scenario, cfgs []records.PacingConfig, seeds []uint64) ([][]*sim.Report, error) {
 	out := make([][]*sim.Report, len(cfgs))
 	errs := make([]error, len(cfgs)*len(seeds))
 	var wg sync.WaitGroup
@@ -76,7 +76,7 @@ func (p *pool) run(sc *sim.Scenario, cfgs []pacing.Config, seeds []uint64) ([][]
 
 // runOne simulates a copy of sc with the given pacing and seed. The copy
 // shares sc's read-only parts (distributions, schedules).
-func runOne(sc *sim.Scenario, cfg pacing.Config, seed uint64) (*sim.Report, error) {
+func runOne(sc *sim.Scenario, cfg records.PacingConfig, seed uint64) (*sim.Report, error) {
 	c := *sc
 	c.Seed = seed
 	c.Task.Pacing = cfg

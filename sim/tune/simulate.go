@@ -2,7 +2,7 @@ package tune
 
 import (
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -26,7 +26,7 @@ type Simulated struct {
 // Simulate runs cfg on n seeds from the scenario's (s, s+1, …, the tuning
 // seeds of a sweep). It is how `outpace bound --simulate` runs the optimal
 // policy of a Markov twin through the simulator.
-func (t *Tuner) Simulate(sc *sim.Scenario, cfg pacing.Config, n int) (Simulated, error) {
+func (t *Tuner) Simulate(sc *sim.Scenario, cfg records.PacingConfig, n int) (Simulated, error) {
 	if err := t.init(); err != nil {
 		return Simulated{}, err
 	}
@@ -34,7 +34,7 @@ func (t *Tuner) Simulate(sc *sim.Scenario, cfg pacing.Config, n int) (Simulated,
 		return Simulated{}, apierr.Invalid("seeds", "must be at least 1, got %d", n)
 	}
 	t.pool.plan(n)
-	reps, err := t.pool.run(sc, []pacing.Config{cfg}, seeds(sc.Seed, n))
+	reps, err := t.pool.run(sc, []records.PacingConfig{cfg}, seeds(sc.Seed, n))
 	if err != nil {
 		return Simulated{}, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // The optimal policy of a Markov twin, run through the simulator as the table
@@ -23,7 +24,7 @@ func TestSimulateOptimalPolicy(t *testing.T) {
 	wantOcc, wantAb := optimum.Evaluate(tw.Params(0.03), func(b int) int { return table[b] })
 
 	tu := &Tuner{Cap: 0.03}
-	cfg := pacing.Config{Mode: pacing.ModeTable, Table: table}
+	cfg := records.PacingConfig{Mode: records.ModeTable, Table: table}
 	s, err := tu.Simulate(sc, cfg, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestSimulateOptimalMix(t *testing.T) {
 	if res.PolicyAbove == nil || !(res.Mix > 0 && res.Mix < 1) {
 		t.Fatalf("the fixture's optimum at 2.8 %% should mix two policies, got mix %v", res.Mix)
 	}
-	cfg := pacing.Config{Mode: pacing.ModeTable, Table: optimum.Targets(res.Policy), TableAbove: optimum.Targets(res.PolicyAbove), TableMix: res.Mix}
+	cfg := records.PacingConfig{Mode: records.ModeTable, Table: optimum.Targets(res.Policy), TableAbove: optimum.Targets(res.PolicyAbove), TableMix: res.Mix}
 	s, err := (&Tuner{Cap: cap}).Simulate(sc, cfg, 4)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -87,10 +88,10 @@ func seeds(first uint64, n int) []uint64 {
 // Result is a sweep of one mode's main knob. Its JSON form is
 // {"mode", "cap", "best": {"setting", "report"}, "frontier": [...]}.
 type Result struct {
-	Mode     pacing.Mode     `json:"mode"`
-	Cap      float64         `json:"cap"`
-	Best     Best            `json:"best"`
-	Frontier []FrontierPoint `json:"frontier"`
+	Mode     records.PacingMode `json:"mode"`
+	Cap      float64            `json:"cap"`
+	Best     Best               `json:"best"`
+	Frontier []FrontierPoint    `json:"frontier"`
 
 	// Knob names the swept knob.
 	Knob string `json:"-"`
@@ -108,7 +109,7 @@ type Best struct {
 	Report *sim.Report `json:"report"`
 
 	// Config is the setting's pacing configuration.
-	Config pacing.Config `json:"-"`
+	Config records.PacingConfig `json:"-"`
 	// Fair is false when no setting of the grid met the cap; Setting is then
 	// the one with the fewest breaches (then the lowest mean abandon rate).
 	Fair bool `json:"-"`
@@ -154,13 +155,13 @@ func Fair(breaches, n int) bool { return breaches <= n/20 }
 // Sweep sweeps mode's main knob over DefaultGrid on seeds runs per point
 // (0: DefaultSeeds) and returns the frontier and the best fair setting.
 // progress may be nil.
-func Sweep(sc *sim.Scenario, mode pacing.Mode, cap float64, seeds int, progress func(done, total int)) (Result, error) {
+func Sweep(sc *sim.Scenario, mode records.PacingMode, cap float64, seeds int, progress func(done, total int)) (Result, error) {
 	t := &Tuner{Cap: cap, Seeds: seeds, Progress: progress}
 	return t.Sweep(sc, mode)
 }
 
 // Sweep sweeps mode's main knob over DefaultGrid.
-func (t *Tuner) Sweep(sc *sim.Scenario, mode pacing.Mode) (Result, error) {
+func (t *Tuner) Sweep(sc *sim.Scenario, mode records.PacingMode) (Result, error) {
 	if err := t.init(); err != nil {
 		return Result{}, err
 	}
@@ -229,7 +230,7 @@ func (t *Tuner) sweepLine(sc *sim.Scenario, line []Setting, monotone bool, seeds
 	over := 0
 	for start := 0; start < len(line); start += step {
 		part := line[start:min(start+step, len(line))]
-		cfgs := make([]pacing.Config, len(part))
+		cfgs := make([]records.PacingConfig, len(part))
 		for i, s := range part {
 			cfgs[i] = s.Config
 		}
@@ -289,7 +290,7 @@ func (t *Tuner) refineLine(sc *sim.Scenario, g Grid, pts []Point, seeds []uint64
 			t.pool.plan(-(g.Refine - k) * len(all))
 			break
 		}
-		reps, err := t.pool.run(sc, []pacing.Config{mid.Config}, all)
+		reps, err := t.pool.run(sc, []records.PacingConfig{mid.Config}, all)
 		if err != nil {
 			t.pool.plan(-(g.Refine - k - 1) * len(all))
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -44,7 +45,7 @@ func parse(t *testing.T, yml string, sets ...string) *sim.Scenario {
 // ratioGrid is a small ratio grid, 1.0 to 2.6 by 0.4.
 func ratioGrid(t *testing.T, sc *sim.Scenario, cap float64) Grid {
 	t.Helper()
-	g, err := DefaultGrid(pacing.ModeRatio, sc.Task.Pacing, cap)
+	g, err := DefaultGrid(records.ModeRatio, sc.Task.Pacing, cap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func ratioGrid(t *testing.T, sc *sim.Scenario, cap float64) Grid {
 
 func TestGrids(t *testing.T) {
 	for _, m := range Modes {
-		g, err := DefaultGrid(m, pacing.Config{}, 0.03)
+		g, err := DefaultGrid(m, records.PacingConfig{}, 0.03)
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -80,15 +81,15 @@ func TestGrids(t *testing.T) {
 		}
 		t.Logf("%s: %d settings, %s … %s", m, len(g.Settings), g.Settings[0].Label, g.Settings[len(g.Settings)-1].Label)
 	}
-	g, _ := DefaultGrid(pacing.ModeRatio, pacing.Config{}, 0.03)
+	g, _ := DefaultGrid(records.ModeRatio, records.PacingConfig{}, 0.03)
 	if g.Settings[0].Label != "1:1" || g.Settings[1].Label != "10:11" || g.Settings[len(g.Settings)-1].Label != "1:20" {
 		t.Errorf("ratio grid: %s, %s … %s", g.Settings[0].Label, g.Settings[1].Label, g.Settings[len(g.Settings)-1].Label)
 	}
-	g, _ = DefaultGrid(pacing.ModePredictive, pacing.Config{}, 0.03)
+	g, _ = DefaultGrid(records.ModePredictive, records.PacingConfig{}, 0.03)
 	if first, last := g.Settings[0].Config.AbandonTarget, g.Settings[len(g.Settings)-1].Config.AbandonTarget; first != 0.005 || last != 0.05 {
 		t.Errorf("predictive grid: %v … %v, want 0.005 … 0.05", first, last)
 	}
-	if _, err := DefaultGrid(pacing.ModeRatio, pacing.Config{}, 0); err == nil {
+	if _, err := DefaultGrid(records.ModeRatio, records.PacingConfig{}, 0); err == nil {
 		t.Error("a zero cap was accepted")
 	}
 }
@@ -104,18 +105,18 @@ func TestValuesGrid(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	for _, c := range []struct {
-		mode   pacing.Mode
+		mode   records.PacingMode
 		values []string
 		want   string
 	}{
-		{pacing.ModeRatio, []string{"1:19", " 18.75", "2:37"}, "0:2:37 0:4:75 0:1:19"},
-		{pacing.ModeRatio, []string{"1.5"}, "0:2:3"},
-		{pacing.ModePredictive, []string{"0.031", "0.0275"}, "0:0.0275 0:0.031"},
-		{pacing.ModeClosedForm, []string{"1.2", "0.8"}, "0:aggressiveness=0.8 0:aggressiveness=1.2"},
-		{pacing.ModeIssabel, []string{"0.9", "0.99"}, "0:threshold=0.99 0:threshold=0.9 1:threshold=0.99,overcommit 1:threshold=0.9,overcommit"},
-		{pacing.ModeVicidial, []string{"2.25"}, "0:max_level=2.25,drop_limit=0.03 1:max_level=2.25,drop_limit=0.024 2:max_level=2.25,drop_limit=0.018"},
+		{records.ModeRatio, []string{"1:19", " 18.75", "2:37"}, "0:2:37 0:4:75 0:1:19"},
+		{records.ModeRatio, []string{"1.5"}, "0:2:3"},
+		{records.ModePredictive, []string{"0.031", "0.0275"}, "0:0.0275 0:0.031"},
+		{records.ModeClosedForm, []string{"1.2", "0.8"}, "0:aggressiveness=0.8 0:aggressiveness=1.2"},
+		{records.ModeIssabel, []string{"0.9", "0.99"}, "0:threshold=0.99 0:threshold=0.9 1:threshold=0.99,overcommit 1:threshold=0.9,overcommit"},
+		{records.ModeVicidial, []string{"2.25"}, "0:max_level=2.25,drop_limit=0.03 1:max_level=2.25,drop_limit=0.024 2:max_level=2.25,drop_limit=0.018"},
 	} {
-		g, err := ValuesGrid(c.mode, pacing.Config{}, 0.03, c.values)
+		g, err := ValuesGrid(c.mode, records.PacingConfig{}, 0.03, c.values)
 		if err != nil {
 			t.Fatalf("%s %v: %v", c.mode, c.values, err)
 		}
@@ -123,26 +124,26 @@ func TestValuesGrid(t *testing.T) {
 			t.Errorf("%s %v: %s (monotone %v), want %s", c.mode, c.values, got, g.Monotone, c.want)
 		}
 	}
-	g, _ := ValuesGrid(pacing.ModeRatio, pacing.Config{}, 0.03, []string{"18.75"})
-	if g.Settings[0].Config.Ratio != "4:75" || g.Settings[0].Config.Mode != pacing.ModeRatio {
+	g, _ := ValuesGrid(records.ModeRatio, records.PacingConfig{}, 0.03, []string{"18.75"})
+	if g.Settings[0].Config.Ratio != "4:75" || g.Settings[0].Config.Mode != records.ModeRatio {
 		t.Errorf("18.75 runs %+v", g.Settings[0].Config)
 	}
 	for _, c := range []struct {
-		mode   pacing.Mode
+		mode   records.PacingMode
 		values []string
 		names  string
 	}{
-		{pacing.ModeRatio, []string{"18.755"}, "18.755"},
-		{pacing.ModeRatio, []string{"fast"}, "fast"},
-		{pacing.ModeRatio, []string{"1:40"}, "1:40"},
-		{pacing.ModePredictive, []string{"3"}, "abandon_target"},
-		{pacing.ModeIssabel, []string{"1.5"}, "threshold"},
-		{pacing.ModeVicidial, []string{"0.5"}, "max_level=0.5"},
-		{pacing.ModeClosedForm, []string{"NaN"}, "NaN"},
-		{pacing.ModeProgressive, []string{"1"}, "progressive"},
-		{pacing.ModeRatio, nil, "no value"},
+		{records.ModeRatio, []string{"18.755"}, "18.755"},
+		{records.ModeRatio, []string{"fast"}, "fast"},
+		{records.ModeRatio, []string{"1:40"}, "1:40"},
+		{records.ModePredictive, []string{"3"}, "abandon_target"},
+		{records.ModeIssabel, []string{"1.5"}, "threshold"},
+		{records.ModeVicidial, []string{"0.5"}, "max_level=0.5"},
+		{records.ModeClosedForm, []string{"NaN"}, "NaN"},
+		{records.ModeProgressive, []string{"1"}, "progressive"},
+		{records.ModeRatio, nil, "no value"},
 	} {
-		_, err := ValuesGrid(c.mode, pacing.Config{}, 0.03, c.values)
+		_, err := ValuesGrid(c.mode, records.PacingConfig{}, 0.03, c.values)
 		if err == nil || !strings.Contains(err.Error(), c.names) || !strings.Contains(err.Error(), "values") {
 			t.Errorf("%s %v: error %v, want one naming values and %s", c.mode, c.values, err, c.names)
 		}
@@ -257,7 +258,7 @@ func TestSweepFrontierBestDeterminism(t *testing.T) {
 
 func TestSweepStopsPastTheCap(t *testing.T) {
 	sc := parse(t, small)
-	g, err := DefaultGrid(pacing.ModeRatio, sc.Task.Pacing, 0.03)
+	g, err := DefaultGrid(records.ModeRatio, sc.Task.Pacing, 0.03)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestSweepRefines(t *testing.T) {
 		if p.Setting.Refined {
 			refined = append(refined, p.Setting.Label)
 		}
-		x, _ := knobOf(pacing.ModeRatio, p.Setting.Config)
+		x, _ := knobOf(records.ModeRatio, p.Setting.Config)
 		if x <= last {
 			t.Errorf("%s out of order after C/A %.4f", p.Setting.Label, last)
 		}
@@ -323,9 +324,9 @@ func TestSweepRefines(t *testing.T) {
 	if res.Best.Report.Occupancy < base.Best.Report.Occupancy {
 		t.Errorf("refined best %s (%.4f) below the coarse best %s (%.4f)", res.Best.Setting, res.Best.Report.Occupancy, base.Best.Setting, base.Best.Report.Occupancy)
 	}
-	lo, _ := knobOf(pacing.ModeRatio, base.Points[bi].Setting.Config)
-	hi, _ := knobOf(pacing.ModeRatio, base.Points[bi+1].Setting.Config)
-	if x, _ := knobOf(pacing.ModeRatio, res.Best.Config); x < lo || x >= hi {
+	lo, _ := knobOf(records.ModeRatio, base.Points[bi].Setting.Config)
+	hi, _ := knobOf(records.ModeRatio, base.Points[bi+1].Setting.Config)
+	if x, _ := knobOf(records.ModeRatio, res.Best.Config); x < lo || x >= hi {
 		t.Errorf("best %s outside [%s, %s)", res.Best.Setting, base.Points[bi].Setting.Label, base.Points[bi+1].Setting.Label)
 	}
 	for _, p := range res.Points {
@@ -350,8 +351,8 @@ func TestSweepRefines(t *testing.T) {
 			fall.Settings = append(fall.Settings, s)
 		}
 	}
-	lower, _ := ValuesGrid(pacing.ModeRatio, sc.Task.Pacing, cap, []string{"10:11"})
-	fall.Mode, fall.Monotone, fall.Refine = pacing.ModeRatio, true, RefineSteps
+	lower, _ := ValuesGrid(records.ModeRatio, sc.Task.Pacing, cap, []string{"10:11"})
+	fall.Mode, fall.Monotone, fall.Refine = records.ModeRatio, true, RefineSteps
 	fall.Settings = append(fall.Settings, lower.Settings...)
 	fr, err := (&Tuner{Cap: cap, Seeds: 3}).SweepGrid(sc, fall)
 	if err != nil {
@@ -381,8 +382,8 @@ func runs(r Result) int {
 
 // between places a setting halfway between two of a line, on that line.
 func TestBetween(t *testing.T) {
-	setting := func(mode pacing.Mode, v string, line int) Setting {
-		g, err := ValuesGrid(mode, pacing.Config{}, 0.03, []string{v})
+	setting := func(mode records.PacingMode, v string, line int) Setting {
+		g, err := ValuesGrid(mode, records.PacingConfig{}, 0.03, []string{v})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,16 +396,16 @@ func TestBetween(t *testing.T) {
 		return Setting{}
 	}
 	for _, c := range []struct {
-		mode       pacing.Mode
+		mode       records.PacingMode
 		a, b, want string
 		line       int
 	}{
-		{pacing.ModeRatio, "4:75", "1:19", "8:151", 0},
-		{pacing.ModeRatio, "1:1", "10:11", "20:21", 0},
-		{pacing.ModePredictive, "0.0275", "0.03", "0.02875", 0},
-		{pacing.ModeVicidial, "2.5", "3", "max_level=2.75,drop_limit=0.024", 1},
-		{pacing.ModeClosedForm, "1.2", "1.25", "aggressiveness=1.225", 0},
-		{pacing.ModeIssabel, "0.95", "0.94", "threshold=0.945,overcommit", 1},
+		{records.ModeRatio, "4:75", "1:19", "8:151", 0},
+		{records.ModeRatio, "1:1", "10:11", "20:21", 0},
+		{records.ModePredictive, "0.0275", "0.03", "0.02875", 0},
+		{records.ModeVicidial, "2.5", "3", "max_level=2.75,drop_limit=0.024", 1},
+		{records.ModeClosedForm, "1.2", "1.25", "aggressiveness=1.225", 0},
+		{records.ModeIssabel, "0.95", "0.94", "threshold=0.945,overcommit", 1},
 	} {
 		a, b := setting(c.mode, c.a, c.line), setting(c.mode, c.b, c.line)
 		m, ok := between(c.mode, a, b)
@@ -413,24 +414,24 @@ func TestBetween(t *testing.T) {
 		}
 	}
 	// Taskscales 999:1000 and 998:999 leave no room between them.
-	if m, ok := between(pacing.ModeRatio, setting(pacing.ModeRatio, "999:1000", 0), setting(pacing.ModeRatio, "998:999", 0)); ok {
+	if m, ok := between(records.ModeRatio, setting(records.ModeRatio, "999:1000", 0), setting(records.ModeRatio, "998:999", 0)); ok {
 		t.Errorf("found %s between 999:1000 and 998:999", m.Label)
 	}
 }
 
 func TestSweepSingleAndErrors(t *testing.T) {
 	sc := parse(t, small)
-	res, err := Sweep(sc, pacing.ModeProgressive, 0.03, 2, nil)
+	res, err := Sweep(sc, records.ModeProgressive, 0.03, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Points) != 1 || res.Best.Setting != "1:1" || len(res.Frontier) != 1 {
 		t.Fatalf("progressive sweep: %+v", res)
 	}
-	if _, err := Sweep(sc, pacing.ModeRatio, 0.03, 0, nil); err != nil {
+	if _, err := Sweep(sc, records.ModeRatio, 0.03, 0, nil); err != nil {
 		t.Fatalf("default seeds: %v", err)
 	}
-	if _, err := Sweep(sc, pacing.ModeRatio, 1.5, 2, nil); err == nil || !strings.Contains(err.Error(), "cap") {
+	if _, err := Sweep(sc, records.ModeRatio, 1.5, 2, nil); err == nil || !strings.Contains(err.Error(), "cap") {
 		t.Errorf("cap 1.5: %v", err)
 	}
 	if _, err := Sweep(sc, "nonsense", 0.03, 2, nil); err == nil {
@@ -445,7 +446,7 @@ func TestCompare(t *testing.T) {
 	const opt = 0.8183
 	tu := &Tuner{Seeds: 2, Progress: func(done, total int) { mu = total },
 		Optimum: func(tw Twin, cap float64) (float64, error) { return opt, nil }}
-	c, err := tu.Compare(sc, []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio, "nonsense"})
+	c, err := tu.Compare(sc, []records.PacingMode{records.ModeProgressive, records.ModeRatio, "nonsense"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +481,7 @@ func TestCompare(t *testing.T) {
 	if got := c.Modes[0].Occupancy; math.Abs(got.Mean-want) > 2*got.CI95+0.02 {
 		t.Errorf("progressive occupancy %.4f ± %.4f, analysis %.4f", got.Mean, got.CI95, want)
 	}
-	if _, err := tu.Compare(sc, []pacing.Mode{"nonsense"}); err == nil {
+	if _, err := tu.Compare(sc, []records.PacingMode{"nonsense"}); err == nil {
 		t.Error("a comparison with no working mode succeeded")
 	}
 }

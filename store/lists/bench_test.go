@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 type phoneInput struct{ raw, region string }
@@ -164,7 +164,7 @@ func BenchmarkParseTelphone(b *testing.B) {
 
 func BenchmarkDedupe(b *testing.B) {
 	const n = 100000
-	nums := make([]engine.Number, n)
+	nums := make([]records.Number, n)
 	for i := range nums { // one in a hundred is a repeat
 		nums[i].Phone = fmt.Sprintf("+1%d555%04d", 200+i/10000, i%10000)
 		if i%100 == 99 {

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Dedupe drops the numbers whose Phone came earlier in nums: the first
@@ -16,7 +16,7 @@ import (
 // E.164 numbers are keyed by their digits as an integer and found by sorting
 // one slice of (key, index) pairs: 16 bytes a number and a handful of
 // allocations a batch. Other phone texts are compared as strings.
-func Dedupe(nums []engine.Number) (kept []engine.Number, dups []int) {
+func Dedupe(nums []records.Number) (kept []records.Number, dups []int) {
 	type entry struct {
 		key uint64
 		idx int
@@ -52,7 +52,7 @@ func Dedupe(nums []engine.Number) (kept []engine.Number, dups []int) {
 		return nums, nil
 	}
 	slices.Sort(dups)
-	kept = make([]engine.Number, 0, len(nums)-len(dups))
+	kept = make([]records.Number, 0, len(nums)-len(dups))
 	next := 0
 	for _, d := range dups {
 		kept = append(kept, nums[next:d]...)

@@ -4,15 +4,15 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 func TestDedupe(t *testing.T) {
 	phones := []string{"+14155550101", "+14155550102", "+14155550101", "not-e164", "+14155550103",
 		"not-e164", "+14155550102", "", "", "+099", "+099"}
-	nums := make([]engine.Number, len(phones))
+	nums := make([]records.Number, len(phones))
 	for i, p := range phones {
-		nums[i] = engine.Number{Phone: p, Priority: i}
+		nums[i] = records.Number{Phone: p, Priority: i}
 	}
 	before := slices.Clone(nums)
 

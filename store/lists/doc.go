@@ -1,5 +1,5 @@
 // Package lists turns the number lists that integrators send into
-// engine.Number values: the seed-001 upload format, one number a line,
+// records.Number values: the seed-001 upload format, one number a line,
 //
 //	campaign;number;k=v:k=v;alt1:alt2;priority;agentphone
 //

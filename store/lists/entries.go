@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // MaxEntries is the most telphone entries one TaskCreat / TaskAdd call may
@@ -49,7 +49,7 @@ func (e *EntryError) Error() string {
 // It fails (apierr.Invalid naming "telphone") only when text is not a JSON
 // array or holds more than MaxEntries entries, and when opt does not
 // Validate; bad entries are returned in bad, in order. See ParseEntries.
-func ParseTelphone(text []byte, opt Options) (nums []engine.Number, bad []EntryError, err error) {
+func ParseTelphone(text []byte, opt Options) (nums []records.Number, bad []EntryError, err error) {
 	raw, err := splitArray(text)
 	if err != nil {
 		return nil, nil, err
@@ -102,14 +102,14 @@ func splitArray(text []byte) ([]json.RawMessage, error) {
 // An entry with a bad field is left out and reported in bad (its first bad
 // field, in the order above). More than MaxEntries entries, or options that
 // do not Validate, fail the whole call with an apierr.Invalid error.
-func ParseEntries(raw []json.RawMessage, opt Options) (nums []engine.Number, bad []EntryError, err error) {
+func ParseEntries(raw []json.RawMessage, opt Options) (nums []records.Number, bad []EntryError, err error) {
 	if len(raw) > MaxEntries {
 		return nil, nil, apierr.Invalid("telphone", "%d numbers in one call, at most %d", len(raw), MaxEntries)
 	}
 	if err := opt.Validate(); err != nil {
 		return nil, nil, err
 	}
-	nums = make([]engine.Number, 0, len(raw))
+	nums = make([]records.Number, 0, len(raw))
 	for i, r := range raw {
 		n, field, reason := parseEntry(r, opt)
 		if reason != "" {
@@ -121,7 +121,7 @@ func ParseEntries(raw []json.RawMessage, opt Options) (nums []engine.Number, bad
 	return nums, bad, nil
 }
 
-func parseEntry(raw json.RawMessage, opt Options) (n engine.Number, field, reason string) {
+func parseEntry(raw json.RawMessage, opt Options) (n records.Number, field, reason string) {
 	var obj map[string]json.RawMessage
 	if !json.Valid(raw) {
 		return n, "", "not valid JSON"
@@ -209,7 +209,7 @@ func parseEntry(raw json.RawMessage, opt Options) (n engine.Number, field, reaso
 		data[k] = s
 	}
 
-	return engine.Number{
+	return records.Number{
 		Phone:     phone,
 		NotBefore: notBefore,
 		TZ:        tz,

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Options say how to read one list.
@@ -114,9 +114,9 @@ func cutText(s string) string {
 
 // Record is one parsed list line.
 type Record struct {
-	Campaign string        // the line's campaign
-	Number   engine.Number // ready for the task, ID and Task still zero
-	Warnings []LineError   // parts dropped from the line (bad alternatives)
+	Campaign string         // the line's campaign
+	Number   records.Number // ready for the task, ID and Task still zero
+	Warnings []LineError    // parts dropped from the line (bad alternatives)
 }
 
 // ParseLine parses one line of the seed-001 list format
@@ -124,7 +124,7 @@ type Record struct {
 //	campaign;number;k=v:k=v;alt1:alt2;priority;agentphone
 //
 // See ParseRecord; ParseLine drops the campaign and the warnings.
-func ParseLine(line string, opt Options) (engine.Number, error) {
+func ParseLine(line string, opt Options) (records.Number, error) {
 	r, err := ParseRecord(line, opt)
 	return r.Number, err
 }
@@ -232,7 +232,7 @@ func ParseRecord(line string, opt Options) (Record, error) {
 
 	rec := Record{
 		Campaign: campaign,
-		Number: engine.Number{
+		Number: records.Number{
 			Phone:     phone,
 			NotBefore: opt.Now,
 			TZ:        tz,

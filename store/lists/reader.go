@@ -6,7 +6,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // MaxLineLen is the longest list line accepted, in bytes. A longer line is
@@ -153,7 +153,7 @@ func (r *Reader) report() {
 func (r *Reader) Record() Record { return r.rec }
 
 // Number returns the current line's number (zero when LineErr is not nil).
-func (r *Reader) Number() engine.Number { return r.rec.Number }
+func (r *Reader) Number() records.Number { return r.rec.Number }
 
 // Campaign returns the current line's campaign ("" when LineErr is not nil).
 func (r *Reader) Campaign() string { return r.rec.Campaign }

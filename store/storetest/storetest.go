@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -88,9 +87,9 @@ func wantField(t *testing.T, err error, field string) {
 	}
 }
 
-func newTask(t *testing.T, st store.Store, tenant string, w store.Window) engine.TaskID {
+func newTask(t *testing.T, st store.Store, tenant string, w records.Window) records.TaskID {
 	t.Helper()
-	task := store.Task{Spec: engine.TaskSpec{Tenant: tenant, Name: "campaign"}, Window: w, Created: T0}
+	task := store.Task{Spec: records.TaskSpec{Tenant: tenant, Name: "campaign"}, Window: w, Created: T0}
 	must(t, st.CreateTask(&task))
 	if task.Spec.ID == 0 {
 		t.Fatal("CreateTask gave no ID")
@@ -98,7 +97,7 @@ func newTask(t *testing.T, st store.Store, tenant string, w store.Window) engine
 	return task.Spec.ID
 }
 
-func phones(nums []engine.Number) []string {
+func phones(nums []records.Number) []string {
 	out := make([]string, len(nums))
 	for i, n := range nums {
 		out[i] = n.Phone
@@ -106,16 +105,16 @@ func phones(nums []engine.Number) []string {
 	return out
 }
 
-func fetch(t *testing.T, st store.Store, task engine.TaskID, now time.Time, max int) []string {
+func fetch(t *testing.T, st store.Store, task records.TaskID, now time.Time, max int) []string {
 	t.Helper()
 	nums, err := st.NextNumbers(task, now, max, nil)
 	must(t, err)
 	return phones(nums)
 }
 
-func commit(t *testing.T, st store.Store, rd engine.Ready) []uint64 {
+func commit(t *testing.T, st store.Store, w records.Writes) []uint64 {
 	t.Helper()
-	seqs, err := st.Commit(&rd, nil, nil)
+	seqs, err := st.Commit(w, nil, nil)
 	must(t, err)
 	return seqs
 }
@@ -169,15 +168,15 @@ func testCredentials(t *testing.T, st store.Store) {
 }
 
 func testTasks(t *testing.T, st store.Store) {
-	a := newTask(t, st, "acme", store.Window{})
-	b := newTask(t, st, "acme", store.AlwaysOpen)
-	c := newTask(t, st, "beta", store.Window{})
+	a := newTask(t, st, "acme", records.Window{})
+	b := newTask(t, st, "acme", records.AlwaysOpen)
+	c := newTask(t, st, "beta", records.Window{})
 	if a == b || b == c || a == c {
 		t.Fatalf("task IDs %d %d %d are not distinct", a, b, c)
 	}
 	got, err := st.GetTask("acme", b)
 	must(t, err)
-	if got.Spec.ID != b || got.Status != engine.TaskCreated || got.Window != store.AlwaysOpen || got.Spec.Name != "campaign" {
+	if got.Spec.ID != b || got.Status != records.TaskCreated || got.Window != records.AlwaysOpen || got.Spec.Name != "campaign" {
 		t.Fatalf("GetTask = %+v", got)
 	}
 	_, err = st.GetTask("beta", a)
@@ -192,31 +191,31 @@ func testTasks(t *testing.T, st store.Store) {
 	if len(list) != 2 || list[0].Spec.ID != a || list[1].Spec.ID != b {
 		t.Fatalf("ListTasks(acme) = %d tasks", len(list))
 	}
-	dup := store.Task{Spec: engine.TaskSpec{ID: a, Tenant: "acme"}}
+	dup := store.Task{Spec: records.TaskSpec{ID: a, Tenant: "acme"}}
 	wantField(t, st.CreateTask(&dup), "task.id")
-	bad := store.Task{Spec: engine.TaskSpec{Tenant: "acme"}, Window: store.Window{Days: [7]store.Hours{{From: 10 * time.Hour, To: 9 * time.Hour}}}}
+	bad := store.Task{Spec: records.TaskSpec{Tenant: "acme"}, Window: records.Window{Days: [7]records.Hours{{From: 10 * time.Hour, To: 9 * time.Hour}}}}
 	wantField(t, st.CreateTask(&bad), "task.window.days[0]")
 
 	// Status changes arrive through Commit; UpdateTask keeps them.
-	commit(t, st, engine.Ready{Tasks: []engine.TaskUpdate{{At: T0, Task: a, Status: engine.TaskRunning}}})
-	upd := store.Task{Spec: engine.TaskSpec{ID: a, Tenant: "acme", Name: "renamed"}, Window: store.AlwaysOpen}
+	commit(t, st, records.Writes{Tasks: []records.TaskUpdate{{At: T0, Task: a, Status: records.TaskRunning}}})
+	upd := store.Task{Spec: records.TaskSpec{ID: a, Tenant: "acme", Name: "renamed"}, Window: records.AlwaysOpen}
 	must(t, st.UpdateTask(&upd))
 	got, err = st.GetTask("acme", a)
 	must(t, err)
-	if got.Status != engine.TaskRunning || got.Spec.Name != "renamed" || got.Window != store.AlwaysOpen || !got.Updated.Equal(T0) {
+	if got.Status != records.TaskRunning || got.Spec.Name != "renamed" || got.Window != records.AlwaysOpen || !got.Updated.Equal(T0) {
 		t.Fatalf("after UpdateTask: %+v", got)
 	}
 	// The engine re-creating a stored task does not reset its status.
-	commit(t, st, engine.Ready{Tasks: []engine.TaskUpdate{{At: T0, Task: a, Status: engine.TaskCreated}}})
-	if got, _ = st.GetTask("acme", a); got.Status != engine.TaskRunning {
+	commit(t, st, records.Writes{Tasks: []records.TaskUpdate{{At: T0, Task: a, Status: records.TaskCreated}}})
+	if got, _ = st.GetTask("acme", a); got.Status != records.TaskRunning {
 		t.Fatalf("status after a TaskCreated update = %v", got.Status)
 	}
-	wrong := store.Task{Spec: engine.TaskSpec{ID: a, Tenant: "beta"}}
+	wrong := store.Task{Spec: records.TaskSpec{ID: a, Tenant: "beta"}}
 	wantCode(t, st.UpdateTask(&wrong), apierr.TaskNotExist)
 
 	wantCode(t, st.DeleteTask("acme", a), apierr.TaskInProgress)
-	commit(t, st, engine.Ready{Tasks: []engine.TaskUpdate{{At: T0.Add(time.Hour), Task: a, Status: engine.TaskEnded}}})
-	_, err = st.ImportNumbers(a, []engine.Number{{Phone: ny(1)}})
+	commit(t, st, records.Writes{Tasks: []records.TaskUpdate{{At: T0.Add(time.Hour), Task: a, Status: records.TaskEnded}}})
+	_, err = st.ImportNumbers(a, []records.Number{{Phone: ny(1)}})
 	wantCode(t, err, apierr.TaskOver)
 	wantCode(t, st.DeleteTask("beta", a), apierr.TaskNotExist)
 	must(t, st.DeleteTask("acme", a))
@@ -225,29 +224,29 @@ func testTasks(t *testing.T, st store.Store) {
 }
 
 func testQueuesAgents(t *testing.T, st store.Store) {
-	q := store.Queue{Spec: engine.QueueSpec{Tenant: "acme", Name: "sales", Strategy: engine.StrategyLongestIdle}}
+	q := store.Queue{Spec: records.QueueSpec{Tenant: "acme", Name: "sales", Strategy: records.StrategyLongestIdle}}
 	must(t, st.PutQueue(&q))
 	if q.Spec.ID == 0 {
 		t.Fatal("PutQueue gave no ID")
 	}
-	a1 := engine.AgentSpec{Tenant: "acme", Name: "1001", Phone: "sip:1001"}
-	a2 := engine.AgentSpec{Tenant: "acme", Name: "1002", Priority: 2}
+	a1 := records.AgentSpec{Tenant: "acme", Name: "1001", Phone: "sip:1001"}
+	a2 := records.AgentSpec{Tenant: "acme", Name: "1002", Priority: 2}
 	must(t, st.PutAgent(&a1))
 	must(t, st.PutAgent(&a2))
 	if a1.ID == 0 || a1.ID == a2.ID {
 		t.Fatalf("agent IDs %d %d", a1.ID, a2.ID)
 	}
-	q.Members = []engine.AgentID{a1.ID, a2.ID}
+	q.Members = []records.AgentID{a1.ID, a2.ID}
 	must(t, st.PutQueue(&q))
 	got, err := st.GetQueue("acme", q.Spec.ID)
 	must(t, err)
-	if !slices.Equal(got.Members, q.Members) || got.Spec.Strategy != engine.StrategyLongestIdle {
+	if !slices.Equal(got.Members, q.Members) || got.Spec.Strategy != records.StrategyLongestIdle {
 		t.Fatalf("GetQueue = %+v", got)
 	}
 	if _, err := st.GetQueue("beta", q.Spec.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another tenant's queue: %v", err)
 	}
-	steal := store.Queue{Spec: engine.QueueSpec{ID: q.Spec.ID, Tenant: "beta"}}
+	steal := store.Queue{Spec: records.QueueSpec{ID: q.Spec.ID, Tenant: "beta"}}
 	if err := st.PutQueue(&steal); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("overwriting another tenant's queue: %v", err)
 	}
@@ -274,8 +273,8 @@ func testQueuesAgents(t *testing.T, st store.Store) {
 }
 
 func testImport(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{
 		{Phone: ny(1), Priority: 3, Data: map[string]string{"userid": "u1", "memberid": "m1"}, Alternatives: []string{ny(101)}},
 		{Phone: "0212555"},                 // not E.164
 		{Phone: ny(2), TZ: "Asia/Tokyo"},   // explicit zone
@@ -312,7 +311,7 @@ func testImport(t *testing.T, st store.Store) {
 	got, err := st.GetNumber(task, nums[0].ID)
 	must(t, err)
 	if got.Phone != ny(1) || got.Priority != 3 || got.Data["userid"] != "u1" || got.Data["memberid"] != "m1" ||
-		!slices.Equal(got.Alternatives, []string{ny(101)}) || got.State != engine.NumberPending || got.Attempts != 0 {
+		!slices.Equal(got.Alternatives, []string{ny(101)}) || got.State != records.NumberPending || got.Attempts != 0 {
 		t.Fatalf("GetNumber = %+v", got)
 	}
 	if got.TZ != "America/New_York" {
@@ -336,15 +335,15 @@ func testImport(t *testing.T, st store.Store) {
 	}
 
 	// A second import sees the first.
-	more := []engine.Number{{Phone: ny(2)}, {Phone: ny(6)}}
+	more := []records.Number{{Phone: ny(2)}, {Phone: ny(6)}}
 	res, err = st.ImportNumbers(task, more)
 	must(t, err)
 	if res.Stored != 1 || len(res.Duplicates) != 1 || res.Duplicates[0].Existing != nums[2].ID {
 		t.Fatalf("second import: %+v", res)
 	}
 	// Another task may have the same phone.
-	other := newTask(t, st, "acme", store.AlwaysOpen)
-	res, err = st.ImportNumbers(other, []engine.Number{{Phone: ny(1)}})
+	other := newTask(t, st, "acme", records.AlwaysOpen)
+	res, err = st.ImportNumbers(other, []records.Number{{Phone: ny(1)}})
 	must(t, err)
 	if res.Stored != 1 {
 		t.Fatalf("same phone in another task: %+v", res)
@@ -354,12 +353,12 @@ func testImport(t *testing.T, st store.Store) {
 }
 
 func testImportStream(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
+	task := newTask(t, st, "acme", records.AlwaysOpen)
 	const n = 20000
 	parseErr := errors.New("line 7: bad number")
-	src := func(yield func(engine.Number, error) bool) {
+	src := func(yield func(records.Number, error) bool) {
 		for i := range n {
-			var num engine.Number
+			var num records.Number
 			var err error
 			switch {
 			case i == 7:
@@ -392,8 +391,8 @@ func testImportStream(t *testing.T, st store.Store) {
 		}
 	}
 	// Every stored number can be found by ID and is handed out exactly once.
-	seen := make(map[engine.NumberID]bool)
-	var buf []engine.Number
+	seen := make(map[records.NumberID]bool)
+	var buf []records.Number
 	for {
 		buf, err = st.NextNumbers(task, T0, 1000, buf)
 		must(t, err)
@@ -418,8 +417,8 @@ func testImportStream(t *testing.T, st store.Store) {
 }
 
 func testOrder(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{
 		{Phone: ny(1)}, // A: priority 0, due at once
 		{Phone: ny(2), Priority: 5, NotBefore: T0.Add(-time.Hour)},      // B
 		{Phone: ny(3), Priority: 5, NotBefore: T0.Add(-2 * time.Hour)},  // C: before B
@@ -463,17 +462,17 @@ func testOrder(t *testing.T, st store.Store) {
 // group whose numbers all wait for a retry is passed over, and numbers added
 // anywhere (a new priority, a retry due at once) are seen at once.
 func testAfterDials(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	var nums []engine.Number
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	var nums []records.Number
 	for i := range 3 {
-		nums = append(nums, engine.Number{Phone: ny(100 + i), Priority: 5})
+		nums = append(nums, records.Number{Phone: ny(100 + i), Priority: 5})
 	}
 	for i := range 40 {
-		nums = append(nums, engine.Number{Phone: ny(i)})
+		nums = append(nums, records.Number{Phone: ny(i)})
 	}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
-	call := engine.CallID(0)
+	call := records.CallID(0)
 	dial := func(want ...string) {
 		t.Helper()
 		got, err := st.NextNumbers(task, T0, len(want), nil)
@@ -481,31 +480,31 @@ func testAfterDials(t *testing.T, st store.Store) {
 		if !slices.Equal(phones(got), want) {
 			t.Fatalf("fetch %v, want %v", phones(got), want)
 		}
-		var rd engine.Ready
+		var rd records.Writes
 		for _, n := range got {
 			call++
-			rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: T0, Task: task, Number: n.ID, State: engine.NumberDialing, Call: call, Attempts: 1})
+			rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: T0, Task: task, Number: n.ID, State: records.NumberDialing, Call: call, Attempts: 1})
 		}
 		commit(t, st, rd)
 	}
 	dial(ny(100), ny(101), ny(102))
-	var rd engine.Ready
+	var rd records.Writes
 	for _, n := range nums[:3] { // busy: retry in an hour
-		rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: T0, Task: task, Number: n.ID, State: engine.NumberPending,
-			Outcome: pacing.OutcomeBusy, Attempts: 1, NextAt: T0.Add(time.Hour)})
+		rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: T0, Task: task, Number: n.ID, State: records.NumberPending,
+			Outcome: records.OutcomeBusy, Attempts: 1, NextAt: T0.Add(time.Hour)})
 	}
 	commit(t, st, rd)
 	for i := 0; i < 10; i += 2 {
 		dial(ny(i), ny(i+1))
 	}
 	// A number of a priority between the two groups.
-	_, err = st.ImportNumbers(task, []engine.Number{{Phone: ny(200), Priority: 3}})
+	_, err = st.ImportNumbers(task, []records.Number{{Phone: ny(200), Priority: 3}})
 	must(t, err)
 	dial(ny(200), ny(10))
 	// A retry due now goes behind the fresh numbers of its group, a
 	// callback ahead of everything.
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{{At: T0, Task: task, Number: nums[3].ID,
-		State: engine.NumberPending, Outcome: pacing.OutcomeNoAnswer, Attempts: 1, NextAt: T0.Add(-time.Minute)}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0, Task: task, Number: nums[3].ID,
+		State: records.NumberPending, Outcome: records.OutcomeNoAnswer, Attempts: 1, NextAt: T0.Add(-time.Minute)}}})
 	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(300), At: T0.Add(-time.Second)})
 	must(t, err)
 	dial(ny(300), ny(11), ny(12))
@@ -522,8 +521,8 @@ func testAfterDials(t *testing.T, st store.Store) {
 }
 
 func testWindow(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.Window{}) // 08:00–21:00 local, every day
-	nums := []engine.Number{
+	task := newTask(t, st, "acme", records.Window{}) // 08:00–21:00 local, every day
+	nums := []records.Number{
 		{Phone: ny(1)}, {Phone: lon(1)}, {Phone: tyo(1)},
 		{Phone: ny(2), TZ: "Asia/Tokyo"}, // the number's own zone wins over its prefix
 		{Phone: "+18005550123"},          // toll free: every North American zone at once
@@ -558,13 +557,13 @@ func testWindow(t *testing.T, st store.Store) {
 	}
 
 	// A window closed on Mondays; Sunday's hours.
-	var w store.Window
+	var w records.Window
 	for d := range w.Days {
-		w.Days[d] = store.Hours{From: 9 * time.Hour, To: 17 * time.Hour}
+		w.Days[d] = records.Hours{From: 9 * time.Hour, To: 17 * time.Hour}
 	}
-	w.Days[time.Monday] = store.Hours{}
+	w.Days[time.Monday] = records.Hours{}
 	mon := newTask(t, st, "acme", w)
-	_, err = st.ImportNumbers(mon, []engine.Number{{Phone: lon(2)}})
+	_, err = st.ImportNumbers(mon, []records.Number{{Phone: lon(2)}})
 	must(t, err)
 	if got := fetch(t, st, mon, T0, 10); len(got) != 0 {
 		t.Fatalf("handed out on a closed Monday: %v", got)
@@ -578,7 +577,7 @@ func testWindow(t *testing.T, st store.Store) {
 		t.Fatalf("Sunday 17:00 (closed): %v", got)
 	}
 	// Changing the window applies at once.
-	upd := store.Task{Spec: engine.TaskSpec{ID: mon, Tenant: "acme"}, Window: store.AlwaysOpen}
+	upd := store.Task{Spec: records.TaskSpec{ID: mon, Tenant: "acme"}, Window: records.AlwaysOpen}
 	must(t, st.UpdateTask(&upd))
 	if got := fetch(t, st, mon, T0, 10); len(got) != 1 {
 		t.Fatalf("after opening the window: %v", got)
@@ -586,7 +585,7 @@ func testWindow(t *testing.T, st store.Store) {
 }
 
 func testDialUntil(t *testing.T, st store.Store) {
-	dialUntil := func(task engine.TaskID, at time.Time) time.Time {
+	dialUntil := func(task records.TaskID, at time.Time) time.Time {
 		t.Helper()
 		end, err := st.DialUntil(task, at)
 		must(t, err)
@@ -596,8 +595,8 @@ func testDialUntil(t *testing.T, st store.Store) {
 
 	// 08:00–21:00 local. At 15:00 UTC on Monday London (15:00) and New York
 	// (10:00 EST) are open; the day ends when New York closes, 02:00 UTC.
-	two := newTask(t, st, "acme", store.Window{})
-	_, err := st.ImportNumbers(two, []engine.Number{{Phone: ny(1)}, {Phone: lon(1)}})
+	two := newTask(t, st, "acme", records.Window{})
+	_, err := st.ImportNumbers(two, []records.Number{{Phone: ny(1)}, {Phone: lon(1)}})
 	must(t, err)
 	if got, want := dialUntil(two, T0), utc(3, 2, 0); !got.Equal(want) {
 		t.Fatalf("London and New York: %v, want %v", got, want)
@@ -612,7 +611,7 @@ func testDialUntil(t *testing.T, st store.Store) {
 	// A campaign with Tokyo as well follows the sun: Tokyo opens (23:00
 	// UTC) before New York closes, London before Tokyo closes, New York
 	// before London closes. Its day never ends.
-	_, err = st.ImportNumbers(two, []engine.Number{{Phone: tyo(1)}})
+	_, err = st.ImportNumbers(two, []records.Number{{Phone: tyo(1)}})
 	must(t, err)
 	if got := dialUntil(two, T0); !got.IsZero() {
 		t.Fatalf("around the world: %v, want zero", got)
@@ -620,8 +619,8 @@ func testDialUntil(t *testing.T, st store.Store) {
 
 	// Wall-clock hours on the day New York moves to summer time (Sunday 8
 	// March 2026): 21:00 EDT is 01:00 UTC.
-	nyc := newTask(t, st, "acme", store.Window{})
-	_, err = st.ImportNumbers(nyc, []engine.Number{{Phone: ny(2)}})
+	nyc := newTask(t, st, "acme", records.Window{})
+	_, err = st.ImportNumbers(nyc, []records.Number{{Phone: ny(2)}})
 	must(t, err)
 	if got, want := dialUntil(nyc, utc(8, 16, 0)), utc(9, 1, 0); !got.Equal(want) {
 		t.Fatalf("on the change to summer time: %v, want %v", got, want)
@@ -629,11 +628,11 @@ func testDialUntil(t *testing.T, st store.Store) {
 
 	// An evening shift that runs past midnight: Monday 18:00–24:00 and
 	// Tuesday 00:00–06:00 in London.
-	var w store.Window
-	w.Days[time.Monday] = store.Hours{From: 18 * time.Hour, To: 24 * time.Hour}
-	w.Days[time.Tuesday] = store.Hours{From: 0, To: 6 * time.Hour}
+	var w records.Window
+	w.Days[time.Monday] = records.Hours{From: 18 * time.Hour, To: 24 * time.Hour}
+	w.Days[time.Tuesday] = records.Hours{From: 0, To: 6 * time.Hour}
 	night := newTask(t, st, "acme", w)
-	_, err = st.ImportNumbers(night, []engine.Number{{Phone: lon(2)}})
+	_, err = st.ImportNumbers(night, []records.Number{{Phone: lon(2)}})
 	must(t, err)
 	if got, want := dialUntil(night, utc(2, 20, 0)), utc(3, 6, 0); !got.Equal(want) {
 		t.Fatalf("night shift: %v, want %v", got, want)
@@ -643,8 +642,8 @@ func testDialUntil(t *testing.T, st store.Store) {
 	}
 
 	// A window open at all hours has no end of day.
-	always := newTask(t, st, "acme", store.AlwaysOpen)
-	_, err = st.ImportNumbers(always, []engine.Number{{Phone: ny(3)}})
+	always := newTask(t, st, "acme", records.AlwaysOpen)
+	_, err = st.ImportNumbers(always, []records.Number{{Phone: ny(3)}})
 	must(t, err)
 	if got := dialUntil(always, T0); !got.IsZero() {
 		t.Fatalf("always open: %v, want zero", got)
@@ -655,28 +654,28 @@ func testDialUntil(t *testing.T, st store.Store) {
 }
 
 func testCommit(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
 	if got := fetch(t, st, task, T0, 10); len(got) != 3 {
 		t.Fatalf("fetch %v", got)
 	}
 	n1, n2, n3 := nums[0].ID, nums[1].ID, nums[2].ID
-	rec := engine.CallRecord{Call: 1, Task: task, Number: n3, Called: ny(3), Start: T0, End: T0.Add(time.Minute),
-		Outcome: pacing.OutcomeLive, Result: engine.ResultBoth, Agent: 5}
-	seqs := commit(t, st, engine.Ready{
-		Numbers: []engine.NumberUpdate{
-			{At: T0, Task: task, Number: n1, State: engine.NumberDialing, Call: 2, Attempts: 1},
-			{At: T0, Task: task, Number: n2, State: engine.NumberPending, NextAt: T0.Add(time.Hour)},
-			{At: T0, Task: task, Number: n3, State: engine.NumberDialing, Call: 1, Attempts: 1},
-			{At: T0.Add(time.Minute), Task: task, Number: n3, State: engine.NumberDone, Call: 1, Outcome: pacing.OutcomeLive, Attempts: 1},
-			{At: T0, Task: task, Number: 1 << 40, State: engine.NumberDone}, // unknown: skipped
+	rec := records.CallRecord{Call: 1, Task: task, Number: n3, Called: ny(3), Start: T0, End: T0.Add(time.Minute),
+		Outcome: records.OutcomeLive, Result: records.ResultBoth, Agent: 5}
+	seqs := commit(t, st, records.Writes{
+		Numbers: []records.NumberUpdate{
+			{At: T0, Task: task, Number: n1, State: records.NumberDialing, Call: 2, Attempts: 1},
+			{At: T0, Task: task, Number: n2, State: records.NumberPending, NextAt: T0.Add(time.Hour)},
+			{At: T0, Task: task, Number: n3, State: records.NumberDialing, Call: 1, Attempts: 1},
+			{At: T0.Add(time.Minute), Task: task, Number: n3, State: records.NumberDone, Call: 1, Outcome: records.OutcomeLive, Attempts: 1},
+			{At: T0, Task: task, Number: 1 << 40, State: records.NumberDone}, // unknown: skipped
 		},
-		Records: []engine.CallRecord{rec},
-		Events: []engine.CTIEvent{
-			{Name: engine.EventDialing, At: T0, Tenant: "acme", Task: task, Call: 2},
-			{Name: engine.EventDialing, At: T0, Task: task, Call: 1}, // tenant from the task
+		Records: []records.CallRecord{rec},
+		Events: []records.CTIEvent{
+			{Name: records.EventDialing, At: T0, Tenant: "acme", Task: task, Call: 2},
+			{Name: records.EventDialing, At: T0, Task: task, Call: 1}, // tenant from the task
 		},
 	})
 	if !slices.Equal(seqs, []uint64{1, 2}) {
@@ -689,7 +688,7 @@ func testCommit(t *testing.T, st store.Store) {
 	if got := fetch(t, st, task, T0.Add(2*time.Hour), 10); !slices.Equal(got, []string{ny(2)}) {
 		t.Fatalf("after NextAt: %v", got)
 	}
-	for id, want := range map[engine.NumberID]engine.NumberState{n1: engine.NumberDialing, n2: engine.NumberPending, n3: engine.NumberDone} {
+	for id, want := range map[records.NumberID]records.NumberState{n1: records.NumberDialing, n2: records.NumberPending, n3: records.NumberDone} {
 		got, err := st.GetNumber(task, id)
 		must(t, err)
 		if got.State != want {
@@ -698,12 +697,12 @@ func testCommit(t *testing.T, st store.Store) {
 	}
 	got, err := st.GetNumber(task, n3)
 	must(t, err)
-	if got.Attempts != 1 || got.Outcome != pacing.OutcomeLive || got.Call != 1 {
+	if got.Attempts != 1 || got.Outcome != records.OutcomeLive || got.Call != 1 {
 		t.Fatalf("done number %+v", got)
 	}
 	r, err := st.GetRecord("acme", 1)
 	must(t, err)
-	if r.Tenant != "acme" || r.Number != n3 || !r.Start.Equal(T0) || r.Result != engine.ResultBoth || r.Agent != 5 {
+	if r.Tenant != "acme" || r.Number != n3 || !r.Start.Equal(T0) || r.Result != records.ResultBoth || r.Agent != 5 {
 		t.Fatalf("record %+v", r)
 	}
 	_, err = st.GetRecord("beta", 1)
@@ -711,16 +710,16 @@ func testCommit(t *testing.T, st store.Store) {
 
 	// The busy outcome of n1 reschedules it before n2.
 	st.ReleaseNumbers(task)
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
-		{At: T0.Add(time.Minute), Task: task, Number: n1, State: engine.NumberPending, Call: 2,
-			Outcome: pacing.OutcomeBusy, Attempts: 1, NextAt: T0.Add(30 * time.Minute)},
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0.Add(time.Minute), Task: task, Number: n1, State: records.NumberPending, Call: 2,
+			Outcome: records.OutcomeBusy, Attempts: 1, NextAt: T0.Add(30 * time.Minute)},
 	}})
 	if got := fetch(t, st, task, T0.Add(2*time.Hour), 10); !slices.Equal(got, []string{ny(1), ny(2)}) {
 		t.Fatalf("after the retry: %v", got)
 	}
 	got, err = st.GetNumber(task, n1)
 	must(t, err)
-	if got.Attempts != 1 || got.Outcome != pacing.OutcomeBusy || !got.NextAt.Equal(T0.Add(30*time.Minute)) {
+	if got.Attempts != 1 || got.Outcome != records.OutcomeBusy || !got.NextAt.Equal(T0.Add(30*time.Minute)) {
 		t.Fatalf("retried number %+v", got)
 	}
 	// Numbers handed out keep their attempts.
@@ -733,9 +732,9 @@ func testCommit(t *testing.T, st store.Store) {
 		t.Fatalf("handed out %+v", nn)
 	}
 	// Skipped numbers leave the index for good.
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
-		{At: T0.Add(3 * time.Hour), Task: task, Number: n1, State: engine.NumberSkipped, Reason: 2},
-		{At: T0.Add(3 * time.Hour), Task: task, Number: n2, State: engine.NumberDone},
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0.Add(3 * time.Hour), Task: task, Number: n1, State: records.NumberSkipped, Reason: 2},
+		{At: T0.Add(3 * time.Hour), Task: task, Number: n2, State: records.NumberDone},
 	}})
 	st.ReleaseNumbers(task)
 	if got := fetch(t, st, task, T0.Add(5*time.Hour), 10); len(got) != 0 {
@@ -743,11 +742,11 @@ func testCommit(t *testing.T, st store.Store) {
 	}
 	got, err = st.GetNumber(task, n1)
 	must(t, err)
-	if got.State != engine.NumberSkipped || got.Reason != 2 || got.Attempts != 1 {
+	if got.State != records.NumberSkipped || got.Reason != 2 || got.Attempts != 1 {
 		t.Fatalf("skipped %+v", got)
 	}
 	// An empty Ready writes nothing and assigns nothing.
-	seqs, err = st.Commit(&engine.Ready{}, nil, []uint64{9})
+	seqs, err = st.Commit(records.Writes{}, nil, []uint64{9})
 	must(t, err)
 	if !slices.Equal(seqs, []uint64{9}) {
 		t.Fatalf("empty commit seqs %v", seqs)
@@ -759,8 +758,8 @@ func testCommit(t *testing.T, st store.Store) {
 // open both in the number's zone and in the phone's (unless the number names
 // its own zone, which then holds for every phone of it).
 func testAlternatives(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.Window{}) // 08:00–21:00 local
-	nums := []engine.Number{
+	task := newTask(t, st, "acme", records.Window{}) // 08:00–21:00 local
+	nums := []records.Number{
 		{Phone: ny(1), Alternatives: []string{ny(2), lon(3)}},
 		{Phone: ny(5), TZ: "America/New_York", Alternatives: []string{lon(6)}},
 	}
@@ -770,20 +769,20 @@ func testAlternatives(t *testing.T, st store.Store) {
 		t.Fatalf("fetch %v", got)
 	}
 	st.ReleaseNumbers(task)
-	giveUp := func(id engine.NumberID, at time.Time) {
+	giveUp := func(id records.NumberID, at time.Time) {
 		t.Helper()
-		commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{
-			{At: at, Task: task, Number: id, State: engine.NumberDialing, Call: 1, Attempts: 2},
-			{At: at, Task: task, Number: id, State: engine.NumberPending, Call: 1, Outcome: pacing.OutcomeNoAnswer,
+		commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+			{At: at, Task: task, Number: id, State: records.NumberDialing, Call: 1, Attempts: 2},
+			{At: at, Task: task, Number: id, State: records.NumberPending, Call: 1, Outcome: records.OutcomeNoAnswer,
 				Attempts: 2, NextAt: at, NextPhone: true},
 		}})
 		st.ReleaseNumbers(task)
 	}
-	check := func(id engine.NumberID, phone string, alts int) {
+	check := func(id records.NumberID, phone string, alts int) {
 		t.Helper()
 		got, err := st.GetNumber(task, id)
 		must(t, err)
-		if got.Phone != phone || got.Attempts != 0 || len(got.Alternatives) != alts || got.State != engine.NumberPending {
+		if got.Phone != phone || got.Attempts != 0 || len(got.Alternatives) != alts || got.State != records.NumberPending {
 			t.Fatalf("after giving up: %+v, want %s with %d alternatives left and no attempts", got, phone, alts)
 		}
 	}
@@ -820,8 +819,8 @@ func testAlternatives(t *testing.T, st store.Store) {
 }
 
 func testNotAfter(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1), NotAfter: T0.Add(time.Minute)}, {Phone: ny(2)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1), NotAfter: T0.Add(time.Minute)}, {Phone: ny(2)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
 	if got := fetch(t, st, task, T0.Add(2*time.Minute), 10); !slices.Equal(got, []string{ny(2)}) {
@@ -829,7 +828,7 @@ func testNotAfter(t *testing.T, st store.Store) {
 	}
 	got, err := st.GetNumber(task, nums[0].ID)
 	must(t, err)
-	if got.State != engine.NumberSkipped || got.Reason != store.ReasonExpired {
+	if got.State != records.NumberSkipped || got.Reason != store.ReasonExpired {
 		t.Fatalf("expired number %+v", got)
 	}
 	st.ReleaseNumbers(task)
@@ -839,30 +838,30 @@ func testNotAfter(t *testing.T, st store.Store) {
 }
 
 func testRecover(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	q := store.Queue{Spec: engine.QueueSpec{Tenant: "acme", Name: "q"}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	q := store.Queue{Spec: records.QueueSpec{Tenant: "acme", Name: "q"}}
 	must(t, st.PutQueue(&q))
-	a := engine.AgentSpec{Tenant: "acme", Name: "1001"}
+	a := records.AgentSpec{Tenant: "acme", Name: "1001"}
 	must(t, st.PutAgent(&a))
-	nums := []engine.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
+	nums := []records.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
 	fetch(t, st, task, T0, 10)
-	commit(t, st, engine.Ready{
-		Numbers: []engine.NumberUpdate{
-			{At: T0, Task: task, Number: nums[0].ID, State: engine.NumberDialing, Call: 7, Attempts: 1},
-			{At: T0, Task: task, Number: nums[1].ID, State: engine.NumberDialing, Call: 8, Attempts: 1},
+	commit(t, st, records.Writes{
+		Numbers: []records.NumberUpdate{
+			{At: T0, Task: task, Number: nums[0].ID, State: records.NumberDialing, Call: 7, Attempts: 1},
+			{At: T0, Task: task, Number: nums[1].ID, State: records.NumberDialing, Call: 8, Attempts: 1},
 		},
-		Tasks: []engine.TaskUpdate{{At: T0, Task: task, Status: engine.TaskRunning}},
+		Tasks: []records.TaskUpdate{{At: T0, Task: task, Status: records.TaskRunning}},
 	})
-	commit(t, st, engine.Ready{
-		Numbers: []engine.NumberUpdate{{At: T0.Add(time.Second), Task: task, Number: nums[1].ID, State: engine.NumberDone, Call: 8, Attempts: 1}},
-		Records: []engine.CallRecord{{Call: 8, Task: task, Number: nums[1].ID, Called: ny(2), Start: T0}},
+	commit(t, st, records.Writes{
+		Numbers: []records.NumberUpdate{{At: T0.Add(time.Second), Task: task, Number: nums[1].ID, State: records.NumberDone, Call: 8, Attempts: 1}},
+		Records: []records.CallRecord{{Call: 8, Task: task, Number: nums[1].ID, Called: ny(2), Start: T0}},
 	})
 	now := T0.Add(time.Minute)
 	rs, err := st.Recover(now)
 	must(t, err)
-	if len(rs.Tasks) != 1 || rs.Tasks[0].Spec.ID != task || rs.Tasks[0].Status != engine.TaskRunning {
+	if len(rs.Tasks) != 1 || rs.Tasks[0].Spec.ID != task || rs.Tasks[0].Status != records.TaskRunning {
 		t.Fatalf("recovered tasks %+v", rs.Tasks)
 	}
 	if len(rs.Queues) != 1 || len(rs.Agents) != 1 || rs.Agents[0].ID != a.ID {
@@ -886,7 +885,7 @@ func testRecover(t *testing.T, st store.Store) {
 	}
 	got, err := st.GetNumber(task, nums[0].ID)
 	must(t, err)
-	if got.State != engine.NumberPending || got.Attempts != 1 || !got.NextAt.Equal(in.NextAt) {
+	if got.State != records.NumberPending || got.Attempts != 1 || !got.NextAt.Equal(in.NextAt) {
 		t.Fatalf("interrupted number %+v", got)
 	}
 	// Leases end with the engine that held them: ny(3) is handed out again,
@@ -905,11 +904,11 @@ func testRecover(t *testing.T, st store.Store) {
 }
 
 func testBlacklist(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	other := newTask(t, st, "acme", store.AlwaysOpen)
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	other := newTask(t, st, "acme", records.AlwaysOpen)
 	must(t, st.Blacklist("acme", 0, ny(1)))
 	must(t, st.Blacklist("acme", task, ny(2), ny(3), ny(4)))
-	check := func(tenant string, task engine.TaskID, phone string, want bool) {
+	check := func(tenant string, task records.TaskID, phone string, want bool) {
 		t.Helper()
 		got, err := st.Blacklisted(tenant, task, phone)
 		must(t, err)
@@ -947,8 +946,8 @@ func testBlacklist(t *testing.T, st store.Store) {
 }
 
 func testSchedules(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1), Priority: 9}, {Phone: ny(2)}, {Phone: ny(3)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1), Priority: 9}, {Phone: ny(2)}, {Phone: ny(3)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
 	// A new phone, and a list number turned into a callback.
@@ -978,13 +977,13 @@ func testSchedules(t *testing.T, st store.Store) {
 	st.ReleaseNumbers(task)
 
 	// A callback scheduled during a call takes effect when the call ends.
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{{At: T0, Task: task, Number: nums[0].ID, State: engine.NumberDialing, Call: 1, Attempts: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0, Task: task, Number: nums[0].ID, State: records.NumberDialing, Call: 1, Attempts: 1}}})
 	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(1), At: T0.Add(24 * time.Hour)})
 	must(t, err)
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{{At: T0.Add(time.Minute), Task: task, Number: nums[0].ID, State: engine.NumberDone, Call: 1, Attempts: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0.Add(time.Minute), Task: task, Number: nums[0].ID, State: records.NumberDone, Call: 1, Attempts: 1}}})
 	got, err := st.GetNumber(task, nums[0].ID)
 	must(t, err)
-	if got.State != engine.NumberPending || !got.Callback || !got.NotBefore.Equal(T0.Add(24*time.Hour)) {
+	if got.State != records.NumberPending || !got.Callback || !got.NotBefore.Equal(T0.Add(24*time.Hour)) {
 		t.Fatalf("callback during a call: %+v", got)
 	}
 
@@ -1013,13 +1012,13 @@ func testSchedules(t *testing.T, st store.Store) {
 }
 
 func testDispositions(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
-	commit(t, st, engine.Ready{
-		Numbers: []engine.NumberUpdate{{At: T0, Task: task, Number: nums[0].ID, State: engine.NumberDone, Call: 3, Attempts: 1}},
-		Records: []engine.CallRecord{{Call: 3, Task: task, Number: nums[0].ID, Called: ny(1), Start: T0, Result: engine.ResultBoth}},
+	commit(t, st, records.Writes{
+		Numbers: []records.NumberUpdate{{At: T0, Task: task, Number: nums[0].ID, State: records.NumberDone, Call: 3, Attempts: 1}},
+		Records: []records.CallRecord{{Call: 3, Task: task, Number: nums[0].ID, Called: ny(1), Start: T0, Result: records.ResultBoth}},
 	})
 	d := store.Disposition{Levels: [3]string{"sale", "upsell", ""}, Comment: "call back", Agent: 4, At: T0,
 		Reschedule: T0.Add(48 * time.Hour)}
@@ -1036,7 +1035,7 @@ func testDispositions(t *testing.T, st store.Store) {
 	}
 	n, err := st.GetNumber(task, nums[0].ID)
 	must(t, err)
-	if n.State != engine.NumberPending || !n.Callback || !n.NotBefore.Equal(d.Reschedule) {
+	if n.State != records.NumberPending || !n.Callback || !n.NotBefore.Equal(d.Reschedule) {
 		t.Fatalf("rescheduled number %+v", n)
 	}
 	wantCode(t, st.SetDisposition("acme", 99, d), apierr.NotFoundCallID)
@@ -1047,31 +1046,31 @@ func testDispositions(t *testing.T, st store.Store) {
 }
 
 func testRecordQueries(t *testing.T, st store.Store) {
-	t1 := newTask(t, st, "acme", store.AlwaysOpen)
-	t2 := newTask(t, st, "acme", store.AlwaysOpen)
-	var recs []engine.CallRecord
+	t1 := newTask(t, st, "acme", records.AlwaysOpen)
+	t2 := newTask(t, st, "acme", records.AlwaysOpen)
+	var recs []records.CallRecord
 	for i := range 30 {
-		r := engine.CallRecord{
-			Call: engine.CallID(100 + i), Task: t1, Number: engine.NumberID(1 + i%5), Called: ny(i % 5),
-			Start: T0.Add(time.Duration(i) * time.Minute), Result: engine.CallResult(i % 3),
+		r := records.CallRecord{
+			Call: records.CallID(100 + i), Task: t1, Number: records.NumberID(1 + i%5), Called: ny(i % 5),
+			Start: T0.Add(time.Duration(i) * time.Minute), Result: records.CallResult(i % 3),
 		}
 		if i%2 == 1 {
 			r.Task = t2
 		}
-		if r.Result == engine.ResultBoth {
-			r.Agent = engine.AgentID(1 + i%3)
+		if r.Result == records.ResultBoth {
+			r.Agent = records.AgentID(1 + i%3)
 		}
 		recs = append(recs, r)
 	}
 	// Two records share a start time: the call ID orders them.
 	recs[29].Start = recs[28].Start
-	commit(t, st, engine.Ready{Records: recs[:15]})
-	commit(t, st, engine.Ready{Records: recs[15:]})
-	commit(t, st, engine.Ready{Records: []engine.CallRecord{{Call: 500, Tenant: "beta", Start: T0}}})
+	commit(t, st, records.Writes{Records: recs[:15]})
+	commit(t, st, records.Writes{Records: recs[15:]})
+	commit(t, st, records.Writes{Records: []records.CallRecord{{Call: 500, Tenant: "beta", Start: T0}}})
 
-	all := func(q store.RecordQuery) []engine.CallID {
+	all := func(q store.RecordQuery) []records.CallID {
 		t.Helper()
-		var out []engine.CallID
+		var out []records.CallID
 		for pages := 0; ; pages++ {
 			p, err := st.QueryRecords(q)
 			must(t, err)
@@ -1087,8 +1086,8 @@ func testRecordQueries(t *testing.T, st store.Store) {
 			q.SearchAfter = p.SearchAfter
 		}
 	}
-	calls := func(keep func(r *engine.CallRecord) bool) []engine.CallID {
-		var out []engine.CallID
+	calls := func(keep func(r *records.CallRecord) bool) []records.CallID {
+		var out []records.CallID
 		for i := range recs {
 			if keep(&recs[i]) {
 				out = append(out, recs[i].Call)
@@ -1099,23 +1098,23 @@ func testRecordQueries(t *testing.T, st store.Store) {
 	base := store.RecordQuery{Tenant: "acme", Peek: true, Limit: 7}
 	for name, c := range map[string]struct {
 		q    func(q *store.RecordQuery)
-		keep func(r *engine.CallRecord) bool
+		keep func(r *records.CallRecord) bool
 	}{
-		"all": {func(q *store.RecordQuery) {}, func(*engine.CallRecord) bool { return true }},
-		"range": {func(q *store.RecordQuery) { q.From, q.To = T0.Add(5*time.Minute), T0.Add(12*time.Minute) }, func(r *engine.CallRecord) bool {
+		"all": {func(q *store.RecordQuery) {}, func(*records.CallRecord) bool { return true }},
+		"range": {func(q *store.RecordQuery) { q.From, q.To = T0.Add(5*time.Minute), T0.Add(12*time.Minute) }, func(r *records.CallRecord) bool {
 			return !r.Start.Before(T0.Add(5*time.Minute)) && r.Start.Before(T0.Add(12*time.Minute))
 		}},
-		"task":   {func(q *store.RecordQuery) { q.Task = t2 }, func(r *engine.CallRecord) bool { return r.Task == t2 }},
-		"number": {func(q *store.RecordQuery) { q.Number = 3 }, func(r *engine.CallRecord) bool { return r.Number == 3 }},
-		"called": {func(q *store.RecordQuery) { q.Called = ny(4) }, func(r *engine.CallRecord) bool { return r.Called == ny(4) }},
-		"agent":  {func(q *store.RecordQuery) { q.Agent = 2 }, func(r *engine.CallRecord) bool { return r.Agent == 2 }},
+		"task":   {func(q *store.RecordQuery) { q.Task = t2 }, func(r *records.CallRecord) bool { return r.Task == t2 }},
+		"number": {func(q *store.RecordQuery) { q.Number = 3 }, func(r *records.CallRecord) bool { return r.Number == 3 }},
+		"called": {func(q *store.RecordQuery) { q.Called = ny(4) }, func(r *records.CallRecord) bool { return r.Called == ny(4) }},
+		"agent":  {func(q *store.RecordQuery) { q.Agent = 2 }, func(r *records.CallRecord) bool { return r.Agent == 2 }},
 		"result": {func(q *store.RecordQuery) {
-			q.Results = []engine.CallResult{engine.ResultNotConnected, engine.ResultCustomerOnly}
-		}, func(r *engine.CallRecord) bool { return r.Result != engine.ResultBoth }},
+			q.Results = []records.CallResult{records.ResultNotConnected, records.ResultCustomerOnly}
+		}, func(r *records.CallRecord) bool { return r.Result != records.ResultBoth }},
 		"mixed": {func(q *store.RecordQuery) {
-			q.Task, q.Results, q.From = t1, []engine.CallResult{engine.ResultBoth}, T0.Add(3*time.Minute)
-		}, func(r *engine.CallRecord) bool {
-			return r.Task == t1 && r.Result == engine.ResultBoth && !r.Start.Before(T0.Add(3*time.Minute))
+			q.Task, q.Results, q.From = t1, []records.CallResult{records.ResultBoth}, T0.Add(3*time.Minute)
+		}, func(r *records.CallRecord) bool {
+			return r.Task == t1 && r.Result == records.ResultBoth && !r.Start.Before(T0.Add(3*time.Minute))
 		}},
 	} {
 		q := base
@@ -1124,7 +1123,7 @@ func testRecordQueries(t *testing.T, st store.Store) {
 			t.Fatalf("%s: %v, want %v", name, got, want)
 		}
 	}
-	if got := all(store.RecordQuery{Tenant: "beta", Peek: true}); !slices.Equal(got, []engine.CallID{500}) {
+	if got := all(store.RecordQuery{Tenant: "beta", Peek: true}); !slices.Equal(got, []records.CallID{500}) {
 		t.Fatalf("tenant beta: %v", got)
 	}
 	_, err := st.QueryRecords(store.RecordQuery{Tenant: "acme", Limit: store.MaxPage + 1})
@@ -1154,7 +1153,7 @@ func testRecordQueries(t *testing.T, st store.Store) {
 		t.Fatalf("pulled %d", len(got))
 	}
 	must(t, st.SetDisposition("acme", 105, store.Disposition{Levels: [3]string{"x"}}))
-	if got := all(store.RecordQuery{Tenant: "acme", Sync: store.SyncUnpulled, Peek: true}); !slices.Equal(got, []engine.CallID{105}) {
+	if got := all(store.RecordQuery{Tenant: "acme", Sync: store.SyncUnpulled, Peek: true}); !slices.Equal(got, []records.CallID{105}) {
 		t.Fatalf("unpulled after a disposition: %v", got)
 	}
 	if got := all(store.RecordQuery{Tenant: "acme", Sync: store.SyncAll, Limit: 1000}); len(got) != 30 {
@@ -1166,34 +1165,34 @@ func testRecordQueries(t *testing.T, st store.Store) {
 }
 
 func testEvents(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	rec := &engine.CallRecord{Call: 9, Tenant: "acme", Task: task, Called: ny(1), Start: T0, Result: engine.ResultBoth, Machine: true}
-	seqs := commit(t, st, engine.Ready{Events: []engine.CTIEvent{
-		{Name: engine.EventDialing, At: T0, Tenant: "acme", Task: task, Call: 9, Role: engine.RoleCustomer, ThisDN: ny(1)},
-		{Name: engine.EventAgentReady, At: T0, Tenant: "beta", Agent: 3},
-		{Name: engine.EventReleased, At: T0.Add(time.Hour), Tenant: "acme", Task: task, Call: 9, Record: rec},
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	rec := &records.CallRecord{Call: 9, Tenant: "acme", Task: task, Called: ny(1), Start: T0, Result: records.ResultBoth, Machine: true}
+	seqs := commit(t, st, records.Writes{Events: []records.CTIEvent{
+		{Name: records.EventDialing, At: T0, Tenant: "acme", Task: task, Call: 9, Role: records.RoleCustomer, ThisDN: ny(1)},
+		{Name: records.EventAgentReady, At: T0, Tenant: "beta", Agent: 3},
+		{Name: records.EventReleased, At: T0.Add(time.Hour), Tenant: "acme", Task: task, Call: 9, Record: rec},
 	}})
 	if !slices.Equal(seqs, []uint64{1, 1, 2}) {
 		t.Fatalf("seqs %v", seqs)
 	}
-	seqs, err := st.AppendEvents([]engine.CTIEvent{{Name: engine.EventAgentLogin, At: T0.Add(2 * time.Hour), Tenant: "acme", Agent: 3}}, nil)
+	seqs, err := st.AppendEvents([]records.CTIEvent{{Name: records.EventAgentLogin, At: T0.Add(2 * time.Hour), Tenant: "acme", Agent: 3}}, nil)
 	must(t, err)
 	if !slices.Equal(seqs, []uint64{3}) {
 		t.Fatalf("appended seq %v", seqs)
 	}
 	evs, err := st.ReadEvents("acme", 2, 10, nil)
 	must(t, err)
-	if len(evs) != 2 || evs[0].Seq != 2 || evs[1].Seq != 3 || evs[1].Name != engine.EventAgentLogin {
+	if len(evs) != 2 || evs[0].Seq != 2 || evs[1].Seq != 3 || evs[1].Name != records.EventAgentLogin {
 		t.Fatalf("read from 2: %+v", evs)
 	}
 	got := evs[0]
-	if got.Name != engine.EventReleased || got.Record == nil || got.Record.Call != 9 || !got.Record.Machine ||
+	if got.Name != records.EventReleased || got.Record == nil || got.Record.Call != 9 || !got.Record.Machine ||
 		got.Tenant != "acme" || !got.At.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("event with record %+v", got)
 	}
 	evs, err = st.ReadEvents("acme", 0, 1, evs)
 	must(t, err)
-	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].ThisDN != ny(1) || evs[0].Role != engine.RoleCustomer {
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].ThisDN != ny(1) || evs[0].Role != records.RoleCustomer {
 		t.Fatalf("read from 0: %+v", evs)
 	}
 	if last, _ := st.LastSeq("acme"); last != 3 {
@@ -1212,7 +1211,7 @@ func testEvents(t *testing.T, st store.Store) {
 	if last, _ := st.LastSeq("beta"); last != 1 {
 		t.Fatalf("LastSeq(beta) after pruning everything: %d", last)
 	}
-	seqs, err = st.AppendEvents([]engine.CTIEvent{{Name: engine.EventAgentLogout, At: T0.Add(3 * time.Hour), Tenant: "beta"}}, seqs[:0])
+	seqs, err = st.AppendEvents([]records.CTIEvent{{Name: records.EventAgentLogout, At: T0.Add(3 * time.Hour), Tenant: "beta"}}, seqs[:0])
 	must(t, err)
 	if !slices.Equal(seqs, []uint64{2}) {
 		t.Fatalf("numbering after a prune restarted: %v", seqs)
@@ -1280,21 +1279,21 @@ func testWebhooks(t *testing.T, st store.Store) {
 	}
 	// Webhooks committed with a Ready.
 	more := []store.Webhook{{Tenant: "beta", Kind: "task", URL: "https://b.example", Created: T0}}
-	_, err = st.Commit(&engine.Ready{}, more, nil)
+	_, err = st.Commit(records.Writes{}, more, nil)
 	must(t, err)
 	if due, _ := st.DueWebhooks(T0, 10, nil); len(due) != 1 || due[0].ID != more[0].ID || due[0].Tenant != "beta" {
 		t.Fatalf("webhook of a Commit: %+v", due)
 	}
-	_, err = st.Commit(&engine.Ready{}, []store.Webhook{{Tenant: "beta"}}, nil)
+	_, err = st.Commit(records.Writes{}, []store.Webhook{{Tenant: "beta"}}, nil)
 	wantField(t, err, "webhook.url")
 }
 
 func testRemove(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{{At: T0, Task: task, Number: nums[1].ID, State: engine.NumberDialing, Call: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0, Task: task, Number: nums[1].ID, State: records.NumberDialing, Call: 1}}})
 	n, err := st.RemoveNumbers(task, []string{ny(1), ny(2), ny(9)})
 	must(t, err)
 	if n != 1 {
@@ -1309,7 +1308,7 @@ func testRemove(t *testing.T, st store.Store) {
 	if got := fetch(t, st, task, T0, 10); !slices.Equal(got, []string{ny(3)}) {
 		t.Fatalf("after removal %v", got)
 	}
-	res, err := st.ImportNumbers(task, []engine.Number{{Phone: ny(1)}, {Phone: ny(2)}})
+	res, err := st.ImportNumbers(task, []records.Number{{Phone: ny(1)}, {Phone: ny(2)}})
 	must(t, err)
 	if res.Stored != 1 || len(res.Duplicates) != 1 || res.Duplicates[0].Phone != ny(2) {
 		t.Fatalf("re-import %+v", res)
@@ -1317,12 +1316,12 @@ func testRemove(t *testing.T, st store.Store) {
 }
 
 func testDeleteTask(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	nums := []engine.Number{{Phone: ny(1)}, {Phone: ny(2)}}
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1)}, {Phone: ny(2)}}
 	_, err := st.ImportNumbers(task, nums)
 	must(t, err)
 	must(t, st.Blacklist("acme", task, ny(3)))
-	commit(t, st, engine.Ready{Records: []engine.CallRecord{{Call: 1, Task: task, Number: nums[0].ID, Start: T0}}})
+	commit(t, st, records.Writes{Records: []records.CallRecord{{Call: 1, Task: task, Number: nums[0].ID, Start: T0}}})
 	must(t, st.DeleteTask("acme", task))
 	_, err = st.GetNumber(task, nums[0].ID)
 	wantCode(t, err, apierr.TaskNotExist)
@@ -1332,9 +1331,9 @@ func testDeleteTask(t *testing.T, st store.Store) {
 		t.Fatalf("records must outlive their task: %v", err)
 	}
 	// Updates for the deleted task are skipped, not fatal.
-	commit(t, st, engine.Ready{Numbers: []engine.NumberUpdate{{At: T0, Task: task, Number: nums[1].ID, State: engine.NumberDone}}})
-	fresh := newTask(t, st, "acme", store.AlwaysOpen)
-	res, err := st.ImportNumbers(fresh, []engine.Number{{Phone: ny(1)}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0, Task: task, Number: nums[1].ID, State: records.NumberDone}}})
+	fresh := newTask(t, st, "acme", records.AlwaysOpen)
+	res, err := st.ImportNumbers(fresh, []records.Number{{Phone: ny(1)}})
 	must(t, err)
 	if res.Stored != 1 {
 		t.Fatalf("import into a new task %+v", res)
@@ -1346,15 +1345,15 @@ func testDeleteTask(t *testing.T, st store.Store) {
 
 // testConcurrent runs an import, the runner's loop and API reads at once.
 func testConcurrent(t *testing.T, st store.Store) {
-	task := newTask(t, st, "acme", store.AlwaysOpen)
-	_, err := st.ImportNumbers(task, []engine.Number{{Phone: "+14150000000"}})
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	_, err := st.ImportNumbers(task, []records.Number{{Phone: "+14150000000"}})
 	must(t, err)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		nums := make([]engine.Number, 5000)
+		nums := make([]records.Number, 5000)
 		for i := range nums {
 			nums[i].Phone = fmt.Sprintf("+1415%07d", i+1)
 		}
@@ -1362,11 +1361,11 @@ func testConcurrent(t *testing.T, st store.Store) {
 			errs <- err
 		}
 	}()
-	dialled := make(map[engine.NumberID]bool)
+	dialled := make(map[records.NumberID]bool)
 	go func() {
 		defer wg.Done()
-		var buf []engine.Number
-		call := engine.CallID(0)
+		var buf []records.Number
+		call := records.CallID(0)
 		for range 200 {
 			var err error
 			buf, err = st.NextNumbers(task, T0, 50, buf)
@@ -1374,7 +1373,7 @@ func testConcurrent(t *testing.T, st store.Store) {
 				errs <- err
 				return
 			}
-			rd := engine.Ready{}
+			rd := records.Writes{}
 			for _, n := range buf {
 				if dialled[n.ID] {
 					errs <- fmt.Errorf("number %d handed out after it was dialled", n.ID)
@@ -1382,9 +1381,9 @@ func testConcurrent(t *testing.T, st store.Store) {
 				}
 				dialled[n.ID] = true
 				call++
-				rd.Numbers = append(rd.Numbers, engine.NumberUpdate{At: T0, Task: task, Number: n.ID, State: engine.NumberDialing, Call: call})
+				rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: T0, Task: task, Number: n.ID, State: records.NumberDialing, Call: call})
 			}
-			if _, err := st.Commit(&rd, nil, nil); err != nil {
+			if _, err := st.Commit(rd, nil, nil); err != nil {
 				errs <- err
 				return
 			}

@@ -1,10 +1,6 @@
-package engine
+package records
 
-import (
-	"time"
-
-	"github.com/outpace-dev/outpace/pacing"
-)
+import "time"
 
 // IDs are dense integers inside the engine; the API edge formats them.
 type (
@@ -31,6 +27,7 @@ const (
 	TaskEnded   TaskStatus = 3
 )
 
+// String returns the status's name: created, running, paused or ended.
 func (s TaskStatus) String() string {
 	switch s {
 	case TaskCreated:
@@ -78,8 +75,8 @@ type NumberUpdate struct {
 	Task     TaskID
 	Number   NumberID
 	State    NumberState
-	Call     CallID         // the call that dials it (NumberDialing) or ended it
-	Outcome  pacing.Outcome // of the attempt that just ended
+	Call     CallID  // the call that dials it (NumberDialing) or ended it
+	Outcome  Outcome // of the attempt that just ended
 	Attempts int
 	NextAt   time.Time // NumberPending: when it may be dialled again
 	// NextPhone, with NumberPending, says that the retry policy gave up on
@@ -128,7 +125,7 @@ type CallRecord struct {
 	Start, Ring, Answer, End                     time.Time // customer leg
 	AgentStart, AgentRing, AgentAnswer, AgentEnd time.Time // agent leg
 
-	Outcome     pacing.Outcome
+	Outcome     Outcome
 	Result      CallResult
 	EndResult   EndResult
 	HangupCause int // seed-003 cause (10001–10041), 0 when normal clearing

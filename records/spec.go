@@ -1,11 +1,10 @@
-package engine
+package records
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/pacing"
 )
 
 // Strategy is a queue's ring strategy: how an answered call picks among the
@@ -73,7 +72,7 @@ type TaskSpec struct {
 	Name   string
 	Queue  QueueID // the queue whose agents take the calls
 
-	Pacing    pacing.Config
+	Pacing    PacingConfig
 	CallerIDs []string // caller-ID pool; used round robin
 
 	// NoAnswerTimeout is how long a number rings before it is given up (default
@@ -115,8 +114,10 @@ const (
 	DefaultAbandonWindow    = 24 * time.Hour
 )
 
-// normalize fills defaults and validates the spec, naming the bad field.
-func (s *TaskSpec) normalize() error {
+// Normalize fills the defaults of the task's own fields and validates them,
+// naming the bad field. The pacing configuration is the pacer's to check
+// (the engine checks it when it creates the task).
+func (s *TaskSpec) Normalize() error {
 	if s.ID == 0 {
 		return apierr.Invalid("task.id", "must be set")
 	}
@@ -146,11 +147,6 @@ func (s *TaskSpec) normalize() error {
 	}
 	if s.AbandonWindow < time.Minute {
 		return apierr.Invalid("task.abandon_window", "must be at least a minute, got %v", s.AbandonWindow)
-	}
-	if s.Pacing.Mode == pacing.ModeRatio {
-		if _, _, err := pacing.ParseRatio(s.Pacing.Ratio); err != nil {
-			return err
-		}
 	}
 	for i, r := range []RetryRule{s.Retry.Busy, s.Retry.NoAnswer, s.Retry.Machine, s.Retry.Failed, s.Retry.Abandoned} {
 		if r.MaxAttempts < 0 || r.Delay < 0 {

@@ -1,4 +1,4 @@
-package engine
+package records
 
 import "time"
 
@@ -31,6 +31,7 @@ var ctiNames = [...]string{
 	"EventPartyError", "EventAgentError",
 }
 
+// String returns the seed-002 messageID, such as "EventDialing".
 func (n CTIName) String() string {
 	if int(n) < len(ctiNames) {
 		return ctiNames[n]
@@ -48,6 +49,7 @@ const (
 	RoleAgent    Role = 2
 )
 
+// String returns the seed-002 partyRole: Customer, Agent or Unknown.
 func (r Role) String() string {
 	switch r {
 	case RoleCustomer:
