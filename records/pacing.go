@@ -26,14 +26,16 @@ const (
 
 // PacingConfig selects a pacing mode and holds every mode's settings. It is
 // what a task or a scenario's `task.pacing` block says; zero values mean
-// defaults.
+// defaults. Package pacing builds the pacer it selects (pacing.New); the
+// names in parentheses in the comments of these configurations are those of
+// pacing's implementation.
 type PacingConfig struct {
 	Mode          PacingMode `yaml:"mode" json:"mode"`
 	AbandonTarget float64    `yaml:"abandon_target" json:"abandon_target"`
 	// Ratio is the taskscale "A:C": C calls in flight per A idle agents.
 	Ratio string `yaml:"ratio" json:"ratio,omitempty"`
 	// Table is the table mode's calls to keep in flight with 0, 1, 2, …
-	// agents busy, the last entry holding for more (Table).
+	// agents busy, the last entry holding for more (pacing.Table).
 	Table []int `yaml:"table" json:"table,omitempty"`
 	// TableAbove and TableMix let the table mode share its time with a
 	// second table, as the optimum of a Markov twin does when the cap falls

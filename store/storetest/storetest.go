@@ -745,7 +745,7 @@ func testCommit(t *testing.T, st store.Store) {
 	if got.State != records.NumberSkipped || got.Reason != 2 || got.Attempts != 1 {
 		t.Fatalf("skipped %+v", got)
 	}
-	// An empty Ready writes nothing and assigns nothing.
+	// Empty writes write nothing and assign nothing.
 	seqs, err = st.Commit(records.Writes{}, nil, []uint64{9})
 	must(t, err)
 	if !slices.Equal(seqs, []uint64{9}) {
@@ -1277,7 +1277,7 @@ func testWebhooks(t *testing.T, st store.Store) {
 	if due, _ := st.DueWebhooks(now.Add(96*time.Hour), 10, nil); len(due) != 0 {
 		t.Fatalf("due after done %+v", due)
 	}
-	// Webhooks committed with a Ready.
+	// Webhooks committed with a batch of writes.
 	more := []store.Webhook{{Tenant: "beta", Kind: "task", URL: "https://b.example", Created: T0}}
 	_, err = st.Commit(records.Writes{}, more, nil)
 	must(t, err)
