@@ -110,21 +110,6 @@ type happening struct {
 	tm   engine.Timer
 }
 
-type simCall struct {
-	gen    uint32
-	live   bool
-	agent  int // index of the agent it was connected to, or -1
-	number records.NumberID
-}
-
-type simAgent struct {
-	id        records.AgentID
-	loggedIn  bool
-	onBreak   bool
-	wrapGen   uint32
-	idleSince int64 // ns; -1 when not idle
-}
-
 // Sim is one simulation run.
 type Sim struct {
 	sc   *Scenario
@@ -135,16 +120,11 @@ type Sim struct {
 	now     int64 // ns since start
 	end     int64
 	warm    int64
-	heap    []happening
-	seq     uint64
-	calls   map[records.CallID]*simCall
-	spare   []*simCall
-	agents  []simAgent
-	byID    map[records.AgentID]int
+	heap    eventHeap
+	world   *World
+	idle    []int64 // per agent, ns since it became idle; -1 when not idle
 	taskID  records.TaskID
 	queueID records.QueueID
-
-	rOutcome, rRing, rTalk, rWrap, rAnswer *rand.Rand
 
 	nextNumber records.NumberID
 	retries    retryHeap
@@ -152,7 +132,6 @@ type Sim struct {
 	pending    []engine.Event // inputs to step once the current Ready is handled
 	rd         engine.Ready
 	batching   bool // live mode: step without carrying out Ready yet
-	noAnswer   time.Duration
 
 	m metrics
 }
@@ -164,17 +143,10 @@ func New(sc *Scenario, opts Options) (*Sim, error) {
 		start:   sc.Start,
 		end:     int64(sc.Warmup + sc.Duration),
 		warm:    int64(sc.Warmup),
-		calls:   make(map[records.CallID]*simCall, 1024),
-		byID:    make(map[records.AgentID]int),
 		taskID:  1,
 		queueID: 1,
 	}
 	seed := sc.Seed
-	s.rOutcome = rand.New(rand.NewPCG(seed, 0x6f7574636f6d65))
-	s.rRing = rand.New(rand.NewPCG(seed, 0x72696e67))
-	s.rTalk = rand.New(rand.NewPCG(seed, 0x74616c6b))
-	s.rWrap = rand.New(rand.NewPCG(seed, 0x77726170))
-	s.rAnswer = rand.New(rand.NewPCG(seed, 0x616e73776572))
 	s.eng = engine.New(engine.Config{
 		Rand:       rand.New(rand.NewPCG(seed, 0x656e67696e65)),
 		CTIEvents:  opts.CTIEvents,
@@ -184,7 +156,6 @@ func New(sc *Scenario, opts Options) (*Sim, error) {
 	if opts.Task != nil {
 		s.taskID, s.queueID = opts.Task.ID, opts.Task.Queue
 	}
-	s.noAnswer = *sc.Task.NoAnswerTimeout
 	s.m.init(sc)
 	if err := s.setup(); err != nil {
 		return nil, err
@@ -232,27 +203,28 @@ func (s *Sim) setup() error {
 	if err := s.step(engine.Event{Kind: engine.EvCreateTask, TaskSpec: spec}); err != nil {
 		return err
 	}
-	s.agents = make([]simAgent, sc.Agents.Count)
-	for i := range s.agents {
-		id := records.AgentID(i + 1)
+	ids := make([]records.AgentID, sc.Agents.Count)
+	s.idle = make([]int64, len(ids))
+	for i := range ids {
+		ids[i] = records.AgentID(i + 1)
 		if i < len(s.opts.Agents) {
-			id = s.opts.Agents[i]
+			ids[i] = s.opts.Agents[i]
 		}
-		s.agents[i] = simAgent{id: id, idleSince: -1}
-		s.byID[id] = i
+		s.idle[i] = -1
+	}
+	s.world = newWorld(sc, sc.Seed, ids, spec.ACWTimeout > 0, simHost{s}, simObserver{s})
+	for i, id := range ids {
 		if err := s.step(engine.Event{Kind: engine.EvCreateAgent, AgentSpec: &records.AgentSpec{ID: id}}); err != nil {
 			return err
 		}
 		if err := s.step(engine.Event{Kind: engine.EvSignIn, Agent: id, Queue: s.queueID}); err != nil {
 			return err
 		}
-		if err := s.login(i); err != nil {
+		if err := s.world.login(i); err != nil {
 			return err
 		}
 	}
-	for i, it := range sc.Agents.Schedule {
-		s.push(happening{at: int64(it.At), kind: hSchedule, id: uint64(i)})
-	}
+	s.world.scheduleItems()
 	for t := s.warm + int64(sc.Report.Slice); t < s.end; t += int64(sc.Report.Slice) {
 		s.push(happening{at: t, kind: hSlice})
 	}
@@ -273,16 +245,6 @@ func (s *Sim) setup() error {
 	return nil
 }
 
-func (s *Sim) login(i int) error {
-	a := &s.agents[i]
-	if err := s.step(engine.Event{Kind: engine.EvAgentLogin, Agent: a.id}); err != nil {
-		return err
-	}
-	a.loggedIn = true
-	a.idleSince = s.now
-	return nil
-}
-
 // Run simulates the whole scenario and returns its report.
 func (s *Sim) Run() (*Report, error) {
 	if s.opts.Speed > 0 {
@@ -290,7 +252,7 @@ func (s *Sim) Run() (*Report, error) {
 	}
 	total := time.Duration(s.end)
 	var n int
-	for len(s.heap) > 0 {
+	for len(s.heap.h) > 0 {
 		h := s.pop()
 		if h.at >= s.end {
 			break
@@ -342,8 +304,8 @@ func (s *Sim) runLive() (*Report, error) {
 			nextTick = nextTick.Add(s.opts.Every)
 		}
 		next := int64(math.MaxInt64)
-		if len(s.heap) > 0 {
-			next = s.heap[0].at
+		if len(s.heap.h) > 0 {
+			next = s.heap.h[0].at
 		}
 		if wait := float64(next-wall()) / s.opts.Speed; wait > 0 {
 			if s.opts.OnTick != nil && s.opts.Every > 0 {
@@ -369,7 +331,7 @@ func (s *Sim) runLive() (*Report, error) {
 		// Group commit: step every happening that is due, then carry out
 		// one Ready for all of them (one durable commit).
 		s.batching = true
-		for n := 0; n < 4096 && len(s.heap) > 0 && s.heap[0].at <= wall(); n++ {
+		for n := 0; n < 4096 && len(s.heap.h) > 0 && s.heap.h[0].at <= wall(); n++ {
 			h := s.pop()
 			s.advanceTo(h.at)
 			if err := s.handle(&h); err != nil {
@@ -385,10 +347,10 @@ func (s *Sim) runLive() (*Report, error) {
 }
 
 func (s *Sim) heapTop() int64 {
-	if len(s.heap) == 0 {
+	if len(s.heap.h) == 0 {
 		return math.MaxInt64
 	}
-	return s.heap[0].at
+	return s.heap.h[0].at
 }
 
 // advanceTo moves virtual time, integrating agent time for occupancy.
@@ -463,148 +425,31 @@ func (s *Sim) drain() error {
 
 func (s *Sim) command(c *engine.Command) error {
 	switch c.Kind {
-	case engine.CmdOriginate:
-		s.originate(c)
-	case engine.CmdConnect:
-		sc := s.calls[c.Call]
-		if sc == nil {
-			return nil
-		}
-		i := s.byID[c.Agent]
-		sc.agent = i
-		a := &s.agents[i]
-		if a.idleSince >= 0 {
-			s.m.idleWait(s, s.now-a.idleSince)
-			a.idleSince = -1
-		}
-		delay := s.sc.Agents.AnswerDelay.Sample(s.rAnswer)
-		s.push(happening{at: s.now + int64(delay), kind: hAgentAnswer, id: uint64(c.Call), gen: sc.gen})
-	case engine.CmdPlayHangup, engine.CmdHangup:
-		s.forget(c.Call)
 	case engine.CmdSetTimer:
 		at := int64(c.At.Sub(s.start))
 		s.push(happening{at: max(at, s.now), kind: hTimer, tm: c.Timer})
 	case engine.CmdFetchNumbers:
 		return s.fetch(c.Count)
+	default:
+		s.world.command(c)
 	}
 	return nil
 }
 
-// originate draws the attempt's outcome and when the engine will learn it.
-func (s *Sim) originate(c *engine.Command) {
-	if s.now >= s.warm {
-		s.m.dials++
-		s.m.sliceDials++
-	}
-	o := &s.sc.Outcomes
-	t := time.Duration(s.now)
-	pl, pm, pn, pb, pi := o.Live.At(t), o.Machine.At(t), o.NoAnswer.At(t), o.Busy.At(t), o.Invalid.At(t)
-	u := s.rOutcome.Float64() * (pl + pm + pn + pb + pi)
-	var out records.Outcome
-	var d time.Duration
-	ring := s.rRing
-	switch {
-	case u < pl:
-		out, d = records.OutcomeLive, s.sc.Timing.Live.Sample(ring)
-		if d > s.noAnswer {
-			out, d = records.OutcomeNoAnswer, s.noAnswer
-		}
-	case u < pl+pm:
-		out, d = records.OutcomeMachine, s.sc.Timing.Machine.Sample(ring)
-	case u < pl+pm+pn:
-		out, d = records.OutcomeNoAnswer, s.noAnswer
-	case u < pl+pm+pn+pb:
-		out, d = records.OutcomeBusy, s.sc.Timing.Busy.Sample(ring)
-	default:
-		out, d = records.OutcomeInvalid, s.sc.Timing.Invalid.Sample(ring)
-	}
-	sc := s.newCall()
-	sc.number = c.Number
-	s.calls[c.Call] = sc
-	s.push(happening{at: s.now + int64(d), kind: hOutcome, id: uint64(c.Call), gen: sc.gen, out: out})
-}
-
-func (s *Sim) newCall() *simCall {
-	if n := len(s.spare); n > 0 {
-		c := s.spare[n-1]
-		s.spare = s.spare[:n-1]
-		c.gen++
-		c.live = false
-		c.agent = -1
-		return c
-	}
-	return &simCall{gen: 1, agent: -1}
-}
-
-func (s *Sim) forget(id records.CallID) {
-	if c, ok := s.calls[id]; ok {
-		delete(s.calls, id)
-		c.gen++
-		s.spare = append(s.spare, c)
-	}
-}
-
 func (s *Sim) handle(h *happening) error {
+	if ok, err := s.world.handle(h); ok {
+		return err
+	}
 	switch h.kind {
-	case hOutcome, hAgentAnswer, hTalkEnd:
-		id := records.CallID(h.id)
-		c := s.calls[id]
-		if c == nil || c.gen != h.gen {
-			return nil // the engine already ended this call
-		}
-		switch h.kind {
-		case hOutcome:
-			if h.out == records.OutcomeLive || h.out == records.OutcomeMachine {
-				c.live = h.out == records.OutcomeLive
-				return s.step(engine.Event{Kind: engine.EvAnswered, Call: id, Outcome: h.out})
-			}
-			s.forget(id)
-			return s.step(engine.Event{Kind: engine.EvFailed, Call: id, Outcome: h.out})
-		case hAgentAnswer:
-			talk := s.sc.Handling.Talk.Sample(s.rTalk)
-			s.push(happening{at: s.now + int64(talk), kind: hTalkEnd, id: h.id, gen: c.gen})
-			return s.step(engine.Event{Kind: engine.EvAgentAnswered, Call: id})
-		default:
-			st := c.agent
-			s.forget(id)
-			if err := s.step(engine.Event{Kind: engine.EvHangup, Call: id, Side: engine.SideCustomer}); err != nil {
-				return err
-			}
-			s.afterHangup(st)
-			return nil
-		}
-	case hWrapEnd:
-		a := &s.agents[h.id]
-		if a.wrapGen != h.gen {
-			return nil
-		}
-		st, err := s.eng.AgentStatus(a.id)
-		if err != nil || st.State != fsm.AgentNotReady || st.Reason != fsm.ReasonAfterCall {
-			return nil
-		}
-		if err := s.step(engine.Event{Kind: engine.EvAgentReady, Agent: a.id}); err != nil {
-			return err
-		}
-		s.settle(int(h.id))
 	case hTimer:
 		if err := s.step(engine.Event{Kind: engine.EvTimer, Timer: h.tm}); err != nil {
 			return err
 		}
 		if h.tm.Kind == engine.TimerACW {
-			s.settle(s.byID[records.AgentID(h.tm.ID)])
+			if i, ok := s.world.byID[records.AgentID(h.tm.ID)]; ok {
+				s.settle(i)
+			}
 		}
-	case hSchedule:
-		return s.schedule(s.sc.Agents.Schedule[h.id])
-	case hBreakEnd:
-		a := &s.agents[h.id]
-		if !a.onBreak || !a.loggedIn {
-			return nil
-		}
-		a.onBreak = false
-		if err := s.step(engine.Event{Kind: engine.EvAgentReady, Agent: a.id}); err != nil {
-			return err
-		}
-		s.settle(int(h.id))
 	case hSlice:
 		s.m.slice(s)
 	case hRetryDue:
@@ -620,83 +465,51 @@ func (s *Sim) handle(h *happening) error {
 	return nil
 }
 
-// afterHangup starts the agent's wrap-up if the engine put it in after-call work.
-func (s *Sim) afterHangup(i int) {
-	if i < 0 {
-		return
+// simHost runs the world in the simulator's virtual time: its happenings go
+// on the simulator's heap and its events straight into the engine.
+type simHost struct{ s *Sim }
+
+func (h simHost) now() int64                 { return h.s.now }
+func (h simHost) push(hp happening)          { h.s.push(hp) }
+func (h simHost) emit(ev engine.Event) error { return h.s.step(ev) }
+
+// simObserver keeps the idle-wait figures: how long an agent waits between
+// becoming idle and its next call. It reads the engine, as a measurement
+// does; the world itself never does.
+type simObserver struct{ s *Sim }
+
+func (o simObserver) dialed() {
+	if s := o.s; s.now >= s.warm {
+		s.m.dials++
+		s.m.sliceDials++
 	}
-	a := &s.agents[i]
-	st, err := s.eng.AgentStatus(a.id)
-	if err != nil {
-		return
-	}
-	if st.State == fsm.AgentNotReady && st.Reason == fsm.ReasonAfterCall {
-		a.wrapGen++
-		w := s.sc.Handling.Wrap.Sample(s.rWrap)
-		s.push(happening{at: s.now + int64(w), kind: hWrapEnd, id: uint64(i), gen: a.wrapGen})
-		return
-	}
-	s.settle(i)
 }
+
+func (o simObserver) connected(i int) {
+	s := o.s
+	if s.idle[i] >= 0 {
+		s.m.idleWait(s, s.now-s.idle[i])
+		s.idle[i] = -1
+	}
+}
+
+func (o simObserver) loggedIn(i int)    { o.s.idle[i] = o.s.now }
+func (o simObserver) unavailable(i int) { o.s.idle[i] = -1 }
+func (o simObserver) settle(i int)      { o.s.settle(i) }
 
 // settle notes when agent i became idle, for the idle-wait figures.
 func (s *Sim) settle(i int) {
-	a := &s.agents[i]
-	st, err := s.eng.AgentStatus(a.id)
+	st, err := s.eng.AgentStatus(s.world.agents[i].id)
 	if err != nil {
 		return
 	}
 	if st.State == fsm.AgentReady && !st.OnCall {
-		if a.idleSince < 0 {
-			a.idleSince = s.now
+		if s.idle[i] < 0 {
+			s.idle[i] = s.now
 		}
 	} else if !st.OnCall {
-		a.idleSince = -1
+		s.idle[i] = -1
 	}
-}
-
-func (s *Sim) schedule(it ScheduleItem) error {
-	for n, i := it.Logout, len(s.agents)-1; n > 0 && i >= 0; i-- {
-		a := &s.agents[i]
-		if !a.loggedIn {
-			continue
-		}
-		if err := s.step(engine.Event{Kind: engine.EvAgentLogout, Agent: a.id}); err != nil {
-			return err
-		}
-		a.loggedIn, a.onBreak, a.idleSince = false, false, -1
-		n--
-	}
-	for n, i := it.Login, 0; n > 0 && i < len(s.agents); i++ {
-		if s.agents[i].loggedIn {
-			continue
-		}
-		if st, err := s.eng.AgentStatus(s.agents[i].id); err == nil && st.OnCall {
-			// Its logout is still waiting for the end of its call: staying
-			// logged in cancels it.
-			if err := s.step(engine.Event{Kind: engine.EvAgentReady, Agent: s.agents[i].id}); err != nil {
-				return err
-			}
-			s.agents[i].loggedIn = true
-		} else if err := s.login(i); err != nil {
-			return err
-		}
-		n--
-	}
-	for n, i := it.Break, 0; n > 0 && i < len(s.agents); i++ {
-		a := &s.agents[i]
-		if !a.loggedIn || a.onBreak {
-			continue
-		}
-		if err := s.step(engine.Event{Kind: engine.EvAgentNotReady, Agent: a.id, Reason: fsm.ReasonRestBreak}); err != nil {
-			return err
-		}
-		a.onBreak = true
-		a.idleSince = -1
-		s.push(happening{at: s.now + int64(it.For), kind: hBreakEnd, id: uint64(i)})
-		n--
-	}
-	return nil
 }
 
 // ---- the number list (the store's in-memory twin) ------------------------------
@@ -813,47 +626,8 @@ func (h *retryHeap) pop() retry {
 
 // ---- the event heap ------------------------------------------------------------
 
-func (s *Sim) push(h happening) {
-	s.seq++
-	h.seq = s.seq
-	s.heap = append(s.heap, h)
-	x := s.heap
-	i := len(x) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !less(&x[i], &x[p]) {
-			break
-		}
-		x[p], x[i] = x[i], x[p]
-		i = p
-	}
-}
-
-func (s *Sim) pop() happening {
-	x := s.heap
-	top := x[0]
-	n := len(x) - 1
-	x[0] = x[n]
-	x = x[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && less(&x[r], &x[l]) {
-			m = r
-		}
-		if !less(&x[m], &x[i]) {
-			break
-		}
-		x[i], x[m] = x[m], x[i]
-		i = m
-	}
-	s.heap = x
-	return top
-}
+func (s *Sim) push(h happening) { s.heap.push(h) }
+func (s *Sim) pop() happening   { return s.heap.pop() }
 
 func less(a, b *happening) bool {
 	if a.at != b.at {

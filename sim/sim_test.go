@@ -211,7 +211,7 @@ func checkInvariants(t *testing.T, yml string) {
 		}
 		ended += int64(len(rd.Records))
 		onCall := map[records.CallID]records.AgentID{}
-		for _, a := range s.agents {
+		for _, a := range s.world.agents {
 			st, err := s.eng.AgentStatus(a.id)
 			if err != nil {
 				return err
