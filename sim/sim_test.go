@@ -211,7 +211,11 @@ func checkInvariants(t *testing.T, yml string) {
 		}
 		ended += int64(len(rd.Records))
 		onCall := map[records.CallID]records.AgentID{}
-		for _, a := range s.world.agents {
+		var agents []worldAgent
+		if s.world != nil { // nil while the queue and task are created
+			agents = s.world.agents
+		}
+		for _, a := range agents {
 			st, err := s.eng.AgentStatus(a.id)
 			if err != nil {
 				return err
