@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"store":            {"apierr", "records", "store/lists", "github.com/dgraph-io/badger/v4", "github.com/dgraph-io/ristretto/v2", "golang.org/x/crypto"},
 	"store/lists":      {"apierr", "records", "github.com/nyaruka/phonenumbers"},
 	"store/storetest":  {"apierr", "records", "store"},
+	"runner":           {"engine", "records", "store"},
 	"bench":            {},
 	"bench/scoreboard": {"apierr", "pacing", "records", "sim", "sim/tune"},
 	"cmd/outpace": {"apierr", "bench/scoreboard", "engine", "pacing", "pacing/optimum", "records", "sim", "sim/plots", "sim/tune", "store", "store/lists",
