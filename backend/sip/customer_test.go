@@ -160,3 +160,36 @@ func TestOriginateIdempotent(t *testing.T) {
 	peer.wait(t, 5*time.Second) // -m 1: a second INVITE would be a second call
 	r.quiet(t, 8, 1, 100*time.Millisecond)
 }
+
+// The trunk's limits hold: with one line the second call waits for the
+// first to end; at 20 calls a second, five calls take at least 200 ms.
+func TestTrunkLimits(t *testing.T) {
+	needSIPp(t)
+	peer := startSIPp(t, "answer.xml", false, "-m", "2")
+	r := newRig(t, Config{Trunk: peer.uri(false), Lines: 1})
+	if l, cps := r.b.Capacity(); l != 1 || cps != 0 {
+		t.Fatalf("Capacity() = %d, %v", l, cps)
+	}
+	r.originate(1, "15551230001", 5*time.Second)
+	r.originate(2, "15551230002", 5*time.Second)
+	r.await(t, 1, 2, 5*time.Second)
+	r.quiet(t, 2, 0, 300*time.Millisecond)
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 1})
+	r.await(t, 2, 2, 5*time.Second)
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 2})
+	peer.wait(t, 5*time.Second)
+
+	busy := startSIPp(t, "reject486.xml", false, "-m", "5")
+	r = newRig(t, Config{Trunk: busy.uri(false), CallsPerSecond: 20})
+	start := time.Now()
+	for id := engine.CallID(1); id <= 5; id++ {
+		r.originate(id, "15551230001", 5*time.Second)
+	}
+	for id := engine.CallID(1); id <= 5; id++ {
+		r.await(t, id, 1, 5*time.Second)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("5 calls at 20/s took %v", d)
+	}
+	busy.wait(t, 5*time.Second)
+}
