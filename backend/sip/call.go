@@ -13,7 +13,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 type stage uint8
@@ -82,7 +82,7 @@ func (c *call) dial(ctx context.Context) {
 		b.log.Warn("sip: cannot place a call", "call", c.id, "err", err)
 		media.close()
 		c.stage = stageEnded
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: pacing.OutcomeInvalid, Cause: CauseLineFailure})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure})
 		c.mu.Unlock()
 		c.release()
 		return
@@ -141,9 +141,9 @@ func (c *call) dial(ctx context.Context) {
 		} else {
 			b.log.Warn("sip: customer answer without usable SDP", "call", c.id, "err", err)
 		}
-		out := pacing.OutcomeLive
+		out := records.OutcomeLive
 		if b.machine(res) {
-			out = pacing.OutcomeMachine
+			out = records.OutcomeMachine
 		}
 		c.stage = stageAnswered
 		c.emitLocked(engine.Event{Kind: engine.EvAnswered, Outcome: out})
@@ -171,9 +171,9 @@ func (c *call) ringEndedLocked(cause error, res *sip.Response) {
 		out, cc := failure(res.StatusCode, errors.Is(cause, errRingTimeout))
 		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: out, Cause: cc})
 	case errors.Is(cause, errRingTimeout):
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: pacing.OutcomeNoAnswer, Cause: CauseTimeout})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeNoAnswer, Cause: CauseTimeout})
 	default: // no response at all, or a transport error
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: pacing.OutcomeInvalid, Cause: CauseLineFailure})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure})
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // A customer who answers after ringing: progress, a live answer; our BYE at
@@ -23,7 +23,7 @@ func TestCustomerAnswers(t *testing.T) {
 			r.originate(1, "15551230001", 5*time.Second)
 			evs := r.await(t, 1, 2, 5*time.Second)
 			expect(t, evs, engine.EvProgress, engine.EvAnswered)
-			if evs[1].Outcome != pacing.OutcomeLive {
+			if evs[1].Outcome != records.OutcomeLive {
 				t.Fatalf("answered %v, want live", evs[1].Outcome)
 			}
 			r.send(engine.Command{Kind: engine.CmdHangup, Call: 1})
@@ -45,7 +45,7 @@ func TestCustomerMachineHeader(t *testing.T) {
 	r.originate(1, "15551230001", 5*time.Second)
 	evs := r.await(t, 1, 2, 5*time.Second)
 	expect(t, evs, engine.EvProgress, engine.EvAnswered)
-	if evs[1].Outcome != pacing.OutcomeMachine {
+	if evs[1].Outcome != records.OutcomeMachine {
 		t.Fatalf("answered %v, want machine", evs[1].Outcome)
 	}
 	r.send(engine.Command{Kind: engine.CmdPlayHangup, Call: 1}) // no message: hang up at once
@@ -58,13 +58,13 @@ func TestCustomerRejects(t *testing.T) {
 	needSIPp(t)
 	for _, tc := range []struct {
 		code, reason string
-		out          pacing.Outcome
+		out          records.Outcome
 		cause        int
 	}{
-		{"486", "Busy Here", pacing.OutcomeBusy, CauseBusy},
-		{"480", "Temporarily Unavailable", pacing.OutcomeNoAnswer, CauseTimeout},
-		{"404", "Not Found", pacing.OutcomeInvalid, CauseLineFailure},
-		{"503", "Service Unavailable", pacing.OutcomeInvalid, CauseLineFailure},
+		{"486", "Busy Here", records.OutcomeBusy, CauseBusy},
+		{"480", "Temporarily Unavailable", records.OutcomeNoAnswer, CauseTimeout},
+		{"404", "Not Found", records.OutcomeInvalid, CauseLineFailure},
+		{"503", "Service Unavailable", records.OutcomeInvalid, CauseLineFailure},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			peer := startSIPp(t, "reject"+tc.code+".xml", false, "-m", "1")
@@ -89,7 +89,7 @@ func TestCustomerNoAnswer(t *testing.T) {
 	r.originate(3, "15551230003", 400*time.Millisecond)
 	evs := r.await(t, 3, 2, 5*time.Second)
 	expect(t, evs, engine.EvProgress, engine.EvFailed)
-	if evs[1].Outcome != pacing.OutcomeNoAnswer || evs[1].Cause != CauseTimeout {
+	if evs[1].Outcome != records.OutcomeNoAnswer || evs[1].Cause != CauseTimeout {
 		t.Fatalf("outcome %v cause %d, want no answer %d", evs[1].Outcome, evs[1].Cause, CauseTimeout)
 	}
 	if d := time.Since(start); d < 400*time.Millisecond {
@@ -107,7 +107,7 @@ func TestCustomerAnswerCrossesCancel(t *testing.T) {
 	r.originate(4, "15551230004", 300*time.Millisecond)
 	evs := r.await(t, 4, 2, 5*time.Second)
 	expect(t, evs, engine.EvProgress, engine.EvFailed)
-	if evs[1].Outcome != pacing.OutcomeNoAnswer {
+	if evs[1].Outcome != records.OutcomeNoAnswer {
 		t.Fatalf("outcome %v, want no answer", evs[1].Outcome)
 	}
 	peer.wait(t, 5*time.Second)

@@ -1,6 +1,6 @@
 package sip
 
-import "github.com/outpace-dev/outpace/pacing"
+import "github.com/outpace-dev/outpace/records"
 
 // Hangup causes of the call record (seed-003 hangupcause).
 const (
@@ -18,20 +18,20 @@ const (
 // and a hangup cause; the engine derives the early-detect cause from the
 // outcome (busy 109, no answer 115, invalid 104). timedOut says that we had
 // sent CANCEL at the ring timeout, so that a 487 means no answer.
-func failure(status int, timedOut bool) (pacing.Outcome, int) {
+func failure(status int, timedOut bool) (records.Outcome, int) {
 	switch {
 	case status == 486 || status == 600:
-		return pacing.OutcomeBusy, CauseBusy
+		return records.OutcomeBusy, CauseBusy
 	case status == 603:
-		return pacing.OutcomeBusy, CauseRefused
+		return records.OutcomeBusy, CauseRefused
 	case status == 480 || status == 408:
-		return pacing.OutcomeNoAnswer, CauseTimeout
+		return records.OutcomeNoAnswer, CauseTimeout
 	case status == 487 && timedOut:
-		return pacing.OutcomeNoAnswer, CauseTimeout
+		return records.OutcomeNoAnswer, CauseTimeout
 	case status == 487:
-		return pacing.OutcomeNoAnswer, CauseCancel
+		return records.OutcomeNoAnswer, CauseCancel
 	case status == 404 || status == 484 || status == 604 || status == 410 || status == 485:
-		return pacing.OutcomeInvalid, CauseLineFailure
+		return records.OutcomeInvalid, CauseLineFailure
 	}
-	return pacing.OutcomeInvalid, CauseLineFailure // other 4xx, 5xx, 6xx, an unanswered challenge
+	return records.OutcomeInvalid, CauseLineFailure // other 4xx, 5xx, 6xx, an unanswered challenge
 }

@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 		"github.com/prometheus/client_golang", "github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag"},
 	"proto/outpace/v1":         {"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"proto/outpace/backend/v1": {"google.golang.org/grpc", "google.golang.org/protobuf"},
+	"backend/sip":              {"apierr", "engine", "records", "github.com/emiago/sipgo"},
 	"internal/archtest":        {},
 	"internal/gendiagrams":     {"fsm"},
 }
