@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -84,7 +82,7 @@ Modes that cannot run are listed with their error; the others still compare.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(cmp)
 			}
-			return writeComparison(out, cmp, sc.Agents.Count)
+			return cmp.WriteText(out, sc.Agents.Count)
 		},
 	}
 	sf.bind(c)
@@ -102,54 +100,4 @@ func parseModes(names []string) ([]records.PacingMode, error) {
 		return nil, flagError(err)
 	}
 	return ms, nil
-}
-
-func writeComparison(w io.Writer, c tune.Comparison, agents int) error {
-	fmt.Fprintf(w, "%s, %d agents: cap %.3g %%, tuned on seeds %s, evaluated on seeds %s (mean ± 95 %% CI)\n",
-		c.Scenario, agents, 100*c.Cap, seedRange(c.TuningSeeds), seedRange(c.EvalSeeds))
-	switch {
-	case c.Optimum != nil:
-		fmt.Fprintf(w, "Markov twin: the optimum at the cap is %.2f %% occupancy\n", 100**c.Optimum)
-	case c.Twin != nil && c.Twin.Exact:
-		fmt.Fprintf(w, "Markov twin, but the optimum is unavailable: %s\n", c.OptimumError)
-	default:
-		fmt.Fprintf(w, "not a Markov twin: no exact optimum (outpace bound derives a twin for reference)\n")
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tsetting\toccupancy\tabandon\tworst\tover cap\ttalk min/h\tconnects/h\tdials/h\tvs optimum\t")
-	var failed []tune.ModeResult
-	for _, m := range c.Modes {
-		if m.Error != "" {
-			failed = append(failed, m)
-			continue
-		}
-		setting := m.Setting
-		if !m.Fair {
-			setting += " !"
-		}
-		gap := "—"
-		if m.GapToOptimum != nil {
-			gap = fmt.Sprintf("−%.2f %%", 100**m.GapToOptimum)
-			if *m.GapToOptimum < 0 {
-				gap = fmt.Sprintf("+%.2f %%", -100**m.GapToOptimum)
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f ± %.2f %%\t%.2f ± %.2f %%\t%.2f %%\t%d/%d\t%.1f\t%.1f\t%.1f\t%s\t\n",
-			m.Mode, setting, 100*m.Occupancy.Mean, 100*m.Occupancy.CI95, 100*m.AbandonRate.Mean, 100*m.AbandonRate.CI95,
-			100*m.MaxAbandonRate24h.Max, m.Breaches, m.Occupancy.N,
-			m.TalkMinPerAgentHour, m.ConnectsPerAgentHour, m.DialsPerAgentHour, gap)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, m := range c.Modes {
-		if m.Error == "" && !m.Fair {
-			fmt.Fprintf(w, "! %s: no setting met the cap on every tuning seed; shown is the least bad\n", m.Mode)
-		}
-	}
-	for _, m := range failed {
-		fmt.Fprintf(w, "%s: not compared: %s\n", m.Mode, m.Error)
-	}
-	return nil
 }

@@ -4,23 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/outpace-dev/outpace/sim"
 	"github.com/outpace-dev/outpace/sim/plots"
 )
-
-// plotFormat returns the chart format a --plot path asks for, by extension.
-func plotFormat(path string) (string, error) {
-	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
-	for _, f := range plots.Formats {
-		if ext == f {
-			return ext, nil
-		}
-	}
-	return "", fmt.Errorf("--plot %s: name the file .png, .svg or .pdf", path)
-}
 
 // checkPlot checks a --plot path before any work is done: empty (no chart)
 // or named for a chart format.
@@ -28,15 +15,15 @@ func checkPlot(path string) error {
 	if path == "" {
 		return nil
 	}
-	_, err := plotFormat(path)
-	return err
+	_, err := plots.FormatOf(path)
+	return flagError(err)
 }
 
 // writePlot renders a chart in the format of path's extension and writes it there.
 func writePlot(path string, render func(format string) (io.WriterTo, error)) error {
-	format, err := plotFormat(path)
+	format, err := plots.FormatOf(path)
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	wt, err := render(format)
 	if err != nil {

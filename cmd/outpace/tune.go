@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/outpace-dev/outpace/pacing"
-	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim/plots"
 	"github.com/outpace-dev/outpace/sim/tune"
 )
@@ -29,7 +27,7 @@ type tuneFlags struct {
 
 func (f *tuneFlags) bind(c *cobra.Command, eval bool) {
 	c.Flags().Float64Var(&f.cap, "cap", tune.DefaultCap, "abandon cap as a fraction of live answers (0.03 = 3 %)")
-	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, "tuning seeds per setting (the scenario's seed s, s+1, …; at most 50)")
+	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, fmt.Sprintf("tuning seeds per setting (the scenario's seed s, s+1, …; at most %d)", tune.EvalSeedOffset/2))
 	f.hasEval = eval
 	if eval {
 		c.Flags().IntVar(&f.evalSeeds, "eval-seeds", tune.DefaultEvalSeeds, "evaluation seeds per mode (s+100, s+101, …), at least 2 for a confidence interval")
@@ -41,34 +39,38 @@ func (f *tuneFlags) bind(c *cobra.Command, eval bool) {
 // tuner checks the flags and returns a Tuner with a progress bar on stderr
 // (unless quiet); call the returned function when the work is done.
 func (f *tuneFlags) tuner(stderr io.Writer, what string) (*tune.Tuner, func(), error) {
+	// A Tuner takes zero for its default; on the command line zero seeds is a mistake.
 	switch {
-	case !(f.cap > 0 && f.cap < 1):
-		return nil, nil, fmt.Errorf("--cap must be a fraction in (0, 1), such as 0.03 for 3 %%; got %v", f.cap)
-	case f.seeds < 1 || f.seeds > tune.EvalSeedOffset:
-		return nil, nil, fmt.Errorf("--seeds must be between 1 and %d, got %d", tune.EvalSeedOffset, f.seeds)
+	case f.seeds < 1:
+		return nil, nil, fmt.Errorf("--seeds: must be between 1 and %d, got %d", tune.EvalSeedOffset/2, f.seeds)
 	case f.hasEval && f.evalSeeds < 1:
-		return nil, nil, fmt.Errorf("--eval-seeds must be at least 1, got %d", f.evalSeeds)
-	case f.workers < 0:
-		return nil, nil, fmt.Errorf("--workers must not be negative, got %d", f.workers)
+		return nil, nil, fmt.Errorf("--eval-seeds: must be at least 1, got %d", f.evalSeeds)
 	}
 	t := &tune.Tuner{Cap: f.cap, Seeds: f.seeds, EvalSeeds: f.evalSeeds, Workers: f.workers}
-	if f.quiet {
-		return t, func() {}, nil
+	if !f.hasEval {
+		t.EvalSeeds = tune.DefaultEvalSeeds
 	}
-	bar := progressbar.NewOptions(1,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("runs"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond))
-	t.Progress = func(done, total int) {
-		bar.ChangeMax(max(total, 1))
-		_ = bar.Set(done)
+	done := func() {}
+	if !f.quiet {
+		bar := progressbar.NewOptions(1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetItsString("runs"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+		t.Progress = func(done, total int) {
+			bar.ChangeMax(max(total, 1))
+			_ = bar.Set(done)
+		}
+		done = func() { _ = bar.Finish() }
 	}
-	return t, func() { _ = bar.Finish() }, nil
+	if err := t.Check(); err != nil {
+		return nil, nil, flagError(err)
+	}
+	return t, done, nil
 }
 
 func tuneCmd() *cobra.Command {
@@ -123,7 +125,7 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := tune.ParseMode(mode)
 			if err != nil {
-				return fmt.Errorf("--mode: unknown pacing mode %q (want one of %s)", mode, modeList())
+				return flagError(err)
 			}
 			if err := checkPlot(outPlot); err != nil {
 				return err
@@ -138,13 +140,13 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			}
 			var g tune.Grid
 			if len(values) > 0 {
-				if g, err = tune.ValuesGrid(m, sc.Task.Pacing, tf.cap, values); err != nil {
-					done()
-					return fmt.Errorf("--values: %w", err)
-				}
-			} else if g, err = tune.DefaultGrid(m, sc.Task.Pacing, tf.cap); err != nil {
+				g, err = tune.ValuesGrid(m, sc.Task.Pacing, tf.cap, values)
+			} else {
+				g, err = tune.DefaultGrid(m, sc.Task.Pacing, tf.cap)
+			}
+			if err != nil {
 				done()
-				return err
+				return flagError(err)
 			}
 			res, err := t.SweepGrid(sc, g)
 			done()
@@ -154,11 +156,7 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			// On a Markov twin the optimum shows how far the best setting is from the ceiling.
 			opt := 0.0
 			if !asJSON || outPlot != "" {
-				if tw := tune.MarkovTwin(sc); tw.Exact {
-					if b, err := tune.Bound(tw, tf.cap); err == nil {
-						opt = b.OccupancyAtCap
-					}
-				}
+				opt, _ = tune.ExactOptimum(sc, tf.cap)
 			}
 			if outPlot != "" {
 				if err := writePlot(outPlot, func(f string) (io.WriterTo, error) { return plots.SweepChart(sc.Name, res, opt, f) }); err != nil {
@@ -171,14 +169,7 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
-			if err := writeSweep(out, sc.Name, res); err != nil {
-				return err
-			}
-			if opt > 0 {
-				fmt.Fprintf(out, "  optimum of this Markov twin at the cap: %.2f %%; the best setting reaches %.1f %% of it\n",
-					100*opt, 100*res.Best.Report.Occupancy/opt)
-			}
-			return nil
+			return res.WriteText(out, sc.Name, opt)
 		},
 	}
 	sf.bind(c)
@@ -203,58 +194,4 @@ func sweepHelp() string {
 		}
 	}
 	return b.String()
-}
-
-// seedRange renders consecutive seeds as "1–5".
-func seedRange(s []uint64) string {
-	switch len(s) {
-	case 0:
-		return "none"
-	case 1:
-		return fmt.Sprint(s[0])
-	}
-	return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
-}
-
-func writeSweep(w io.Writer, scenario string, r tune.Result) error {
-	fmt.Fprintf(w, "%s: %s, %s swept on seeds %s, cap %.3g %%\n", scenario, r.Mode, r.Knob, seedRange(r.Seeds), 100*r.Cap)
-	fmt.Fprintf(w, "fair = worst 24 h abandon window ≤ cap on at least 19 of 20 seeds, and on a fresh seed (95 %% prediction bound); * best, + on the frontier\n\n")
-	onFrontier := map[string]bool{}
-	for _, f := range r.Frontier {
-		onFrontier[f.Setting] = true
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tsetting\toccupancy\tabandon\tworst seed\tfresh seed\tover cap\tfair\t")
-	for i, p := range r.Points {
-		mark := ""
-		if onFrontier[p.Setting.Label] {
-			mark = "+"
-		}
-		if i == r.Best.Index {
-			mark = "*"
-		}
-		fair := "no"
-		if p.Fair {
-			fair = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f %%\t%.2f %%\t%.2f %%\t%.2f %%\t%d/%d\t%s\t\n", mark, p.Setting.Label,
-			100*p.Occupancy, 100*p.AbandonRate, 100*p.WorstAbandon, 100*p.FreshWorst, p.Breaches, len(p.Reports)+len(p.Confirm), fair)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	b := r.Best.Report
-	p := r.Points[r.Best.Index]
-	if !r.Best.Fair {
-		fmt.Fprintf(w, "\nno setting kept the abandon rate under the cap on enough seeds; the least bad is %s\n", r.Best.Setting)
-	} else {
-		fmt.Fprintf(w, "\nbest: %s\n", r.Best.Setting)
-	}
-	fmt.Fprintf(w, "  occupancy %.2f %%, abandon rate %.2f %% (worst seed %.2f %%)\n", 100*b.Occupancy, 100*b.AbandonRate, 100*p.WorstAbandon)
-	fmt.Fprintf(w, "  talk %.1f min, %.1f connects and %.1f dials per agent-hour\n", b.TalkMinPerAgentHour, b.ConnectsPerAgentHour, b.DialsPerAgentHour)
-	if r.Mode != records.ModeProgressive {
-		spec, _ := pacing.Spec(r.Mode)
-		fmt.Fprintf(w, "  run it: --set task.pacing.mode=%s %s\n", r.Mode, spec.SetFlags(r.Best.Config))
-	}
-	return nil
 }

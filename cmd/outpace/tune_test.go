@@ -118,21 +118,14 @@ func TestTuneJSON(t *testing.T) {
 	}
 }
 
-// --values sweeps the values given, every one, in order of aggressiveness.
+// --values reaches the grid: only the values given run.
 func TestTuneValues(t *testing.T) {
-	path := writeScenario(t, tiny)
-	out, _, err := outpace(t, "tune", "-s", path, "-m", "ratio", "--seeds", "2", "-q", "--values", "3:5", "--values", "1.2,1:1")
+	out, _, err := outpace(t, "tune", "-s", writeScenario(t, tiny), "-m", "ratio", "--seeds", "1", "-q", "--values", "3:5", "--values", "1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []string
-	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(strings.TrimLeft(line, " *+")); len(f) > 2 && f[2] == "%" {
-			rows = append(rows, f[0])
-		}
-	}
-	if got := strings.Join(rows, " "); got != "1:1 5:6 3:5" {
-		t.Errorf("settings run: %q, want 1:1 5:6 3:5\n%s", got, out)
+	if !strings.Contains(out, " 1:1 ") || !strings.Contains(out, " 3:5 ") || strings.Contains(out, " 5:6 ") {
+		t.Errorf("settings run:\n%s", out)
 	}
 }
 
@@ -150,7 +143,12 @@ func TestTuneFlagErrors(t *testing.T) {
 		{[]string{"tune", "-s", path, "-m", "ratio", "--values", "2:3,1:40"}, "--values"},
 		{[]string{"compare", "-s", path, "--modes", "ratio,turbo"}, "--modes"},
 		{[]string{"compare", "-s", path, "--eval-seeds", "0"}, "--eval-seeds"},
+		{[]string{"tune", "-s", path, "-m", "ratio", "--workers", "-1"}, "--workers"},
 		{[]string{"report", "--only", "S9", "--out", filepath.Join(t.TempDir(), "b.md")}, "--only"},
+		{[]string{"bound", "-s", path, "--exact"}, "--exact"},
+		{[]string{"bound", "-s", path, "--simulate", "-1"}, "--simulate"},
+		{[]string{"bound", "-s", path, "--cap", "0"}, "--cap"},
+		{[]string{"bound", "-s", path, "--plot", "policy.gif"}, "--plot"},
 	} {
 		_, _, err := outpace(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.flag) {

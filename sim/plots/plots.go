@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,19 @@ func checkFormat(format string) (string, error) {
 		}
 	}
 	return "", apierr.Invalid("plot", "unknown plot format %q (want png, svg or pdf)", format)
+}
+
+// FormatOf returns the chart format a file name asks for by its extension:
+// "png", "svg" or "pdf". Another name is an InvalidParams error naming
+// "plot".
+func FormatOf(path string) (string, error) {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	for _, f := range Formats {
+		if ext == f {
+			return ext, nil
+		}
+	}
+	return "", apierr.Invalid("plot", "%s: name the file .png, .svg or .pdf", path)
 }
 
 // Frontier is one mode's curve on a frontier chart.

@@ -121,3 +121,39 @@ func TestPolicyChart(t *testing.T) {
 		t.Error("a gif was drawn")
 	}
 }
+
+// OptimumChart titles the policy of a scenario's twin with the scenario and
+// the cap, and says when the twin is derived.
+func TestOptimumChart(t *testing.T) {
+	sc, err := sim.ParseScenario([]byte(scenario), []string{"agents.count=4"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tune.SolveBound(sc, tune.BoundConfig{Cap: 0.05, Tolerance: 1e-4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := OptimumChart(sc.Name, b, "svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := wt.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "plots (derived twin): the optimal policy at a 5 % cap") {
+		t.Errorf("title missing from the chart (%d bytes)", out.Len())
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	for path, want := range map[string]string{"a.png": "png", "dir.x/B.SVG": "svg", "c.pdf": "pdf", "d.gif": "", "png": ""} {
+		got, err := FormatOf(path)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("%s: %q, %v; want %q", path, got, err, want)
+		}
+		if err != nil && !strings.Contains(err.Error(), "plot") {
+			t.Errorf("%s: error %v does not name the plot", path, err)
+		}
+	}
+}

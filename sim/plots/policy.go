@@ -11,7 +11,19 @@ import (
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/sim/tune"
 )
+
+// OptimumChart draws the optimal policy of b, the optimum of the Markov
+// twin of the scenario named name (PolicyChart), with the twin's line limit,
+// titled with the cap and, when the twin is derived, saying so.
+func OptimumChart(name string, b tune.BoundResult, format string) (io.WriterTo, error) {
+	title := fmt.Sprintf("%s: the optimal policy at a %.3g %% cap", name, 100*b.Cap)
+	if !b.Twin.Exact {
+		title = fmt.Sprintf("%s (derived twin): the optimal policy at a %.3g %% cap", name, 100*b.Cap)
+	}
+	return PolicyChart(title, b.Result, b.Twin.Params(b.Cap).Lines(), format)
+}
 
 // PolicyChart draws the optimal policy of a Markov twin (outpace bound): the
 // calls it keeps in flight for each number of busy agents, with the policy

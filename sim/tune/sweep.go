@@ -67,14 +67,21 @@ func (t *Tuner) init() error {
 	})
 	switch {
 	case !(t.Cap > 0 && t.Cap < 1):
-		return apierr.Invalid("cap", "must be in (0, 1), got %v", t.Cap)
+		return apierr.Invalid("cap", "must be a fraction in (0, 1), such as 0.03 for 3 %%; got %v", t.Cap)
 	case t.Seeds < 1 || t.Seeds > EvalSeedOffset/2:
-		return apierr.Invalid("seeds", "must be 1–%d, got %d", EvalSeedOffset/2, t.Seeds)
+		return apierr.Invalid("seeds", "must be between 1 and %d, got %d", EvalSeedOffset/2, t.Seeds)
 	case t.EvalSeeds < 1:
 		return apierr.Invalid("eval-seeds", "must be at least 1, got %d", t.EvalSeeds)
+	case t.Workers < 0:
+		return apierr.Invalid("workers", "must not be negative, got %d", t.Workers)
 	}
 	return nil
 }
+
+// Check fills in the defaults and returns the first setting out of its
+// range as an InvalidParams error naming it: "cap", "seeds", "eval-seeds"
+// or "workers". Every method checks the same before it runs anything.
+func (t *Tuner) Check() error { return t.init() }
 
 // seeds returns n consecutive seeds from first.
 func seeds(first uint64, n int) []uint64 {
