@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // ModeSpec is what outpace knows of one pacing mode, in one place: how New
@@ -16,16 +17,16 @@ import (
 // reports, the tuner, the comparison and the scoreboard read them from there.
 type ModeSpec struct {
 	// Mode is the mode's name as a task or a scenario writes it.
-	Mode Mode
+	Mode records.PacingMode
 	// Sweep says in a line what a sweep of the mode runs, for help texts.
 	Sweep string
 	// Knob is the mode's main knob; nil when the mode has none to tune.
 	Knob *Knob
 
-	build   func(cfg Config, rng *rand.Rand) (Pacer, error)
-	setting func(c Config) string
-	flags   func(c Config) string
-	grid    func(base Config, cap float64) []GridLine
+	build   func(cfg records.PacingConfig, rng *rand.Rand) (Pacer, error)
+	setting func(c records.PacingConfig) string
+	flags   func(c records.PacingConfig) string
+	grid    func(base records.PacingConfig, cap float64) []GridLine
 }
 
 // Paced says that a calculator paces the mode: New builds a Pacer for it.
@@ -40,12 +41,12 @@ func (s *ModeSpec) Tuned() bool { return s.grid != nil }
 // keep base's values, and the abandon target of a mode that does not tune it
 // is the cap. Each line runs from the least to the most aggressive setting;
 // nil when the mode has no grid.
-func (s *ModeSpec) Grid(base Config, cap float64) []GridLine {
+func (s *ModeSpec) Grid(base records.PacingConfig, cap float64) []GridLine {
 	if s.grid == nil {
 		return nil
 	}
 	base.Mode = s.Mode
-	if s.Mode != ModePredictive {
+	if s.Mode != records.ModePredictive {
 		base.AbandonTarget = cap
 	}
 	return s.grid(base, cap)
@@ -54,7 +55,7 @@ func (s *ModeSpec) Grid(base Config, cap float64) []GridLine {
 // SetFlags returns the simulator's --set flags that select c's setting of
 // the mode's knobs, e.g. "--set task.pacing.ratio=4:5"; empty when the mode
 // has no knob.
-func (s *ModeSpec) SetFlags(c Config) string {
+func (s *ModeSpec) SetFlags(c records.PacingConfig) string {
 	if s.flags == nil {
 		return ""
 	}
@@ -74,7 +75,7 @@ type GridLine struct {
 // GridPoint is one setting of a grid: its label and its configuration.
 type GridPoint struct {
 	Label  string
-	Config Config
+	Config records.PacingConfig
 }
 
 // Knob is a mode's main knob: the one setting that makes it dial harder or
@@ -86,9 +87,9 @@ type Knob struct {
 	// (Issabel's threshold).
 	Falling bool
 
-	get     func(c Config) (float64, bool)
+	get     func(c records.PacingConfig) (float64, bool)
 	parse   func(s string) (KnobValue, error)
-	set     func(c *Config, v KnobValue)
+	set     func(c *records.PacingConfig, v KnobValue)
 	label   func(v KnobValue) string
 	nearest func(x float64) string
 }
@@ -110,7 +111,7 @@ func (k *Knob) Rank(v KnobValue) float64 {
 }
 
 // Value returns the knob's value in c; false when c does not hold a valid one.
-func (k *Knob) Value(c Config) (float64, bool) { return k.get(c) }
+func (k *Knob) Value(c records.PacingConfig) (float64, bool) { return k.get(c) }
 
 // Parse reads one value of the knob as a user writes it: a taskscale "A:C"
 // or C/A as a number with at most two decimals for a ratio, a number for
@@ -124,7 +125,7 @@ func (k *Knob) Parse(s string) (KnobValue, error) {
 }
 
 // Set writes v into c.
-func (k *Knob) Set(c *Config, v KnobValue) { k.set(c, v) }
+func (k *Knob) Set(c *records.PacingConfig, v KnobValue) { k.set(c, v) }
 
 // Label names v in a sweep: "4:5", "0.02", "max_level=2.5".
 func (k *Knob) Label(v KnobValue) string { return k.label(v) }
@@ -144,44 +145,44 @@ func (k *Knob) Nearest(x float64) (KnobValue, bool) {
 // order it reports them.
 var modes = []*ModeSpec{
 	{
-		Mode:  ModeProgressive,
+		Mode:  records.ModeProgressive,
 		Sweep: `nothing: one call in flight per idle agent (a single point)`,
-		build: func(Config, *rand.Rand) (Pacer, error) { return NewRatio(1, 1), nil },
-		setting: func(Config) string {
+		build: func(records.PacingConfig, *rand.Rand) (Pacer, error) { return NewRatio(1, 1), nil },
+		setting: func(records.PacingConfig) string {
 			return "1:1"
 		},
-		grid: func(base Config, _ float64) []GridLine {
+		grid: func(base records.PacingConfig, _ float64) []GridLine {
 			base.Ratio = "1:1"
 			return []GridLine{{Points: []GridPoint{{"1:1", base}}}}
 		},
 	},
 	{
-		Mode:  ModeRatio,
+		Mode:  records.ModeRatio,
 		Sweep: `the taskscale C/A, 1.0 to 20 ("1:1", "10:11", … "1:20")`,
 		Knob: &Knob{
 			Name: "ratio",
-			get: func(c Config) (float64, bool) {
+			get: func(c records.PacingConfig) (float64, bool) {
 				a, calls, err := ParseRatio(c.Ratio)
 				return float64(calls) / float64(a), err == nil
 			},
 			parse: parseRatioValue,
-			set:   func(c *Config, v KnobValue) { c.Ratio = v.Text },
+			set:   func(c *records.PacingConfig, v KnobValue) { c.Ratio = v.Text },
 			label: func(v KnobValue) string { return v.Text },
 			nearest: func(x float64) string {
 				calls, agents := fraction(x, 1000)
 				return fmt.Sprintf("%d:%d", agents, calls)
 			},
 		},
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) {
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) {
 			a, c, err := ParseRatio(cfg.Ratio)
 			if err != nil {
 				return nil, err
 			}
 			return NewRatio(a, c), nil
 		},
-		setting: func(c Config) string { return c.Ratio },
-		flags:   func(c Config) string { return "--set task.pacing.ratio=" + c.Ratio },
-		grid: func(base Config, _ float64) []GridLine {
+		setting: func(c records.PacingConfig) string { return c.Ratio },
+		flags:   func(c records.PacingConfig) string { return "--set task.pacing.ratio=" + c.Ratio },
+		grid: func(base records.PacingConfig, _ float64) []GridLine {
 			var l GridLine
 			for _, h := range ratioLevels() {
 				c := base
@@ -192,26 +193,26 @@ var modes = []*ModeSpec{
 		},
 	},
 	{
-		Mode:  ModePredictive,
+		Mode:  records.ModePredictive,
 		Sweep: `abandon_target, cap/6 to 5·cap/3 (0.005 to 0.05 at a 3 % cap)`,
 		Knob: &Knob{
 			Name:  "abandon_target",
-			get:   func(c Config) (float64, bool) { return c.AbandonTarget, true },
+			get:   func(c records.PacingConfig) (float64, bool) { return c.AbandonTarget, true },
 			parse: fractionValue("abandon_target %q must be a fraction in (0, 1), such as 0.03"),
-			set:   func(c *Config, v KnobValue) { c.AbandonTarget = v.X },
+			set:   func(c *records.PacingConfig, v KnobValue) { c.AbandonTarget = v.X },
 			label: func(v KnobValue) string { return v.Text },
 			nearest: func(x float64) string {
 				return strconv.FormatFloat(roundTo(x, 6), 'g', -1, 64)
 			},
 		},
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) {
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) {
 			return NewPredictive(cfg.Predictive, cfg.AbandonTarget)
 		},
-		setting: func(c Config) string { return fmt.Sprintf("abandon_target=%g", c.AbandonTarget) },
-		flags: func(c Config) string {
+		setting: func(c records.PacingConfig) string { return fmt.Sprintf("abandon_target=%g", c.AbandonTarget) },
+		flags: func(c records.PacingConfig) string {
 			return fmt.Sprintf("--set task.pacing.abandon_target=%g", c.AbandonTarget)
 		},
-		grid: func(base Config, cap float64) []GridLine {
+		grid: func(base records.PacingConfig, cap float64) []GridLine {
 			var l GridLine
 			for k := 2; k <= 20; k++ {
 				c := base
@@ -222,26 +223,26 @@ var modes = []*ModeSpec{
 		},
 	},
 	{
-		Mode: ModeVicidial,
+		Mode: records.ModeVicidial,
 		Sweep: "max_level, 1.0 to 6.0, with the drop limit at the cap, 0.8·cap and 0.6·cap\n" +
 			"(unless the scenario sets one; method and intensity from the scenario)",
 		Knob: &Knob{
 			Name:    "max_level",
-			get:     func(c Config) (float64, bool) { return c.Vicidial.MaxLevel, true },
+			get:     func(c records.PacingConfig) (float64, bool) { return c.Vicidial.MaxLevel, true },
 			parse:   numberValue,
-			set:     func(c *Config, v KnobValue) { c.Vicidial.MaxLevel = v.X },
+			set:     func(c *records.PacingConfig, v KnobValue) { c.Vicidial.MaxLevel = v.X },
 			label:   func(v KnobValue) string { return fmt.Sprintf("max_level=%g", v.X) },
 			nearest: sixDecimals,
 		},
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) { return NewVicidial(cfg.Vicidial) },
-		setting: func(c Config) string {
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) { return NewVicidial(cfg.Vicidial) },
+		setting: func(c records.PacingConfig) string {
 			v, _ := c.Vicidial.WithDefaults()
 			return fmt.Sprintf("max_level=%g intensity=%d", v.MaxLevel, v.Intensity)
 		},
-		flags: func(c Config) string {
+		flags: func(c records.PacingConfig) string {
 			return fmt.Sprintf("--set task.pacing.vicidial.max_level=%g --set task.pacing.vicidial.drop_limit=%g", c.Vicidial.MaxLevel, c.Vicidial.DropLimit)
 		},
-		grid: func(base Config, cap float64) []GridLine {
+		grid: func(base records.PacingConfig, cap float64) []GridLine {
 			limits := []float64{base.Vicidial.DropLimit}
 			if base.Vicidial.DropLimit == 0 {
 				limits = []float64{cap, roundTo(0.8*cap, 6), roundTo(0.6*cap, 6)}
@@ -262,26 +263,26 @@ var modes = []*ModeSpec{
 		},
 	},
 	{
-		Mode:  ModeIssabel,
+		Mode:  records.ModeIssabel,
 		Sweep: `the about-to-free threshold 0.9999 … 0.90, without then with overcommit`,
 		Knob: &Knob{
 			Name:    "threshold",
 			Falling: true,
-			get:     func(c Config) (float64, bool) { return c.Issabel.Threshold, true },
+			get:     func(c records.PacingConfig) (float64, bool) { return c.Issabel.Threshold, true },
 			parse:   fractionValue("threshold %q must be a probability in (0, 1), such as 0.95"),
-			set:     func(c *Config, v KnobValue) { c.Issabel.Threshold = v.X },
+			set:     func(c *records.PacingConfig, v KnobValue) { c.Issabel.Threshold = v.X },
 			label:   func(v KnobValue) string { return fmt.Sprintf("threshold=%g", v.X) },
 			nearest: sixDecimals,
 		},
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) { return NewIssabel(cfg.Issabel) },
-		setting: func(c Config) string {
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) { return NewIssabel(cfg.Issabel) },
+		setting: func(c records.PacingConfig) string {
 			v, _ := c.Issabel.WithDefaults()
 			return fmt.Sprintf("overcommit=%t threshold=%g", v.Overcommit, v.Threshold)
 		},
-		flags: func(c Config) string {
+		flags: func(c records.PacingConfig) string {
 			return fmt.Sprintf("--set task.pacing.issabel.threshold=%g --set task.pacing.issabel.overcommit=%v", c.Issabel.Threshold, c.Issabel.Overcommit)
 		},
-		grid: func(base Config, _ float64) []GridLine {
+		grid: func(base records.PacingConfig, _ float64) []GridLine {
 			lines := make([]GridLine, 2)
 			for i, over := range []bool{false, true} {
 				if over {
@@ -297,25 +298,25 @@ var modes = []*ModeSpec{
 		},
 	},
 	{
-		Mode:  ModeClosedForm,
+		Mode:  records.ModeClosedForm,
 		Sweep: `aggressiveness, 0.1 to 3.0`,
 		Knob: &Knob{
 			Name:    "aggressiveness",
-			get:     func(c Config) (float64, bool) { return c.ClosedForm.Aggressiveness, true },
+			get:     func(c records.PacingConfig) (float64, bool) { return c.ClosedForm.Aggressiveness, true },
 			parse:   numberValue,
-			set:     func(c *Config, v KnobValue) { c.ClosedForm.Aggressiveness = v.X },
+			set:     func(c *records.PacingConfig, v KnobValue) { c.ClosedForm.Aggressiveness = v.X },
 			label:   func(v KnobValue) string { return fmt.Sprintf("aggressiveness=%g", v.X) },
 			nearest: sixDecimals,
 		},
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) { return NewClosedForm(cfg.ClosedForm) },
-		setting: func(c Config) string {
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) { return NewClosedForm(cfg.ClosedForm) },
+		setting: func(c records.PacingConfig) string {
 			v, _ := c.ClosedForm.WithDefaults()
 			return fmt.Sprintf("aggressiveness=%g", v.Aggressiveness)
 		},
-		flags: func(c Config) string {
+		flags: func(c records.PacingConfig) string {
 			return fmt.Sprintf("--set task.pacing.closedform.aggressiveness=%g", c.ClosedForm.Aggressiveness)
 		},
-		grid: func(base Config, _ float64) []GridLine {
+		grid: func(base records.PacingConfig, _ float64) []GridLine {
 			var l GridLine
 			for k := 2; k <= 60; k++ {
 				c := base
@@ -326,19 +327,19 @@ var modes = []*ModeSpec{
 		},
 	},
 	{
-		Mode: ModeTable,
-		build: func(cfg Config, _ *rand.Rand) (Pacer, error) {
+		Mode: records.ModeTable,
+		build: func(cfg records.PacingConfig, _ *rand.Rand) (Pacer, error) {
 			return NewTable(cfg.Table, cfg.TableAbove, cfg.TableMix)
 		},
-		setting: func(c Config) string {
+		setting: func(c records.PacingConfig) string {
 			if c.TableMix > 0 {
 				return fmt.Sprintf("table=%s above=%s mix=%.4g", FormatTable(c.Table), FormatTable(c.TableAbove), c.TableMix)
 			}
 			return "table=" + FormatTable(c.Table)
 		},
 	},
-	{Mode: ModePreview},
-	{Mode: ModeAgentless},
+	{Mode: records.ModePreview},
+	{Mode: records.ModeAgentless},
 }
 
 // Modes returns every mode's description: those a comparison tunes first, in
@@ -346,9 +347,9 @@ var modes = []*ModeSpec{
 func Modes() []*ModeSpec { return append([]*ModeSpec(nil), modes...) }
 
 // Spec returns the description of mode m; the empty mode is progressive.
-func Spec(m Mode) (*ModeSpec, bool) {
+func Spec(m records.PacingMode) (*ModeSpec, bool) {
 	if m == "" {
-		m = ModeProgressive
+		m = records.ModeProgressive
 	}
 	for _, s := range modes {
 		if s.Mode == m {
@@ -359,8 +360,8 @@ func Spec(m Mode) (*ModeSpec, bool) {
 }
 
 // TunedModes returns the modes a comparison tunes, in the order it reports them.
-func TunedModes() []Mode {
-	var out []Mode
+func TunedModes() []records.PacingMode {
+	var out []records.PacingMode
 	for _, s := range modes {
 		if s.Tuned() {
 			out = append(out, s.Mode)
@@ -372,7 +373,7 @@ func TunedModes() []Mode {
 // Setting names c's setting of its mode's knobs for reports: "4:5",
 // "max_level=2.5 intensity=0", "abandon_target=0.02" (also for a mode
 // without a setting of its own).
-func Setting(c Config) string {
+func Setting(c records.PacingConfig) string {
 	if s, ok := Spec(c.Mode); ok && c.Mode != "" && s.setting != nil {
 		return s.setting(c)
 	}

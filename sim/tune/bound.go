@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/pacing/optimum"
+	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/sim"
 )
 
@@ -79,8 +79,8 @@ func (t *Tuner) SimulateOptimum(sc *sim.Scenario, b *BoundResult, n int) error {
 		return err
 	}
 	cfg := sc.Task.Pacing
-	cfg.Mode = pacing.ModeTable
-	runs := []pacing.Config{cfg}
+	cfg.Mode = records.ModeTable
+	runs := []records.PacingConfig{cfg}
 	runs[0].Table = optimum.Targets(b.Policy)
 	if b.PolicyAbove != nil {
 		above, mix := runs[0], runs[0]
