@@ -87,6 +87,7 @@ type Knob struct {
 	// (Issabel's threshold).
 	Falling bool
 
+	def     func() float64
 	get     func(c records.PacingConfig) (float64, bool)
 	parse   func(s string) (KnobValue, error)
 	set     func(c *records.PacingConfig, v KnobValue)
@@ -108,6 +109,16 @@ func (k *Knob) Rank(v KnobValue) float64 {
 		return -v.X
 	}
 	return v.X
+}
+
+// Default returns the value the knob takes when a configuration leaves it
+// out; false when it has none and must be given (a ratio's taskscale).
+func (k *Knob) Default() (KnobValue, bool) {
+	if k.def == nil {
+		return KnobValue{}, false
+	}
+	x := k.def()
+	return KnobValue{X: x, Text: strconv.FormatFloat(x, 'g', -1, 64)}, true
 }
 
 // Value returns the knob's value in c; false when c does not hold a valid one.
@@ -197,6 +208,7 @@ var modes = []*ModeSpec{
 		Sweep: `abandon_target, cap/6 to 5·cap/3 (0.005 to 0.05 at a 3 % cap)`,
 		Knob: &Knob{
 			Name:  "abandon_target",
+			def:   func() float64 { return DefaultAbandonTarget },
 			get:   func(c records.PacingConfig) (float64, bool) { return c.AbandonTarget, true },
 			parse: fractionValue("abandon_target %q must be a fraction in (0, 1), such as 0.03"),
 			set:   func(c *records.PacingConfig, v KnobValue) { c.AbandonTarget = v.X },
@@ -228,6 +240,7 @@ var modes = []*ModeSpec{
 			"(unless the scenario sets one; method and intensity from the scenario)",
 		Knob: &Knob{
 			Name:    "max_level",
+			def:     func() float64 { v, _ := records.VicidialConfig{}.WithDefaults(); return v.MaxLevel },
 			get:     func(c records.PacingConfig) (float64, bool) { return c.Vicidial.MaxLevel, true },
 			parse:   numberValue,
 			set:     func(c *records.PacingConfig, v KnobValue) { c.Vicidial.MaxLevel = v.X },
@@ -267,6 +280,7 @@ var modes = []*ModeSpec{
 		Sweep: `the about-to-free threshold 0.9999 … 0.90, without then with overcommit`,
 		Knob: &Knob{
 			Name:    "threshold",
+			def:     func() float64 { v, _ := records.IssabelConfig{}.WithDefaults(); return v.Threshold },
 			Falling: true,
 			get:     func(c records.PacingConfig) (float64, bool) { return c.Issabel.Threshold, true },
 			parse:   fractionValue("threshold %q must be a probability in (0, 1), such as 0.95"),
@@ -302,6 +316,7 @@ var modes = []*ModeSpec{
 		Sweep: `aggressiveness, 0.1 to 3.0`,
 		Knob: &Knob{
 			Name:    "aggressiveness",
+			def:     func() float64 { v, _ := records.ClosedFormConfig{}.WithDefaults(); return v.Aggressiveness },
 			get:     func(c records.PacingConfig) (float64, bool) { return c.ClosedForm.Aggressiveness, true },
 			parse:   numberValue,
 			set:     func(c *records.PacingConfig, v KnobValue) { c.ClosedForm.Aggressiveness = v.X },

@@ -69,6 +69,15 @@ func TestKnobParse(t *testing.T) {
 	if v, ok := ratio.Knob.Nearest(0.7501); !ok || v.Text != "4:3" || v.X != 0.75 {
 		t.Errorf("nearest 0.7501: %+v", v)
 	}
+	for m, want := range map[Mode]string{ModePredictive: "0.03", ModeVicidial: "3", ModeIssabel: "0.97", ModeClosedForm: "1.2"} {
+		s, _ := Spec(m)
+		if v, ok := s.Knob.Default(); !ok || v.Text != want {
+			t.Errorf("%s: default %+v (%v), want %s", m, v, ok, want)
+		}
+	}
+	if _, ok := ratio.Knob.Default(); ok {
+		t.Error("a ratio has a default")
+	}
 	if got := Setting(Config{Mode: ModeVicidial}); got != "max_level=3 intensity=0" {
 		t.Errorf("vicidial setting %q", got)
 	}

@@ -185,13 +185,22 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 // modeList names the modes a sweep can tune.
 func modeList() string { return pacing.ModeNames((*pacing.ModeSpec).Tuned, "") }
 
-// sweepHelp says what a sweep runs for each mode, a line per mode.
+// sweepHelp says what a sweep runs for each mode, a line per mode, and the
+// value each knob takes when a scenario leaves it out.
 func sweepHelp() string {
 	var b strings.Builder
+	var defaults []string
 	for _, s := range pacing.Modes() {
-		if s.Tuned() {
-			fmt.Fprintf(&b, "  %-12s %s\n", s.Mode, strings.ReplaceAll(s.Sweep, "\n", "\n"+strings.Repeat(" ", 15)))
+		if !s.Tuned() {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-12s %s\n", s.Mode, strings.ReplaceAll(s.Sweep, "\n", "\n"+strings.Repeat(" ", 15)))
+		if s.Knob != nil {
+			if v, ok := s.Knob.Default(); ok {
+				defaults = append(defaults, s.Knob.Name+" "+v.Text)
+			}
 		}
 	}
+	fmt.Fprintf(&b, "\nA knob the scenario leaves out takes its default:\n  %s.\n", strings.Join(defaults, ", "))
 	return b.String()
 }
