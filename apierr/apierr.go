@@ -1,6 +1,7 @@
 // Package apierr is the catalog of stable error numbers that outpace returns to
-// clients: the seed-002 CTI codes (301xxx, 302xxx, 303xxx), the task status codes
-// (1024–1028) and our own validation code. Every layer wraps an *Error so that the
+// clients: the seed-002 CTI codes (301xxx, 302xxx, 303xxx), the seed-003 task
+// status codes (1024–1028) and authorization codes (600, 601), and our own
+// validation code. Every layer wraps an *Error so that the
 // gRPC edge can map it to a status without string matching.
 package apierr
 
@@ -29,6 +30,12 @@ const (
 	AgentIsInConferece Code = 303005
 )
 
+// Authorization codes of seed 003 (its ret codes).
+const (
+	TokenInvalid     Code = 600 // missing, unknown, expired or revoked token: log in again
+	AppNotAuthorized Code = 601 // wrong app id or access key, or a call the app may not make
+)
+
 // Task status codes of seed 003.
 const (
 	TaskNotExist   Code = 1024
@@ -52,6 +59,8 @@ var names = map[Code]string{
 	NotFoundAgentID:    "NotFoundAgentID",
 	AgentIsInConsult:   "AgentIsInConsultScene",
 	AgentIsInConferece: "AgentIsInConferenceScene",
+	TokenInvalid:       "TokenInvalid",
+	AppNotAuthorized:   "AppNotAuthorized",
 	TaskNotExist:       "TaskNotExist",
 	TaskNotStarted:     "TaskNotStarted",
 	TaskInProgress:     "TaskInProgress",

@@ -1,0 +1,299 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/engine"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/store"
+	"github.com/outpace-dev/outpace/store/lists"
+)
+
+// taskService implements TaskService: tasks and their lists from the store,
+// status changes and live figures through the engine.
+type taskService struct {
+	pb.UnimplementedTaskServiceServer
+	s *Server
+}
+
+// MaxRejected is how many refused entries an import's answer lists.
+const MaxRejected = 1000
+
+// MaxListText is the most list text an import in the telphone JSON format
+// may carry (it is parsed whole).
+const MaxListText = 256 << 20
+
+// numbers converts numbers of a request, normalising their phones to E.164
+// where they parse (the store refuses the others, naming the field).
+func numbers(in []*pb.Number) []records.Number {
+	out := make([]records.Number, len(in))
+	for i, n := range in {
+		out[i] = engineNumber(n)
+		normalizeNumber(&out[i])
+	}
+	return out
+}
+
+func normalizeNumber(n *records.Number) {
+	if p, err := lists.Normalize(n.Phone, ""); err == nil {
+		n.Phone = p
+	}
+	for j, a := range n.Alternatives {
+		if p, err := lists.Normalize(a, ""); err == nil {
+			n.Alternatives[j] = p
+		}
+	}
+}
+
+func (h *taskService) CreateTask(ctx context.Context, req *pb.CreateTaskRequest) (*pb.CreateTaskResponse, error) {
+	st := h.s.cfg.Store
+	tenant := TenantFrom(ctx)
+	if _, err := st.GetQueue(tenant, records.QueueID(req.GetTask().GetQueueId())); err != nil {
+		var e *apierr.Error
+		if errors.As(err, &e) {
+			e2 := *e
+			e2.Field = "task.queue_id"
+			return nil, &e2
+		}
+		return nil, err
+	}
+	t := storeTask(tenant, req.GetTask(), h.s.cfg.Now())
+	if err := st.CreateTask(&t); err != nil {
+		return nil, err
+	}
+	if eng := h.s.cfg.Engine; eng != nil {
+		spec := t.Spec
+		if err := eng.Submit(ctx, engine.Event{At: h.s.cfg.Now(), Kind: engine.EvCreateTask, Task: spec.ID, TaskSpec: &spec}); err != nil {
+			return nil, err
+		}
+	}
+	res, err := st.ImportNumbers(t.Spec.ID, numbers(req.GetNumbers()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateTaskResponse{Task: pbTask(&t), Result: pbImportResult(&res, MaxNumbers)}, nil
+}
+
+func (h *taskService) AddNumbers(ctx context.Context, req *pb.AddNumbersRequest) (*pb.AddNumbersResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	res, err := h.s.cfg.Store.ImportNumbers(records.TaskID(req.GetTaskId()), numbers(req.GetNumbers()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AddNumbersResponse{Result: pbImportResult(&res, MaxNumbers)}, nil
+}
+
+func (h *taskService) RemoveNumbers(ctx context.Context, req *pb.RemoveNumbersRequest) (*pb.RemoveNumbersResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	phones, err := normalize("phones", req.GetPhones(), true)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.s.cfg.Store.RemoveNumbers(records.TaskID(req.GetTaskId()), phones)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RemoveNumbersResponse{Removed: int64(n)}, nil
+}
+
+func (h *taskService) GetTask(ctx context.Context, req *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
+	t, err := h.s.cfg.Store.GetTask(TenantFrom(ctx), records.TaskID(req.GetTaskId()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetTaskResponse{Task: pbTask(&t)}, nil
+}
+
+func (h *taskService) ListTasks(ctx context.Context, req *pb.ListTasksRequest) (*pb.ListTasksResponse, error) {
+	ts, err := h.s.cfg.Store.ListTasks(TenantFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	want := map[pb.TaskStatus]bool{}
+	for _, s := range req.GetStatuses() {
+		want[s] = true
+	}
+	out := &pb.ListTasksResponse{}
+	for i := range ts {
+		t := pbTask(&ts[i])
+		if len(want) == 0 || want[t.Status] {
+			out.Tasks = append(out.Tasks, t)
+		}
+	}
+	return out, nil
+}
+
+// ImportNumbers reads the header, then numbers or list text, and imports
+// them as they arrive: the store commits each chunk, so memory stays flat
+// whatever the list's length (the telphone JSON format aside, which is
+// parsed whole, up to MaxListText).
+func (h *taskService) ImportNumbers(stream pb.TaskService_ImportNumbersServer) error {
+	ctx := stream.Context()
+	first, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	hdr := first.GetHeader()
+	if hdr == nil {
+		return apierr.Invalid("header", "the first message of an import must be its header")
+	}
+	if hdr.GetTaskId() == 0 {
+		return apierr.Invalid("header.task_id", "is required")
+	}
+	var v violations
+	v.zone("header.tz", hdr.GetTz())
+	v.text("header.client_token", hdr.GetClientToken(), 0, 128)
+	if err := v.err(); err != nil {
+		return err
+	}
+	if err := h.s.ownTask(ctx, hdr.GetTaskId()); err != nil {
+		return err
+	}
+	if err := h.s.limiter.allow(TenantFrom(ctx)); err != nil {
+		return err
+	}
+	opt := lists.Options{TZ: hdr.GetTz()}
+	var src iter.Seq2[records.Number, error]
+	switch hdr.GetFormat() {
+	case pb.ListFormat_LIST_FORMAT_UNSPECIFIED:
+		src = batchSource(stream, hdr.GetTz())
+	case pb.ListFormat_LIST_FORMAT_LINES:
+		r, err := lists.NewReader(&chunkReader{stream: stream}, opt)
+		if err != nil {
+			return err
+		}
+		src = store.LinesSource(r)
+	case pb.ListFormat_LIST_FORMAT_TELPHONE_JSON:
+		text, err := io.ReadAll(io.LimitReader(&chunkReader{stream: stream}, MaxListText+1))
+		if err != nil {
+			return err
+		}
+		if len(text) > MaxListText {
+			return apierr.Invalid("data", "telphone JSON is limited to %d bytes: send lines or numbers", MaxListText)
+		}
+		nums, bad, err := lists.ParseTelphone(text, opt)
+		if err != nil {
+			return err
+		}
+		src = func(yield func(records.Number, error) bool) {
+			for i := range bad {
+				if !yield(records.Number{}, &bad[i]) {
+					return
+				}
+			}
+			for _, n := range nums {
+				if !yield(n, nil) {
+					return
+				}
+			}
+		}
+	default:
+		return apierr.Invalid("header.format", "unknown list format %d", hdr.GetFormat())
+	}
+	var streamErr error
+	guarded := func(yield func(records.Number, error) bool) {
+		for n, err := range src {
+			var se *streamError
+			if errors.As(err, &se) {
+				streamErr = se.err
+				return
+			}
+			if !yield(n, err) {
+				return
+			}
+		}
+	}
+	res, err := h.s.cfg.Store.ImportStream(records.TaskID(hdr.GetTaskId()), guarded, nil)
+	if streamErr != nil {
+		return streamErr
+	}
+	if err != nil {
+		var se *streamError
+		if errors.As(err, &se) {
+			return se.err
+		}
+		return err
+	}
+	return stream.SendAndClose(&pb.ImportNumbersResponse{Result: pbImportResult(&res, MaxRejected)})
+}
+
+// streamError carries a failure of the import stream itself (not of one
+// entry) through the store's source.
+type streamError struct{ err error }
+
+func (e *streamError) Error() string { return e.err.Error() }
+func (e *streamError) Unwrap() error { return e.err }
+
+// batchSource yields the numbers of NumberBatch messages until the client
+// closes its side.
+func batchSource(stream pb.TaskService_ImportNumbersServer, tz string) iter.Seq2[records.Number, error] {
+	return func(yield func(records.Number, error) bool) {
+		for {
+			m, err := stream.Recv()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(records.Number{}, &streamError{err})
+				return
+			}
+			b := m.GetNumbers()
+			if b == nil {
+				yield(records.Number{}, &streamError{apierr.Invalid("numbers", "an import without a format carries number batches only")})
+				return
+			}
+			if len(b.GetNumbers()) > MaxNumbers {
+				yield(records.Number{}, &streamError{apierr.Invalid("numbers.numbers", "at most %d numbers a message, got %d", MaxNumbers, len(b.GetNumbers()))})
+				return
+			}
+			for _, pn := range b.GetNumbers() {
+				n := engineNumber(pn)
+				normalizeNumber(&n)
+				if n.TZ == "" {
+					n.TZ = tz
+				}
+				if !yield(n, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// chunkReader reads the data messages of an import stream as one text.
+type chunkReader struct {
+	stream pb.TaskService_ImportNumbersServer
+	buf    []byte
+	err    error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		m, err := r.stream.Recv()
+		switch {
+		case err == io.EOF:
+			r.err = io.EOF
+		case err != nil:
+			r.err = &streamError{err}
+		case m.GetHeader() != nil || m.GetNumbers() != nil:
+			r.err = &streamError{apierr.Invalid("data", "an import of list text carries data messages only")}
+		default:
+			r.buf = m.GetData()
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}

@@ -1,0 +1,195 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+)
+
+func TestValidationNamesEveryField(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	tasks := pb.NewTaskServiceClient(e.conn)
+	ctx := e.login(t, "acme")
+	req := &pb.CreateTaskRequest{
+		Task: &pb.Task{
+			Pacing:          &pb.Pacing{Mode: pb.PacingMode_PACING_MODE_RATIO, Ratio: "1:x", AbandonTarget: math.NaN()},
+			NoAnswerTimeout: durationpb.New(5 * time.Second),
+			Window:          []*pb.DayWindow{{StartMinute: 600, EndMinute: 500}},
+		},
+		Numbers: make([]*pb.Number, 10001),
+	}
+	for i := range req.Numbers {
+		req.Numbers[i] = &pb.Number{Phone: "+14155550100"}
+	}
+	_, err := tasks.CreateTask(ctx, req)
+	st := wantErr(t, err, codes.InvalidArgument, 301018)
+	got := badRequest(st)
+	for _, f := range []string{"task.queue_id", "task.pacing.ratio", "task.pacing.abandon_target",
+		"task.no_answer_timeout", "task.window", "task.window[0]", "numbers"} {
+		if got[f] != "InvalidParams" {
+			t.Errorf("no violation of %s in %v", f, got)
+		}
+	}
+	if len(got) != 7 {
+		t.Errorf("violations %v, want 7", got)
+	}
+
+	// Store-side checks name their field too.
+	_, err = pb.NewBlacklistServiceClient(e.conn).BulkAddBlacklist(ctx,
+		&pb.BulkAddBlacklistRequest{Phones: []string{"+14155550100", "12", "+442079460000"}})
+	st = wantErr(t, err, codes.InvalidArgument, 301018)
+	if got := badRequest(st); len(got) != 1 || got["phones[1]"] == "" {
+		t.Errorf("violations %v, want phones[1]", got)
+	}
+	_, err = tasks.CreateTask(ctx, &pb.CreateTaskRequest{Task: &pb.Task{QueueId: 9999}})
+	st = wantErr(t, err, codes.NotFound, 301018)
+	if got := badRequest(st); got["task.queue_id"] == "" {
+		t.Errorf("violations %v, want task.queue_id", got)
+	}
+}
+
+func TestCreateTaskReturnsInvalidEntries(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := e.login(t, "acme")
+	resp := e.createTask(t, ctx, "acme", "+1 415 555 0100", "not a phone", "+14155550101", "+14155550100")
+	res := resp.GetResult()
+	if res.GetStored() != 2 || res.GetInvalidCount() != 1 || res.GetDuplicateCount() != 1 || len(res.GetRejected()) != 2 {
+		t.Fatalf("result %v", res)
+	}
+	bad, dup := res.GetRejected()[0], res.GetRejected()[1]
+	if bad.GetIndex() != 1 || bad.GetField() != "phone" || bad.GetCode() != 301018 || bad.GetReason() == "" {
+		t.Errorf("invalid entry %v", bad)
+	}
+	if dup.GetIndex() != 3 || dup.GetExistingNumberId() == 0 {
+		t.Errorf("duplicate entry %v", dup)
+	}
+	got, err := pb.NewTaskServiceClient(e.conn).GetTask(ctx, &pb.GetTaskRequest{TaskId: resp.GetTask().GetId()})
+	if err != nil || !proto.Equal(got.GetTask(), resp.GetTask()) {
+		t.Fatalf("get task: %v %v, want %v", got, err, resp.GetTask())
+	}
+	if got.GetTask().GetPacing().GetMode() != pb.PacingMode_PACING_MODE_PREDICTIVE {
+		t.Errorf("pacing %v", got.GetTask().GetPacing())
+	}
+}
+
+func TestClientTokenAnswersOnce(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := e.login(t, "acme")
+	tasks := pb.NewTaskServiceClient(e.conn)
+	req := &pb.CreateTaskRequest{Task: &pb.Task{Name: "once", QueueId: e.queues["acme"]},
+		Numbers: []*pb.Number{{Phone: "+14155550100"}}, ClientToken: "create-once"}
+	first, err := tasks.CreateTask(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := tasks.CreateTask(e.login(t, "acme"), req)
+	if err != nil || !proto.Equal(first, again) {
+		t.Fatalf("repeat: %v %v, want %v", again, err, first)
+	}
+	list, err := tasks.ListTasks(ctx, &pb.ListTasksRequest{})
+	if err != nil || len(list.GetTasks()) != 1 {
+		t.Fatalf("tasks after a repeat: %v %v", list, err)
+	}
+	req2 := proto.Clone(req).(*pb.CreateTaskRequest)
+	req2.Task.Name = "other"
+	_, err = tasks.CreateTask(ctx, req2)
+	st := wantErr(t, err, codes.InvalidArgument, 301018)
+	if badRequest(st)["client_token"] == "" {
+		t.Errorf("violations %v, want client_token", badRequest(st))
+	}
+	// Another tenant's identical token is its own.
+	req3 := proto.Clone(req).(*pb.CreateTaskRequest)
+	req3.Task.QueueId = e.queues["globex"]
+	if _, err := tasks.CreateTask(e.login(t, "globex"), req3); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImportStreams(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := e.login(t, "acme")
+	task := e.createTask(t, ctx, "acme").GetTask().GetId()
+	tasks := pb.NewTaskServiceClient(e.conn)
+
+	t.Run("lines", func(t *testing.T) {
+		var text strings.Builder
+		const n = 20000
+		for i := range n {
+			if i == 7 {
+				text.WriteString("spring;+1415555;;;x;\n")
+				continue
+			}
+			fmt.Fprintf(&text, "spring;+1415%07d;userid=%d;;;\n", 2000000+i, i)
+		}
+		stream, err := tasks.ImportNumbers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Header{Header: &pb.ImportHeader{
+			TaskId: task, Format: pb.ListFormat_LIST_FORMAT_LINES, Tz: "America/Los_Angeles"}}}); err != nil {
+			t.Fatal(err)
+		}
+		b := []byte(text.String())
+		for len(b) > 0 {
+			k := min(len(b), 64<<10-13) // chunks cut lines in the middle
+			if err := stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Data{Data: b[:k]}}); err != nil {
+				t.Fatal(err)
+			}
+			b = b[k:]
+		}
+		resp, err := stream.CloseAndRecv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := resp.GetResult()
+		if res.GetStored() != n-1 || res.GetInvalidCount() != 1 || len(res.GetRejected()) != 1 {
+			t.Fatalf("result %v", res)
+		}
+		if r := res.GetRejected()[0]; r.GetIndex() != 8 || r.GetField() == "" {
+			t.Errorf("rejected line %v, want line 8 with its field", r)
+		}
+	})
+	t.Run("numbers", func(t *testing.T) {
+		stream, err := tasks.ImportNumbers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Header{Header: &pb.ImportHeader{TaskId: task}}})
+		for b := range 3 {
+			batch := &pb.NumberBatch{}
+			for i := range 1000 {
+				batch.Numbers = append(batch.Numbers, &pb.Number{Phone: fmt.Sprintf("+1646%07d", 3000000+b*1000+i)})
+			}
+			if err := stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Numbers{Numbers: batch}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := stream.CloseAndRecv()
+		if err != nil || resp.GetResult().GetStored() != 3000 {
+			t.Fatalf("import: %v %v", resp, err)
+		}
+	})
+	t.Run("header first", func(t *testing.T) {
+		stream, err := tasks.ImportNumbers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Data{Data: []byte("x")}})
+		_, err = stream.CloseAndRecv()
+		st := wantErr(t, err, codes.InvalidArgument, 301018)
+		if badRequest(st)["header"] == "" {
+			t.Errorf("violations %v, want header", badRequest(st))
+		}
+	})
+}
+
+var _ = context.Background
