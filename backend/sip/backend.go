@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -49,18 +50,42 @@ type Backend struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
-	// observe, when set, sees each call's timings as its customer leg
-	// ends; the benchmarks use it.
-	observe func(t Timings)
+	stats struct{ invites, answered, bridged, relayed, played atomic.Uint64 }
+
+	// observe, when set, sees each call's trace as the call ends; the
+	// tests and benchmarks use it.
+	observe func(t trace)
 }
 
-// Timings are the moments of one call as the backend saw them; zero when the
-// call never got there.
-type Timings struct {
-	Invite      time.Time // the customer INVITE was sent
-	Ringing     time.Time // the first 180 or 183 arrived
-	Answer      time.Time // the customer's 200 OK arrived
-	AgentInvite time.Time // the agent INVITE was sent
+// Stats are the backend's counters since New.
+type Stats struct {
+	Invites  uint64 // customer INVITEs sent (a challenged INVITE counts once)
+	Answered uint64 // customer legs answered, live or machine
+	Bridged  uint64 // customer legs bridged to an agent
+	Relayed  uint64 // RTP packets relayed between bridged legs
+	Played   uint64 // RTP packets of messages sent
+}
+
+// Stats returns the backend's counters.
+func (b *Backend) Stats() Stats {
+	return Stats{
+		Invites: b.stats.invites.Load(), Answered: b.stats.answered.Load(), Bridged: b.stats.bridged.Load(),
+		Relayed: b.stats.relayed.Load(), Played: b.stats.played.Load(),
+	}
+}
+
+// trace is one call as the backend saw it: when it got where (zero when it
+// never did) and the RTP packets of its legs.
+type trace struct {
+	call        engine.CallID
+	invite      time.Time // the customer INVITE was sent
+	ringing     time.Time // the first 180 or 183 arrived
+	answer      time.Time // the customer's 200 OK arrived
+	agentInvite time.Time // the agent INVITE was sent
+	bridged     bool
+	toAgent     uint64 // RTP packets relayed from the customer to the agent
+	toCustomer  uint64 // and back
+	played      uint64 // RTP packets of a message sent to the customer
 }
 
 type binding struct {

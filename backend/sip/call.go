@@ -45,7 +45,8 @@ type call struct {
 	agentUp     bool
 	cancelAgent context.CancelCauseFunc
 	stopPlay    chan struct{}
-	times       Timings
+	times       trace
+	lastAgent   *rtpPort // the bridged agent leg's media, for the counters
 }
 
 func (c *call) emitLocked(ev engine.Event) {
@@ -104,7 +105,8 @@ func (c *call) dial(ctx context.Context) {
 	c.stage = stageRinging
 	c.cust = l
 	c.cancelRing = cancel
-	c.times.Invite = time.Now()
+	c.times.invite = time.Now()
+	b.stats.invites.Add(1)
 	c.mu.Unlock()
 
 	res, err := l.invite(ringCtx, func(r *sip.Response) {
@@ -112,7 +114,7 @@ func (c *call) dial(ctx context.Context) {
 			c.mu.Lock()
 			if !c.progress {
 				c.progress = true
-				c.times.Ringing = time.Now()
+				c.times.ringing = time.Now()
 				c.emitLocked(engine.Event{Kind: engine.EvProgress})
 			}
 			c.mu.Unlock()
@@ -124,7 +126,7 @@ func (c *call) dial(ctx context.Context) {
 	}
 	if res != nil && res.IsSuccess() {
 		c.mu.Lock()
-		c.times.Answer = time.Now()
+		c.times.answer = time.Now()
 		if cause != nil || c.stage != stageRinging {
 			// The 200 crossed our CANCEL, or the call was ended meanwhile:
 			// take the call and hang it up at once.
@@ -146,6 +148,7 @@ func (c *call) dial(ctx context.Context) {
 			out = records.OutcomeMachine
 		}
 		c.stage = stageAnswered
+		b.stats.answered.Add(1)
 		c.emitLocked(engine.Event{Kind: engine.EvAnswered, Outcome: out})
 		c.mu.Unlock()
 		return
@@ -177,17 +180,29 @@ func (c *call) ringEndedLocked(cause error, res *sip.Response) {
 	}
 }
 
-// release gives the call's line back and forgets the call.
+// release gives the call's line back, counts its media and forgets it.
 func (c *call) release() {
-	c.b.mu.Lock()
-	delete(c.b.calls, c.id)
-	c.b.mu.Unlock()
-	c.b.releaseLine()
-	if obs := c.b.observe; obs != nil {
-		c.mu.Lock()
-		t := c.times
-		c.mu.Unlock()
-		obs(t)
+	b := c.b
+	b.mu.Lock()
+	delete(b.calls, c.id)
+	b.mu.Unlock()
+	b.releaseLine()
+	c.mu.Lock()
+	t := c.times
+	t.call = c.id
+	if c.cust != nil {
+		t.toAgent = c.cust.media.relayed.Load()
+		t.played = c.cust.media.sent.Load()
+	}
+	if c.lastAgent != nil {
+		t.bridged = true
+		t.toCustomer = c.lastAgent.relayed.Load()
+	}
+	c.mu.Unlock()
+	b.stats.relayed.Add(t.toAgent + t.toCustomer)
+	b.stats.played.Add(t.played)
+	if b.observe != nil {
+		b.observe(t)
 	}
 }
 
@@ -241,7 +256,7 @@ func (c *call) connect(phone string) {
 	c.agent = l
 	c.agentUp = false
 	c.cancelAgent = cancel
-	c.times.AgentInvite = time.Now()
+	c.times.agentInvite = time.Now()
 	c.mu.Unlock()
 	b.wg.Add(1)
 	go func() {
@@ -272,6 +287,8 @@ func (c *call) ringAgent(ctx context.Context, l *leg) {
 		}
 		bridge(c.cust.media, l.media)
 		c.agentUp = true
+		c.lastAgent = l.media
+		c.b.stats.bridged.Add(1)
 		c.emitLocked(engine.Event{Kind: engine.EvAgentAnswered})
 		return
 	}
