@@ -97,7 +97,7 @@ func benchDecide(b *testing.B, agents, calls, maxInFlight int, live float64, reb
 			o := outs[i%len(outs)]
 			o.At = s.Now
 			p.Observe(o)
-			p.builtAt = time.Time{}
+			p.fc.builtAt = time.Time{}
 			p.Decide(s)
 			continue
 		}

@@ -25,7 +25,7 @@ func outcomes(p *Predictive, rng *rand.Rand, start time.Time, rate float64, n in
 // longP is the long memory's answer probability over completed outcomes.
 var changeEpoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
-func longP(p *Predictive) float64 { return p.live.sum / (p.live.sum + p.other.sum) }
+func longP(p *Predictive) float64 { return p.est.live.sum / (p.est.live.sum + p.est.other.sum) }
 
 // The long outcome memory keeps a steady hit rate's estimate precise, and
 // starts again from the short memory when the hit rate changes.
@@ -50,7 +50,7 @@ func TestNoticeChange(t *testing.T) {
 			at = outcomes(p, rng, at, 5, 18000, 0.12)
 			worst = max(worst, math.Abs(longP(p)-0.12))
 		}
-		alarms += p.changes
+		alarms += p.est.changes
 	}
 	t.Logf("steady: %d false alarms in ten days, worst hourly error %.4f", alarms, worst)
 	if alarms > 20 || worst > 0.01 {
@@ -64,9 +64,9 @@ func TestNoticeChange(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 7))
 	at := outcomes(p, rng, changeEpoch, 5, 36000, 0.12)
 	for _, c := range []struct{ from, to float64 }{{0.12, 0.24}, {0.24, 0.12}} {
-		before := p.changes
+		before := p.est.changes
 		n := 0
-		for p.changes == before && n < 2000 {
+		for p.est.changes == before && n < 2000 {
 			at = outcomes(p, rng, at, 5, 1, c.to)
 			n++
 		}

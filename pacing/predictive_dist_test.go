@@ -126,8 +126,8 @@ func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
 	if allocs != 0 {
 		t.Fatalf("%v allocations per Observe+Decide", allocs)
 	}
-	if p.exact.on != (agents+maxInFlight <= exactTerms) {
-		t.Errorf("exact form on = %v for %d agents and %d lines", p.exact.on, agents, maxInFlight)
+	if p.fc.exact.on != (agents+maxInFlight <= exactTerms) {
+		t.Errorf("exact form on = %v for %d agents and %d lines", p.fc.exact.on, agents, maxInFlight)
 	}
 }
 
@@ -142,12 +142,12 @@ func TestShortReact(t *testing.T) {
 			s.Now = s.Now.Add(100 * time.Millisecond)
 			d = p.Decide(s)
 		}
-		for k, lead := range p.lead {
+		for k, lead := range p.fc.lead {
 			if math.IsNaN(lead) || lead < 0 || lead > 1e-6 {
 				t.Errorf("React %v: lead[%d] = %v, want about 0", react, k, lead)
 			}
 		}
-		if r := p.risk(1); math.IsNaN(r) {
+		if r := p.fc.risk(1); math.IsNaN(r) {
 			t.Errorf("React %v: risk of one more call is NaN", react)
 		}
 		if d.Place > s.MaxInFlight {
@@ -164,7 +164,7 @@ func TestPredictiveRowBudget(t *testing.T) {
 	p, s, _ := benchPredictive(t, 300, 900, 1200, 0.1)
 	current := func() (cur int) {
 		for r := range numRows {
-			if p.rowVer[r] == p.ver {
+			if p.fc.rowVer[r] == p.fc.ver {
 				cur++
 			}
 		}
@@ -177,7 +177,7 @@ func TestPredictiveRowBudget(t *testing.T) {
 		if cur > (i+1)*rowsPerDecision {
 			t.Fatalf("decision %d: %d rows computed, budget %d per decision", i, cur, rowsPerDecision)
 		}
-		if p.forecastOK {
+		if p.fc.ok {
 			need = cur
 			if i == 0 {
 				t.Fatalf("the first decision forecast with %d rows", cur)
@@ -197,18 +197,18 @@ func TestPredictiveRowBudget(t *testing.T) {
 	// A rebuild: the decision that makes it recomputes a budget's worth, and
 	// the others follow.
 	p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 5 * time.Second})
-	p.builtAt = time.Time{}
-	ver := p.ver
+	p.fc.builtAt = time.Time{}
+	ver := p.fc.ver
 	for i := 0; ; i++ {
 		p.Decide(s)
-		if p.ver != ver+1 {
-			t.Fatalf("model version %d, want %d", p.ver, ver+1)
+		if p.fc.ver != ver+1 {
+			t.Fatalf("model version %d, want %d", p.fc.ver, ver+1)
 		}
 		cur := current()
 		if cur > (i+1)*rowsPerDecision {
 			t.Fatalf("after the rebuild, decision %d: %d rows current", i, cur)
 		}
-		if !p.forecastOK {
+		if !p.fc.ok {
 			t.Fatal("a rebuild made the forecast wait")
 		}
 		if cur == need {
@@ -258,7 +258,7 @@ func TestYoungSpan(t *testing.T) {
 		if c.until != 0 {
 			s.DialUntil = epoch.Add(c.until)
 		}
-		span, credit := p.youngSpan(s, 0.1)
+		span, credit := youngSpan(s, 0.1, p.cfg.YoungWindow)
 		if math.Abs(span-c.span) > 1e-9 || math.Abs(credit-c.credit) > 1e-9 {
 			t.Errorf("%s: youngSpan = %v, %v; want %v, %v", c.name, span, credit, c.span, c.credit)
 		}
@@ -280,7 +280,7 @@ func TestCreditFades(t *testing.T) {
 	}
 	now := epoch.Add(10 * time.Minute)
 	s := &Snapshot{Now: now, DialUntil: now.Add(8 * time.Hour), Idle: 1, AbandonTarget: 0.03}
-	span, credit := p.youngSpan(s, p.liveRate.get(now))
+	span, credit := youngSpan(s, p.est.liveRate.get(now), p.cfg.YoungWindow)
 	if span <= 0 || credit <= span {
 		t.Fatalf("span %v, credit %v: want 0 < span < credit", span, credit)
 	}
@@ -299,9 +299,9 @@ func TestCreditFades(t *testing.T) {
 		s.WindowAbandoned = int64(capRate * c.live) // at the cap
 		p.Decide(s)
 		want := capRate * max(credit-float64(s.WindowLiveAnswers), 0)
-		if p.young != c.young || math.Abs(p.guard-p.slack-want) > 1e-6 {
+		if p.ctl.young != c.young || math.Abs(p.ctl.guard-p.ctl.slack-want) > 1e-6 {
 			t.Errorf("%s (%d live answers of span %.0f, credit %.0f): young %v, guard − slack %.2f; want %v, %.2f",
-				c.name, s.WindowLiveAnswers, span, credit, p.young, p.guard-p.slack, c.young, want)
+				c.name, s.WindowLiveAnswers, span, credit, p.ctl.young, p.ctl.guard-p.ctl.slack, c.young, want)
 		}
 	}
 }
@@ -353,17 +353,17 @@ func TestBurstMargin(t *testing.T) {
 			s.DialUntil = now.Add(c.until)
 		}
 		p.Decide(s)
-		lr := p.liveRate.get(now)
+		lr := p.est.liveRate.get(now)
 		e := capRate * lr * 1800
 		want := 1 + 2.5*math.Sqrt(max(e, minExpect))
 		if c.burst {
 			want = 1 + 2.5*burstSpread(e, capRate, c.team)
 		}
-		if span, _ := p.youngSpan(s, lr); 100 < span {
+		if span, _ := youngSpan(s, lr, p.cfg.YoungWindow); 100 < span {
 			want *= 100 / span
 		}
-		if math.Abs(p.setpoint-want) > 1e-9 {
-			t.Errorf("%s: setpoint %.4f, want %.4f", c.name, p.setpoint, want)
+		if math.Abs(p.ctl.setpoint-want) > 1e-9 {
+			t.Errorf("%s: setpoint %.4f, want %.4f", c.name, p.ctl.setpoint, want)
 		}
 	}
 }
@@ -391,10 +391,11 @@ func TestRateSince(t *testing.T) {
 // The ramp takes at most a quarter of a known day's live answers.
 func TestRampLength(t *testing.T) {
 	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	p := &Predictive{cfg: PredictiveConfig{Ramp: 100}, bornAt: epoch}
-	p.liveRate.tau = liveRateTime
+	p := &Predictive{cfg: PredictiveConfig{Ramp: 100}}
+	p.ctl.bornAt = epoch
+	p.est.liveRate.tau = liveRateTime
 	for i := range 30 { // a live answer every 60 s for half an hour
-		p.liveRate.add(epoch.Add(time.Duration(i+1) * time.Minute))
+		p.est.liveRate.add(epoch.Add(time.Duration(i+1) * time.Minute))
 	}
 	now := epoch.Add(30 * time.Minute)
 	for _, c := range []struct {
@@ -413,7 +414,7 @@ func TestRampLength(t *testing.T) {
 		if c.until != 0 {
 			s.DialUntil = now.Add(c.until)
 		}
-		if got := p.rampLength(s); math.Abs(got-c.want) > 0.05*c.want {
+		if got := p.ctl.rampLength(s, p.cfg.Ramp, &p.est.liveRate); math.Abs(got-c.want) > 0.05*c.want {
 			t.Errorf("%s: rampLength = %.2f, want %.2f", c.name, got, c.want)
 		}
 	}

@@ -5,9 +5,96 @@ import (
 	"time"
 )
 
-// This file holds the predictive pacer's forecast: the model snapshot rebuilt
-// from the estimators, the per-bin probability rows computed from it on
-// demand, and the sums over the calls in flight and the busy agents.
+// forecast is the predictive pacer's inner rule: from the live state and the
+// estimates, the probability that the live answer of the m-th new call of a
+// decision finds no agent free (risk), and the largest m whose risk is under
+// a threshold (search).
+//
+// How. A new call placed now, if answered live, answers at a time T drawn
+// from the live-answer time distribution; the forecast is made at the
+// numHorizons quantiles H_k of T. The live answer is abandoned if the live
+// answers arriving before it use up every agent free by H_k plus the connect
+// deadline. Arriving before it: the answered calls waiting now; each ringing
+// call of age a, with probability P(live in (a, a+H_k] | no outcome by a),
+// which falls with a since live answers come early and machines and
+// no-answers late; each other new call of this decision, with p·P(T ≤ H_k);
+// and the calls still to be placed, at the current dial rate, weighted by
+// e^(−s/React) for a call placed s from now (React in full from ReactAgents
+// agents up, in proportion on a smaller team, whose next calls are few and
+// placed knowing of this one). Free by then: the idle agents; each agent in
+// wrap-up for e, with P(wrap ends by e+h | e); each agent talking for e, with
+// the probability that the talk ends and the wrap-up, if any, follows within
+// h. Both sides are sums of independent Bernoulli (and Poisson) terms. On a
+// team whose agents and lines number exactTerms or fewer their laws are
+// computed exactly (predictive_exact.go): there the counts are small and
+// skewed, and a normal approximation misplaces the risk by about a call,
+// differently in each state, which no threshold can undo. On a larger floor
+// their difference is taken as normal with a continuity correction. The risk
+// of the m-th new call is the mean over k of P(arrivals before it ≥ agents
+// free).
+//
+// Cost. The calls and agents are binned by elapsed time, so a decision sums
+// over bins, not calls; each bin's probabilities (a row) come from a model
+// snapshot rebuilt from the estimates at most once per Refresh, and a decision
+// computes at most rowsPerDecision rows, the others keeping the last build's
+// values until a later decision reaches them. No decision allocates.
+//
+// Why it is stable. The risk grows with m, so the search's answer is a level:
+// the calls in flight are topped up to where the marginal risk reaches the
+// threshold, and every call placed enters the next forecast at once as a
+// ringing call of age zero. Repeated decisions with nothing new place nothing
+// more; the model moves only as the estimates do, and rows lag it by a few
+// decisions at most.
+type forecast struct {
+	// model snapshot, rebuilt at most every Refresh
+	ver       uint32
+	builtAt   time.Time
+	stale     bool
+	ready     bool // enough outcomes to forecast
+	ok        bool // ready, and every row the last decision needed computed
+	handReady bool // enough talk times to count agents about to be free
+	wrapOK    bool // enough wrap times
+	deadline  time.Duration
+	team      int // agents idle or busy at the last build, at most ReactAgents
+	pLive     float64
+	nOut      float64 // recent outcomes
+	wrapShare float64
+	ringMean  float64
+	talkMean  float64
+	wrapMean  float64
+	sLive     survival
+	sAll      survival
+	sTalk     survival
+	sWrap     survival
+	horizon   [numHorizons]float64 // H_k, seconds
+	supply    [numHorizons]float64 // H_k + connect deadline
+	pi        [numHorizons]float64 // P(another new call is live before H_k)
+	lead      [numHorizons]float64 // live answers before H_k per call placed per second from now on
+	conv      [numHorizons][numHorizons]float64
+
+	// memoryless priors where the histograms hold little
+	priorCall, priorTalk, priorWrap  [numHorizons]float64
+	priorHaz, priorTalkD, priorWrapD float64
+
+	// per-bin probability rows, each of the model version rowVer (0: never
+	// computed); rowCursor is where the next decision starts bringing them up
+	// to date
+	rows      [numRows][numCols]float64
+	rowVer    [numRows]uint32
+	rowCursor int
+
+	// what the last decision's forecast expects beyond the new calls' risk
+	abandonRate float64 // abandons expected per second in the current state
+	freeSoon    float64 // busy agents expected free within the connect deadline
+	committed   float64 // abandons expected from the calls in flight
+
+	// scratch of one decision
+	cnt              [numRows]int32 // terms per row
+	touched          [numRows]uint16
+	muA, vA, muF, vF [numHorizons]float64
+	waiting          float64
+	exact            exactForecast
+}
 
 // censoredShare: until the outcome estimator holds OutcomeMemory /
 // censoredShare outcomes, it counts the calls still ringing as durations
@@ -23,44 +110,44 @@ const prior = 0.5
 // last build is at least Refresh old. It must run while the counts of the
 // calls and agents in progress are binned: they enter the estimates as
 // durations still running.
-func (p *Predictive) refresh(now time.Time, s *Snapshot) {
-	if s.ConnectDeadline != p.deadline {
-		p.deadline = s.ConnectDeadline
-		p.stale = true
-		p.builtAt = time.Time{}
+func (fc *forecast) refresh(now time.Time, s *Snapshot, est *estimates, cfg *PredictiveConfig) {
+	if s.ConnectDeadline != fc.deadline {
+		fc.deadline = s.ConnectDeadline
+		fc.stale = true
+		fc.builtAt = time.Time{}
 	}
 	// The reach follows the team up to ReactAgents; beyond, a change of
 	// staffing leaves the tables as they are.
-	if team := min(s.Idle+s.Busy, p.cfg.ReactAgents); team != p.team {
-		p.team = team
-		p.stale = true
+	if team := min(s.Idle+s.Busy, cfg.ReactAgents); team != fc.team {
+		fc.team = team
+		fc.stale = true
 	}
-	if !p.stale || (!p.builtAt.IsZero() && now.Sub(p.builtAt) < p.cfg.Refresh) {
+	if !fc.stale || (!fc.builtAt.IsZero() && now.Sub(fc.builtAt) < cfg.Refresh) {
 		return
 	}
-	p.stale = false
-	p.builtAt = now
-	p.ver++
+	fc.stale = false
+	fc.builtAt = now
+	fc.ver++
 
 	// Running durations matter while the estimator is young; once it holds
 	// a tenth of its memory (censoredShare) they would only bias it (the
 	// completed ones then already cover every length).
-	sc := p.outDecay.scale
-	nOut := (p.live.sum + p.other.sum) / sc
-	wc := max(0, 1-nOut/float64(max(p.cfg.OutcomeMemory/censoredShare, 1)))
-	p.pLive = loadCompeting(&p.sAll, &p.sLive, &p.live, &p.other, sc, p.counts(rowCall), wc)
-	p.nOut = nOut
-	nLive := p.live.sum / sc
-	p.ringMean = p.sAll.mean
-	minOut := float64(p.cfg.MinHistory)
-	p.ready = p.nOut >= minOut && nLive >= max(minOut/10, 1) && p.sLive.n > 0
-	if p.ready {
+	sc := est.outDecay.scale
+	nOut := (est.live.sum + est.other.sum) / sc
+	wc := max(0, 1-nOut/float64(max(cfg.OutcomeMemory/censoredShare, 1)))
+	fc.pLive = loadCompeting(&fc.sAll, &fc.sLive, &est.live, &est.other, sc, fc.counts(rowCall), wc)
+	fc.nOut = nOut
+	nLive := est.live.sum / sc
+	fc.ringMean = fc.sAll.mean
+	minOut := float64(cfg.MinHistory)
+	fc.ready = fc.nOut >= minOut && nLive >= max(minOut/10, 1) && fc.sLive.n > 0
+	if fc.ready {
 		for k := range numHorizons {
 			q := (float64(k) + 0.5) / numHorizons
-			h := p.sLive.quantile(q)
-			p.horizon[k] = h
-			p.supply[k] = h + p.deadline.Seconds()
-			p.pi[k] = p.pLive * q
+			h := fc.sLive.quantile(q)
+			fc.horizon[k] = h
+			fc.supply[k] = h + fc.deadline.Seconds()
+			fc.pi[k] = fc.pLive * q
 			// ∫₀^H P(T ≤ t) dt: the time before H_k during which a call
 			// placed later still answers first, on average.
 			// A call placed at t weighs e^(−(H−t)/react), taken at the
@@ -69,66 +156,66 @@ func (p *Predictive) refresh(now time.Time, s *Snapshot) {
 			// nothing instead of growing from it (a short React would
 			// otherwise start at 0 and grow by +Inf).
 			lead, step := 0.0, h/16
-			if react := p.cfg.React.Seconds() * p.reachShare(); react > 0 {
+			if react := cfg.React.Seconds() * fc.reachShare(cfg.ReactAgents); react > 0 {
 				w, fall := math.Exp(-step/2/react), math.Exp(-step/react)
 				t := h - step/2
 				for range 16 {
-					lead += step * w * p.sLive.cdf(t)
+					lead += step * w * fc.sLive.cdf(t)
 					t -= step
 					w *= fall
 				}
 			} // no reach: the calls to come do not count
-			p.lead[k] = p.pLive * lead
+			fc.lead[k] = fc.pLive * lead
 		}
 	}
 
-	hs := p.handDecay.scale
-	nTalk := p.talk.sum / hs
-	wc = max(0, 1-nTalk/float64(p.cfg.HandlingMemory))
-	p.sTalk.loadKM(&p.talk, hs, p.counts(rowTalk), wc)
-	p.sWrap.loadKM(&p.wrap, hs, p.counts(rowWrap), wc)
-	p.talkMean, p.wrapMean = p.sTalk.mean, p.sWrap.mean
-	p.handReady = nTalk >= 10
-	p.wrapShare = 0
-	if p.talkCount > 0 {
+	hs := est.handDecay.scale
+	nTalk := est.talk.sum / hs
+	wc = max(0, 1-nTalk/float64(cfg.HandlingMemory))
+	fc.sTalk.loadKM(&est.talk, hs, fc.counts(rowTalk), wc)
+	fc.sWrap.loadKM(&est.wrap, hs, fc.counts(rowWrap), wc)
+	fc.talkMean, fc.wrapMean = fc.sTalk.mean, fc.sWrap.mean
+	fc.handReady = nTalk >= 10
+	fc.wrapShare = 0
+	if est.talkCount > 0 {
 		inWrap := 0.0
-		for _, c := range p.counts(rowWrap) {
+		for _, c := range fc.counts(rowWrap) {
 			inWrap += float64(c)
 		}
 		// Agents in wrap-up now have had their talk counted, not yet their wrap.
-		p.wrapShare = min(1, (p.wrapCnt/hs+inWrap)/(p.talkCount/hs))
+		fc.wrapShare = min(1, (est.wrapCnt/hs+inWrap)/(est.talkCount/hs))
 	}
-	p.wrapOK = p.wrap.sum/hs >= 5
+	fc.wrapOK = est.wrap.sum/hs >= 5
 
 	// Terms shared by every bin's row.
-	rm, tm, wm := max(p.ringMean, 1), max(p.talkMean, 1), max(p.wrapMean, 1)
-	d := p.deadline.Seconds()
-	p.priorHaz = prior * p.pLive * (1 - math.Exp(-hazardStep/rm))
-	p.priorTalkD = prior * (1 - math.Exp(-d/tm))
-	p.priorWrapD = prior * (1 - math.Exp(-d/wm))
+	rm, tm, wm := max(fc.ringMean, 1), max(fc.talkMean, 1), max(fc.wrapMean, 1)
+	d := fc.deadline.Seconds()
+	fc.priorHaz = prior * fc.pLive * (1 - math.Exp(-hazardStep/rm))
+	fc.priorTalkD = prior * (1 - math.Exp(-d/tm))
+	fc.priorWrapD = prior * (1 - math.Exp(-d/wm))
 	prevX := 0.0
 	for k := range numHorizons {
-		p.priorCall[k] = prior * p.pLive * (1 - math.Exp(-p.horizon[k]/rm))
-		p.priorTalk[k] = prior * (1 - math.Exp(-p.supply[k]/tm))
-		p.priorWrap[k] = prior * (1 - math.Exp(-p.supply[k]/wm))
-		mid := (prevX + p.supply[k]) / 2
-		prevX = p.supply[k]
+		fc.priorCall[k] = prior * fc.pLive * (1 - math.Exp(-fc.horizon[k]/rm))
+		fc.priorTalk[k] = prior * (1 - math.Exp(-fc.supply[k]/tm))
+		fc.priorWrap[k] = prior * (1 - math.Exp(-fc.supply[k]/wm))
+		mid := (prevX + fc.supply[k]) / 2
+		prevX = fc.supply[k]
 		for j := k; j < numHorizons; j++ {
-			p.conv[j][k] = p.wrapDone(p.supply[j] - mid)
+			fc.conv[j][k] = fc.wrapDone(fc.supply[j] - mid)
 		}
 	}
 }
 
 // counts returns the terms of this decision per bin for the kind of row
 // that starts at first (rowCall, rowWrap or rowTalk).
-func (p *Predictive) counts(first int) *[numBins]int32 {
-	return (*[numBins]int32)(p.cnt[first : first+numBins])
+func (fc *forecast) counts(first int) *[numBins]int32 {
+	return (*[numBins]int32)(fc.cnt[first : first+numBins])
 }
 
 // reachShare is the share of React that applies to a team of the current
 // size: all of it from ReactAgents agents up, in proportion below.
-func (p *Predictive) reachShare() float64 {
-	return float64(p.team) / float64(p.cfg.ReactAgents)
+func (fc *forecast) reachShare(reactAgents int) float64 {
+	return float64(fc.team) / float64(reactAgents)
 }
 
 // Rows. Each kind of term has a row of probabilities per bin of elapsed
@@ -155,12 +242,12 @@ const rowsPerDecision = 48
 
 // updateRows brings the rows of the terms touched by this decision up to
 // date, within the budget, and reports whether every one of them has a value.
-func (p *Predictive) updateRows(touched []uint16) bool {
+func (fc *forecast) updateRows(touched []uint16) bool {
 	n := len(touched)
 	budget, complete := rowsPerDecision, true
 	start := 0
 	if n > 0 {
-		start = p.rowCursor % n
+		start = fc.rowCursor % n
 	}
 	for i := range n {
 		j := start + i
@@ -168,8 +255,8 @@ func (p *Predictive) updateRows(touched []uint16) bool {
 			j -= n
 		}
 		r := int(touched[j])
-		v := p.rowVer[r]
-		if v == p.ver {
+		v := fc.rowVer[r]
+		if v == fc.ver {
 			continue
 		}
 		if budget == 0 {
@@ -177,16 +264,16 @@ func (p *Predictive) updateRows(touched []uint16) bool {
 			continue
 		}
 		budget--
-		p.rowCursor = j + 1
-		p.rowVer[r] = p.ver
-		row := &p.rows[r]
+		fc.rowCursor = j + 1
+		fc.rowVer[r] = fc.ver
+		row := &fc.rows[r]
 		switch {
 		case r >= rowTalk:
-			p.talkProbs(r-rowTalk, row)
+			fc.talkProbs(r-rowTalk, row)
 		case r >= rowWrap:
-			p.wrapProbs(r-rowWrap, row)
+			fc.wrapProbs(r-rowWrap, row)
 		default:
-			p.callProbs(r-rowCall, row)
+			fc.callProbs(r-rowCall, row)
 		}
 	}
 	return complete
@@ -194,23 +281,23 @@ func (p *Predictive) updateRows(touched []uint16) bool {
 
 // callProbs fills row with, for a ringing call in age bin b, the probability
 // of a live answer within each horizon.
-func (p *Predictive) callProbs(b int, row *[numCols]float64) {
+func (fc *forecast) callProbs(b int, row *[numCols]float64) {
 	a := binMid(b)
-	lAbove := p.sLive.above(a)
-	den := p.sAll.above(a) + prior
+	lAbove := fc.sLive.above(a)
+	den := fc.sAll.above(a) + prior
 	for k := range numHorizons {
-		num := lAbove - p.sLive.above(a+p.horizon[k]) + p.priorCall[k]
+		num := lAbove - fc.sLive.above(a+fc.horizon[k]) + fc.priorCall[k]
 		row[k] = min(max(num/den, 0), 1)
 	}
 	// The hazard of a live answer now, per second.
-	num := lAbove - p.sLive.above(a+hazardStep) + p.priorHaz
+	num := lAbove - fc.sLive.above(a+hazardStep) + fc.priorHaz
 	row[colNow] = max(num/den, 0) / hazardStep
 }
 
 // talkProbs fills row with, for an agent talking for a time in bin b, the
 // probability of being free (talk and wrap-up over) by each supply horizon.
-func (p *Predictive) talkProbs(b int, row *[numCols]float64) {
-	if !p.handReady || (p.wrapShare > 0 && !p.wrapOK) {
+func (fc *forecast) talkProbs(b int, row *[numCols]float64) {
+	if !fc.handReady || (fc.wrapShare > 0 && !fc.wrapOK) {
 		*row = [numCols]float64{}
 		return
 	}
@@ -218,27 +305,27 @@ func (p *Predictive) talkProbs(b int, row *[numCols]float64) {
 	if b == 0 {
 		e = 0
 	}
-	above := p.sTalk.above(e)
+	above := fc.sTalk.above(e)
 	den := above + prior
 	// c[l] = P(talk over by supply[l] | talked e), convolved with the
 	// wrap-up at the middle of each step.
 	var c [numHorizons]float64
 	for l := range numHorizons {
-		c[l] = (above - p.sTalk.above(e+p.supply[l]) + p.priorTalk[l]) / den
+		c[l] = (above - fc.sTalk.above(e+fc.supply[l]) + fc.priorTalk[l]) / den
 	}
 	for k := range numHorizons {
 		sum, prevC := 0.0, 0.0
 		for l := 0; l <= k; l++ {
-			sum += (c[l] - prevC) * p.conv[k][l]
+			sum += (c[l] - prevC) * fc.conv[k][l]
 			prevC = c[l]
 		}
 		row[k] = min(max(sum, 0), 1)
 	}
 	// Free within the connect deadline: the talk ends and the wrap-up, if
 	// any, too.
-	if d := p.deadline.Seconds(); d > 0 {
-		cd := (above - p.sTalk.above(e+d) + p.priorTalkD) / den
-		row[colNow] = min(max(cd*p.wrapDone(d/2), 0), 1)
+	if d := fc.deadline.Seconds(); d > 0 {
+		cd := (above - fc.sTalk.above(e+d) + fc.priorTalkD) / den
+		row[colNow] = min(max(cd*fc.wrapDone(d/2), 0), 1)
 	} else {
 		row[colNow] = 0
 	}
@@ -246,18 +333,18 @@ func (p *Predictive) talkProbs(b int, row *[numCols]float64) {
 
 // wrapDone returns the probability that a call just ended is out of wrap-up
 // after y seconds.
-func (p *Predictive) wrapDone(y float64) float64 {
-	none := 1 - p.wrapShare
-	if p.wrapShare == 0 {
+func (fc *forecast) wrapDone(y float64) float64 {
+	none := 1 - fc.wrapShare
+	if fc.wrapShare == 0 {
 		return 1
 	}
-	return none + p.wrapShare*p.sWrap.cdf(y)
+	return none + fc.wrapShare*fc.sWrap.cdf(y)
 }
 
 // wrapProbs fills row with, for an agent in wrap-up for a time in bin b, the
 // probability of being free by each supply horizon.
-func (p *Predictive) wrapProbs(b int, row *[numCols]float64) {
-	if !p.handReady || !p.wrapOK {
+func (fc *forecast) wrapProbs(b int, row *[numCols]float64) {
+	if !fc.handReady || !fc.wrapOK {
 		*row = [numCols]float64{}
 		return
 	}
@@ -265,22 +352,22 @@ func (p *Predictive) wrapProbs(b int, row *[numCols]float64) {
 	if b == 0 {
 		e = 0
 	}
-	above := p.sWrap.above(e)
+	above := fc.sWrap.above(e)
 	den := above + prior
 	for k := range numHorizons {
-		row[k] = min(max((above-p.sWrap.above(e+p.supply[k])+p.priorWrap[k])/den, 0), 1)
+		row[k] = min(max((above-fc.sWrap.above(e+fc.supply[k])+fc.priorWrap[k])/den, 0), 1)
 	}
 	row[colNow] = 0
-	if d := p.deadline.Seconds(); d > 0 {
-		row[colNow] = min(max((above-p.sWrap.above(e+d)+p.priorWrapD)/den, 0), 1)
+	if d := fc.deadline.Seconds(); d > 0 {
+		row[colNow] = min(max((above-fc.sWrap.above(e+d)+fc.priorWrapD)/den, 0), 1)
 	}
 }
 
-// forecast bins the ringing calls by age and the busy agents by elapsed
-// time, refreshes the model if due, and sums, for each horizon, the expected
+// run bins the ringing calls by age and the busy agents by elapsed time,
+// refreshes the model if due, and sums, for each horizon, the expected
 // live answers arriving from the ringing calls and the expected agents free,
 // with their variances.
-func (p *Predictive) forecast(s *Snapshot) {
+func (fc *forecast) run(s *Snapshot, est *estimates, cfg *PredictiveConfig) {
 	now := s.Now.UnixNano()
 	nt := 0
 	for i := range s.Calls {
@@ -289,11 +376,11 @@ func (p *Predictive) forecast(s *Snapshot) {
 			continue
 		}
 		r := rowCall + binOfNanos(now-c.DialedAt.UnixNano())
-		if p.cnt[r] == 0 {
-			p.touched[nt] = uint16(r)
+		if fc.cnt[r] == 0 {
+			fc.touched[nt] = uint16(r)
 			nt++
 		}
-		p.cnt[r]++
+		fc.cnt[r]++
 	}
 	nc := nt
 	for i := range s.Agents {
@@ -305,37 +392,37 @@ func (p *Predictive) forecast(s *Snapshot) {
 		case PhaseTalk:
 			r = rowTalk + binOfNanos(now-a.Call.UnixNano())
 		}
-		if p.cnt[r] == 0 {
-			p.touched[nt] = uint16(r)
+		if fc.cnt[r] == 0 {
+			fc.touched[nt] = uint16(r)
 			nt++
 		}
-		p.cnt[r]++
+		fc.cnt[r]++
 	}
-	p.refresh(s.Now, s)
-	ready := p.ready && p.updateRows(p.touched[:nt])
-	p.forecastOK = ready
+	fc.refresh(s.Now, s, est, cfg)
+	ready := fc.ready && fc.updateRows(fc.touched[:nt])
+	fc.ok = ready
 	idle := float64(s.Idle)
 	for k := range numHorizons {
-		p.muA[k], p.vA[k], p.muF[k], p.vF[k] = 0, 0, idle, 0
+		fc.muA[k], fc.vA[k], fc.muF[k], fc.vF[k] = 0, 0, idle, 0
 	}
 	liveNow, muD, vD := 0.0, 0.0, 0.0
-	ex := &p.exact
+	ex := &fc.exact
 	team := max(s.LoggedIn, s.Idle+s.Busy)
 	ex.on = ready && team+max(s.MaxInFlight, len(s.Calls)) <= exactTerms
 	if ex.on {
 		ex.reset()
 	}
-	for i, t := range p.touched[:nt] {
-		n := float64(p.cnt[t])
-		p.cnt[t] = 0
+	for i, t := range fc.touched[:nt] {
+		n := float64(fc.cnt[t])
+		fc.cnt[t] = 0
 		if !ready {
 			continue
 		}
-		row := &p.rows[t]
+		row := &fc.rows[t]
 		// Calls add to the arrivals, agents to those free.
-		mu, v, law := &p.muF, &p.vF, &ex.free
+		mu, v, law := &fc.muF, &fc.vF, &ex.free
 		if i < nc {
-			mu, v, law = &p.muA, &p.vA, &ex.arr
+			mu, v, law = &fc.muA, &fc.vA, &ex.arr
 		}
 		for k := range numHorizons {
 			q := row[k]
@@ -355,34 +442,34 @@ func (p *Predictive) forecast(s *Snapshot) {
 	}
 	// The busy agents expected free within the connect deadline count with
 	// the idle ones in the pool share (PredictiveConfig.Pool).
-	p.freeSoon = muD
+	fc.freeSoon = muD
 	// The expected rate of abandons now: live answers arriving while no
 	// agent is idle and too few become free within the connect deadline to
 	// serve the ones waiting and this one.
-	p.abandonRate = 0
+	fc.abandonRate = 0
 	if ready && s.Idle == 0 {
 		w := float64(s.Waiting)
-		p.abandonRate = liveNow * normCDF((w+0.5-muD)/math.Sqrt(vD+1e-6))
+		fc.abandonRate = liveNow * normCDF((w+0.5-muD)/math.Sqrt(vD+1e-6))
 	}
-	p.waiting = float64(s.Waiting)
+	fc.waiting = float64(s.Waiting)
 	// The abandons already committed: the live answers expected from the
 	// calls in flight beyond the agents free by the last horizon (the mean
 	// shortfall of the normal difference).
-	p.committed = 0
+	fc.committed = 0
 	if ready {
 		const k = numHorizons - 1
-		z := p.muF[k] - p.muA[k] - p.waiting - 0.5
-		sd := math.Sqrt(p.vF[k] + p.vA[k] + 1e-6)
-		p.committed = max(sd*normPDF(z/sd)-z*normCDF(-z/sd), 0)
+		z := fc.muF[k] - fc.muA[k] - fc.waiting - 0.5
+		sd := math.Sqrt(fc.vF[k] + fc.vA[k] + 1e-6)
+		fc.committed = max(sd*normPDF(z/sd)-z*normCDF(-z/sd), 0)
 	}
 	// Calls placed after this decision answer before the new call's H_k as
 	// well: at the current dial rate, lead[k] × rate of them on average.
 	if ready {
-		dr := p.dialRate.get(s.Now)
+		dr := est.dialRate.get(s.Now)
 		for k := range numHorizons {
-			f := dr * p.lead[k]
-			p.muA[k] += f
-			p.vA[k] += f
+			f := dr * fc.lead[k]
+			fc.muA[k] += f
+			fc.vA[k] += f
 			if ex.on {
 				ex.on = ex.arr[k].poisson(f, &ex.tail, &ex.conv)
 			}
@@ -392,3 +479,48 @@ func (p *Predictive) forecast(s *Snapshot) {
 		}
 	}
 }
+
+// maxPlace bounds the calls placed by one decision.
+const maxPlace = 1 << 16
+
+// search returns the largest m ≤ limit whose marginal risk is at most theta.
+func (fc *forecast) search(theta float64, limit int) int {
+	if limit <= 0 || fc.risk(1) > theta {
+		return 0
+	}
+	lo, hi := 1, 2 // risk(lo) ≤ theta
+	for hi <= limit && fc.risk(hi) <= theta {
+		lo, hi = hi, hi*2
+	}
+	hi = min(hi, limit+1) // risk(hi) > theta, or beyond the limit
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if fc.risk(m) <= theta {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// risk returns the probability that the live answer of the m-th new call of
+// this decision finds no agent free.
+func (fc *forecast) risk(m int) float64 {
+	if fc.exact.on {
+		return fc.exact.risk(m, &fc.pi)
+	}
+	others := float64(m - 1)
+	r := 0.0
+	for k := range numHorizons {
+		pi := fc.pi[k]
+		z := fc.muF[k] - fc.muA[k] - fc.waiting - others*pi
+		v := fc.vF[k] + fc.vA[k] + others*pi*(1-pi) + 1e-6
+		r += normCDF((0.5 - z) / math.Sqrt(v))
+	}
+	return r / numHorizons
+}
+
+func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+func normPDF(x float64) float64 { return math.Exp(-x*x/2) / math.Sqrt(2*math.Pi) }
