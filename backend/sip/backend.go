@@ -37,7 +37,9 @@ type Backend struct {
 
 	mu     sync.Mutex
 	calls  map[engine.CallID]*call
-	seen   map[engine.CallID]struct{} // every call id ever originated: an originate is never repeated
+	seen   map[engine.CallID]struct{} // the last seenMax call ids originated: an originate is never repeated
+	order  []engine.CallID            // seen's ids, a ring in originate order
+	next   int                        // order's oldest entry once it is full
 	legs   map[string]*leg            // by SIP Call-ID, for the far end's BYE
 	queue  []*call                    // originates waiting for a line or for the calls-per-second pace
 	busy   int                        // customer legs holding a line
@@ -78,10 +80,10 @@ func (b *Backend) Stats() Stats {
 // never did) and the RTP packets of its legs.
 type trace struct {
 	call        engine.CallID
-	invite      time.Time // the customer INVITE was sent
+	invite      time.Time // the customer INVITE went out
 	ringing     time.Time // the first 180 or 183 arrived
 	answer      time.Time // the customer's 200 OK arrived
-	agentInvite time.Time // the agent INVITE was sent
+	agentInvite time.Time // the INVITE of the agent leg last bridged went out
 	bridged     bool
 	toAgent     uint64 // RTP packets relayed from the customer to the agent
 	toCustomer  uint64 // and back
@@ -268,7 +270,8 @@ func (b *Backend) shutdown() {
 // Send hands commands to the backend without waiting on the network:
 // CmdOriginate, CmdConnect, CmdPlayHangup and CmdHangup; others are ignored.
 // A repeated command for a call is harmless: an originate is never dialled
-// twice, a connect never rings a second phone while one rings.
+// twice (of the last 65536 call ids), a connect never rings a second phone
+// while one rings.
 func (b *Backend) Send(cmds []engine.Command) {
 	for i := range cmds {
 		cmd := &cmds[i]
@@ -279,7 +282,7 @@ func (b *Backend) Send(cmds []engine.Command) {
 				b.mu.Unlock()
 				continue
 			}
-			b.seen[cmd.Call] = struct{}{}
+			b.remember(cmd.Call)
 			c := &call{b: b, id: cmd.Call, phone: cmd.Phone, callerID: cmd.CallerID, timeout: cmd.Timeout}
 			b.calls[cmd.Call] = c
 			b.queue = append(b.queue, c)
@@ -299,6 +302,21 @@ func (b *Backend) Send(cmds []engine.Command) {
 			}
 		}
 	}
+}
+
+// seenMax bounds the memory of originated call ids: a repeat comes soon
+// after the original (a runner that sends again after re-attaching).
+const seenMax = 1 << 16
+
+func (b *Backend) remember(id engine.CallID) {
+	b.seen[id] = struct{}{}
+	if len(b.order) < seenMax {
+		b.order = append(b.order, id)
+		return
+	}
+	delete(b.seen, b.order[b.next])
+	b.order[b.next] = id
+	b.next = (b.next + 1) % seenMax
 }
 
 func (b *Backend) call(id engine.CallID) *call {

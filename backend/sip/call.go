@@ -46,7 +46,7 @@ type call struct {
 	cancelAgent context.CancelCauseFunc
 	stopPlay    chan struct{}
 	times       trace
-	lastAgent   *rtpPort // the bridged agent leg's media, for the counters
+	lastAgent   *leg // the agent leg last bridged, for the trace
 }
 
 func (c *call) emitLocked(ev engine.Event) {
@@ -105,7 +105,6 @@ func (c *call) dial(ctx context.Context) {
 	c.stage = stageRinging
 	c.cust = l
 	c.cancelRing = cancel
-	c.times.invite = time.Now()
 	b.stats.invites.Add(1)
 	c.mu.Unlock()
 
@@ -191,12 +190,14 @@ func (c *call) release() {
 	t := c.times
 	t.call = c.id
 	if c.cust != nil {
+		t.invite = c.cust.sent
 		t.toAgent = c.cust.media.relayed.Load()
 		t.played = c.cust.media.sent.Load()
 	}
 	if c.lastAgent != nil {
 		t.bridged = true
-		t.toCustomer = c.lastAgent.relayed.Load()
+		t.toCustomer = c.lastAgent.media.relayed.Load()
+		t.agentInvite = c.lastAgent.sent
 	}
 	c.mu.Unlock()
 	b.stats.relayed.Add(t.toAgent + t.toCustomer)
@@ -256,7 +257,6 @@ func (c *call) connect(phone string) {
 	c.agent = l
 	c.agentUp = false
 	c.cancelAgent = cancel
-	c.times.agentInvite = time.Now()
 	c.mu.Unlock()
 	b.wg.Add(1)
 	go func() {
@@ -287,7 +287,7 @@ func (c *call) ringAgent(ctx context.Context, l *leg) {
 		}
 		bridge(c.cust.media, l.media)
 		c.agentUp = true
-		c.lastAgent = l.media
+		c.lastAgent = l
 		c.b.stats.bridged.Add(1)
 		c.emitLocked(engine.Event{Kind: engine.EvAgentAnswered})
 		return
@@ -451,7 +451,8 @@ type leg struct {
 	tx     sip.ClientTransaction
 	media  *rtpPort
 	callID string
-	dest   string // explicit destination of the dialog's requests, if any
+	dest   string    // explicit destination of the dialog's requests, if any
+	sent   time.Time // when the INVITE went out
 	ended  atomic.Bool
 	up     atomic.Bool // a 2xx was acknowledged: BYE ends it
 }
@@ -509,6 +510,7 @@ func (l *leg) invite(ctx context.Context, onProv func(*sip.Response)) (*sip.Resp
 		return nil, err
 	}
 	l.tx = tx
+	l.sent = time.Now()
 	ringing := ctx.Done()
 	var cancelled, provisional bool
 	var giveUp <-chan time.Time

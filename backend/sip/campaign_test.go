@@ -103,7 +103,8 @@ func TestCampaignOverSIP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = r.Run(ctx) }() // it runs the backend
-	for {                          // until the runner has started and rebuilt the store's state
+	// Wait until the runner has started and rebuilt the store's state.
+	for {
 		err := r.Flush(ctx)
 		if err == nil {
 			break
