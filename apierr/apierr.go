@@ -8,6 +8,8 @@ package apierr
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Code is a stable, documented error number. Codes never change meaning.
@@ -116,4 +118,52 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return Unknown
+}
+
+// Range returns an InvalidParams error naming field unless lo ≤ v ≤ hi. NaN
+// is in no range, and an infinity only in one bounded by it. It returns nil
+// (an untyped nil error) when v is in range.
+func Range(field string, v, lo, hi float64) error {
+	if v >= lo && v <= hi {
+		return nil
+	}
+	return Invalid(field, "must be a number from %v to %v, got %v", lo, hi, v)
+}
+
+// Finite returns an InvalidParams error naming field when v is NaN or
+// infinite, and nil otherwise.
+func Finite(field string, v float64) error {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return nil
+	}
+	return Invalid(field, "must be a finite number, got %v", v)
+}
+
+// DurationRange returns an InvalidParams error naming field unless
+// lo ≤ d ≤ hi, and nil otherwise.
+func DurationRange(field string, d, lo, hi time.Duration) error {
+	if d >= lo && d <= hi {
+		return nil
+	}
+	return Invalid(field, "must be a duration from %v to %v, got %v", lo, hi, d)
+}
+
+// IntRange returns an InvalidParams error naming field unless lo ≤ n ≤ hi,
+// and nil otherwise.
+func IntRange(field string, n, lo, hi int) error {
+	if n >= lo && n <= hi {
+		return nil
+	}
+	return Invalid(field, "must be a whole number from %d to %d, got %d", lo, hi, n)
+}
+
+// First returns the first of errs that is not nil, or nil: it strings range
+// checks together, so that a configuration names its first bad field.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -19,7 +19,7 @@ func New(cfg Config, rng *rand.Rand) (Pacer, error) {
 	if cfg.AbandonTarget == 0 {
 		cfg.AbandonTarget = DefaultAbandonTarget
 	}
-	if cfg.AbandonTarget < 0 || cfg.AbandonTarget >= 1 {
+	if !(cfg.AbandonTarget >= 0 && cfg.AbandonTarget < 1) {
 		return nil, apierr.Invalid("pacing.abandon_target", "must be in [0, 1), got %v", cfg.AbandonTarget)
 	}
 	spec, ok := Spec(cfg.Mode)

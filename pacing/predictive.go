@@ -67,7 +67,7 @@ func NewPredictive(cfg PredictiveConfig, abandonTarget float64) (Pacer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if abandonTarget <= 0 || abandonTarget >= 1 {
+	if !(abandonTarget > 0 && abandonTarget < 1) {
 		return nil, apierr.Invalid("pacing.abandon_target", "must be in (0, 1), got %v", abandonTarget)
 	}
 	p := &Predictive{cfg: cfg, target: abandonTarget}

@@ -172,6 +172,10 @@ type PredictiveConfig struct {
 	FixedRisk float64 `yaml:"fixed_risk" json:"fixed_risk,omitempty"`
 }
 
+// maxMemory bounds OutcomeMemory and HandlingMemory: the estimators keep
+// that many observations.
+const maxMemory = 1_000_000
+
 // WithDefaults returns the configuration with every knob left out set to
 // its default, and an error naming the first knob out of its range (the
 // defaults are filled in either way).
@@ -197,6 +201,19 @@ func (c PredictiveConfig) WithDefaults() (PredictiveConfig, error) {
 	orDefault(&c.Pool, 0.75)
 	c.Pool = max(c.Pool, 0)
 	orDefault(&c.YoungWindow, 24*time.Hour)
+	if err := apierr.First(
+		apierr.Finite("pacing.predictive.margin_z", c.MarginZ),
+		apierr.Finite("pacing.predictive.cap_margin", c.CapMargin),
+		apierr.Finite("pacing.predictive.reserve", c.Reserve),
+		apierr.Finite("pacing.predictive.taper", c.Taper),
+		apierr.Finite("pacing.predictive.initial_risk", c.InitialRisk),
+		apierr.Finite("pacing.predictive.pool", c.Pool),
+		apierr.Finite("pacing.predictive.fixed_risk", c.FixedRisk),
+		apierr.IntRange("pacing.predictive.outcome_memory", c.OutcomeMemory, 0, maxMemory),
+		apierr.IntRange("pacing.predictive.handling_memory", c.HandlingMemory, 0, maxMemory),
+	); err != nil {
+		return c, err
+	}
 	switch {
 	case c.CapMargin < 0 || c.CapMargin >= 1:
 		return c, apierr.Invalid("pacing.predictive.cap_margin", "must be in [0, 1), got %v", c.CapMargin)
@@ -214,8 +231,10 @@ func (c PredictiveConfig) WithDefaults() (PredictiveConfig, error) {
 		return c, apierr.Invalid("pacing.predictive", "min_history and ramp must be ≥ 0")
 	case c.FixedRisk < 0:
 		return c, apierr.Invalid("pacing.predictive.fixed_risk", "must be ≥ 0, got %v", c.FixedRisk)
-	case c.Tick < 0 || c.Refresh < 0 || c.React < 0:
-		return c, apierr.Invalid("pacing.predictive", "tick, refresh and react must be ≥ 0")
+	case c.Tick < time.Millisecond:
+		return c, apierr.Invalid("pacing.predictive.tick", "must be at least 1ms, got %v", c.Tick)
+	case c.Refresh < 0 || c.React < 0:
+		return c, apierr.Invalid("pacing.predictive", "refresh and react must be ≥ 0")
 	case c.Taper > 1:
 		return c, apierr.Invalid("pacing.predictive.taper", "must be at most 1 (negative for none), got %v", c.Taper)
 	case c.ReactAgents < 0:

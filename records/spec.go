@@ -139,7 +139,7 @@ func (s *TaskSpec) Normalize() error {
 	if s.MaxLinesPerAgent == 0 {
 		s.MaxLinesPerAgent = DefaultMaxLinesPerAgent
 	}
-	if s.MaxLinesPerAgent < 1 || s.MaxLinesPerAgent > 50 {
+	if !(s.MaxLinesPerAgent >= 1 && s.MaxLinesPerAgent <= 50) {
 		return apierr.Invalid("task.max_lines_per_agent", "must be between 1 and 50, got %v", s.MaxLinesPerAgent)
 	}
 	if s.AbandonWindow == 0 {

@@ -1,8 +1,11 @@
 package sim
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -32,6 +35,18 @@ func FuzzScenario(f *testing.F) {
 		"task.pacing.mode=table", "task.pacing.table=[]", "task.pacing.predictive.react=-1s",
 		"task.pacing.abandon_target=0", "task.pacing.mode=closedform", "task.pacing.mode=issabel",
 		"agents.schedule=[{at: 1m, logout: 5}]", "task.connect_deadline=1ns", "task.no_answer_timeout=0s",
+		// NaN, infinities and absurd sizes, as a float or YAML's .nan/.inf.
+		"outcomes.live=NaN", "outcomes.live=Inf", "outcomes.live=-Inf", "outcomes.machine=.nan",
+		"outcomes.live=[{at: 0s, value: 0.35}, {at: 1h, value: .nan}]", "outcomes.live=[{at: 0s, value: 0.35}, {at: 1m, value: 0}]",
+		"task.max_lines_per_agent=.nan", "task.max_lines_per_agent=.inf", "task.pacing.abandon_target=.nan",
+		"task.pacing.abandon_target=-.inf", "timing.live={dist: lognormal, mean: 8s, cv: .nan}",
+		"handling.talk={dist: gamma, mean: 100s, cv: .inf}", "handling.talk={dist: lognormal, mean: 100s, cv: 10}",
+		"report.slice=1ns", "report.slice=-1h", "duration=-5s", "list.size=1e12", "agents.count=1e9",
+		"task.pacing={mode: predictive, predictive: {reserve: .inf}}", "task.pacing={mode: predictive, predictive: {pool: .nan}}",
+		"task.pacing={mode: predictive, predictive: {tick: 1ns}}", "task.pacing={mode: predictive, predictive: {outcome_memory: 1e12}}",
+		"task.pacing={mode: vicidial, vicidial: {max_level: .nan}}", "task.pacing={mode: closedform, closedform: {aggressiveness: .inf}}",
+		"task.pacing={mode: issabel, issabel: {threshold: .nan}}", "task.pacing={mode: table, table: [1, 2], table_mix: .nan}",
+		"task.retry.busy={max_attempts: 1e9, delay: -1h}",
 	} {
 		f.Add(base, set)
 	}
@@ -41,6 +56,9 @@ func FuzzScenario(f *testing.F) {
 		sc, err := ParseScenario(data, []string{set}, nil)
 		if err != nil {
 			return
+		}
+		if path := notFinite(reflect.ValueOf(sc).Elem(), "scenario"); path != "" {
+			t.Fatalf("the scenario parsed with %s not a finite number", path)
 		}
 		// Keep each run short: the fuzzer looks for panics, not results.
 		sc.Duration = min(sc.Duration, 5*time.Minute)
@@ -54,4 +72,31 @@ func FuzzScenario(f *testing.F) {
 		}
 		_, _ = s.Run()
 	})
+}
+
+// notFinite returns the path of a float in v that is NaN or infinite, or "".
+func notFinite(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			return path
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return notFinite(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if p := notFinite(v.Field(i), path+"."+v.Type().Field(i).Name); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if p := notFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

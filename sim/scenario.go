@@ -208,72 +208,97 @@ func (d *Dist) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// prepare validates d and precomputes its parameters. field names it in errors.
+// prepare reads d's file (empirical), validates d and precomputes its
+// parameters. field names it in errors.
 func (d *Dist) prepare(field string, fsys fs.FS) error {
+	if d.Kind == "" {
+		d.Kind = "constant"
+	}
+	if d.Kind == "empirical" {
+		if err := d.load(field, fsys); err != nil {
+			return err
+		}
+	}
+	if err := d.check(field); err != nil {
+		return err
+	}
+	switch d.Kind {
+	case "lognormal":
+		s2 := math.Log(1 + d.CV*d.CV)
+		d.mu, d.sd = math.Log(d.Mean.Seconds())-s2/2, math.Sqrt(s2)
+	case "gamma":
+		k := 1 / (d.CV * d.CV)
+		d.gamma = distuv.Gamma{Alpha: k, Beta: k / d.Mean.Seconds()}
+	}
+	return nil
+}
+
+// check validates d's numbers: every duration in [0, MaxDist], a mean
+// above zero, a CV in (0, MaxCV].
+func (d *Dist) check(field string) error {
+	mean := func() error { return apierr.DurationRange(field+".mean", d.Mean, time.Nanosecond, MaxDist) }
 	switch d.Kind {
 	case "", "constant":
-		d.Kind = "constant"
-		if d.Value < 0 {
-			return apierr.Invalid(field+".value", "must not be negative")
-		}
+		return apierr.DurationRange(field+".value", d.Value, 0, MaxDist)
 	case "exponential":
-		if d.Mean <= 0 {
-			return apierr.Invalid(field+".mean", "must be positive")
-		}
+		return mean()
 	case "uniform":
-		if d.Min < 0 || d.Max < d.Min {
-			return apierr.Invalid(field, "want 0 ≤ min ≤ max, got min %v max %v", d.Min, d.Max)
+		if d.Min < 0 || d.Max < d.Min || d.Max > MaxDist {
+			return apierr.Invalid(field, "want 0 ≤ min ≤ max ≤ %v, got min %v max %v", MaxDist, d.Min, d.Max)
 		}
+		return nil
 	case "lognormal", "gamma":
-		if d.Mean <= 0 {
-			return apierr.Invalid(field+".mean", "must be positive")
+		if err := mean(); err != nil {
+			return err
 		}
-		if d.CV <= 0 {
-			return apierr.Invalid(field+".cv", "must be positive")
+		if !(d.CV > 0 && d.CV <= MaxCV) {
+			return apierr.Invalid(field+".cv", "must be in (0, %v], got %v", MaxCV, d.CV)
 		}
-		m := d.Mean.Seconds()
-		if d.Kind == "lognormal" {
-			s2 := math.Log(1 + d.CV*d.CV)
-			d.mu, d.sd = math.Log(m)-s2/2, math.Sqrt(s2)
-		} else {
-			k := 1 / (d.CV * d.CV)
-			d.gamma = distuv.Gamma{Alpha: k, Beta: k / m}
-		}
+		return nil
 	case "empirical":
-		if d.File == "" {
-			return apierr.Invalid(field+".file", "must name a file of durations")
-		}
-		if fsys == nil {
-			return apierr.Invalid(field+".file", "no directory to read %q from", d.File)
-		}
-		data, err := fs.ReadFile(fsys, d.File)
-		if err != nil {
-			return apierr.Invalid(field+".file", "%v", err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for line := 1; sc.Scan(); line++ {
-			s := strings.TrimSpace(sc.Text())
-			if s == "" || strings.HasPrefix(s, "#") {
-				continue
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				dd, err2 := time.ParseDuration(s)
-				if err2 != nil {
-					return apierr.Invalid(field+".file", "%s line %d: %q is not a duration", d.File, line, s)
-				}
-				v = dd.Seconds()
-			}
-			if v < 0 {
-				return apierr.Invalid(field+".file", "%s line %d: negative duration", d.File, line)
-			}
-			d.samples = append(d.samples, v)
-		}
 		if len(d.samples) == 0 {
 			return apierr.Invalid(field+".file", "%s holds no durations", d.File)
 		}
-	default:
-		return apierr.Invalid(field+".dist", "unknown distribution %q (want constant, exponential, uniform, lognormal, gamma or empirical)", d.Kind)
+		return nil
+	}
+	return apierr.Invalid(field+".dist", "unknown distribution %q (want constant, exponential, uniform, lognormal, gamma or empirical)", d.Kind)
+}
+
+// load reads the durations of an empirical distribution, each in
+// [0, MaxDist].
+func (d *Dist) load(field string, fsys fs.FS) error {
+	if d.File == "" {
+		return apierr.Invalid(field+".file", "must name a file of durations")
+	}
+	if fsys == nil {
+		return apierr.Invalid(field+".file", "no directory to read %q from", d.File)
+	}
+	data, err := fs.ReadFile(fsys, d.File)
+	if err != nil {
+		return apierr.Invalid(field+".file", "%v", err)
+	}
+	d.samples = d.samples[:0]
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			dd, err2 := time.ParseDuration(s)
+			if err2 != nil {
+				return apierr.Invalid(field+".file", "%s line %d: %q is not a duration", d.File, line, s)
+			}
+			v = dd.Seconds()
+		}
+		if !(v >= 0 && v <= MaxDist.Seconds()) {
+			return apierr.Invalid(field+".file", "%s line %d: %q is not a duration from 0 to %v", d.File, line, s, MaxDist)
+		}
+		d.samples = append(d.samples, v)
+	}
+	if len(d.samples) == 0 {
+		return apierr.Invalid(field+".file", "%s holds no durations", d.File)
 	}
 	return nil
 }
@@ -297,7 +322,8 @@ func (d *Dist) Sample(r *rand.Rand) time.Duration {
 	case "empirical":
 		s = d.samples[r.IntN(len(d.samples))]
 	}
-	return time.Duration(s * float64(time.Second))
+	// A draw from far in a heavy tail must not overflow a Duration.
+	return time.Duration(min(s, MaxDuration.Seconds()) * float64(time.Second))
 }
 
 // MeanSeconds returns the distribution's mean in seconds.
@@ -503,6 +529,29 @@ func applySet(root *yaml.Node, set string) error {
 	return nil
 }
 
+// Bounds of a scenario's numbers: beyond them a scenario is a mistake (a
+// typo, a unit missed), and would run out of memory or time before it said so.
+const (
+	// MaxAgents is the largest team.
+	MaxAgents = 100_000
+	// MaxDuration bounds the simulated time (duration, warmup), and any time
+	// in it.
+	MaxDuration = 366 * 24 * time.Hour
+	// MaxSlices bounds the number of report slices of a run.
+	MaxSlices = 10_000
+	// MaxListSize bounds list.size.
+	MaxListSize = 1_000_000_000
+	// MaxDist bounds every duration a distribution gives: a ring, a talk or
+	// a wrap-up time of more than a day is a mistake.
+	MaxDist = 24 * time.Hour
+	// MaxCV bounds the coefficient of variation of the lognormal and gamma
+	// distributions; beyond it nearly every draw is close to zero and a
+	// rare one is huge.
+	MaxCV = 10.0
+	// MaxAttempts bounds the attempts of a retry rule.
+	MaxAttempts = 1000
+)
+
 func (sc *Scenario) normalize(fsys fs.FS) error {
 	if sc.Name == "" {
 		sc.Name = "unnamed"
@@ -510,51 +559,17 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 	if sc.Duration == 0 {
 		sc.Duration = 8 * time.Hour
 	}
-	if sc.Duration < 0 || sc.Warmup < 0 {
-		return apierr.Invalid("duration", "duration and warmup must not be negative")
-	}
 	if sc.Start.IsZero() {
 		sc.Start = DefaultStart
-	}
-	if sc.Agents.Count <= 0 {
-		return apierr.Invalid("agents.count", "must be at least 1, got %d", sc.Agents.Count)
-	}
-	if sc.Agents.Count > 100000 {
-		return apierr.Invalid("agents.count", "at most 100000, got %d", sc.Agents.Count)
-	}
-	if sc.Agents.Strategy < 0 || sc.Agents.Strategy > 8 {
-		return apierr.Invalid("agents.strategy", "must be 1–8, got %d", sc.Agents.Strategy)
-	}
-	for i, it := range sc.Agents.Schedule {
-		if it.At < 0 || it.Login < 0 || it.Logout < 0 || it.Break < 0 || it.For < 0 {
-			return apierr.Invalid(fmt.Sprintf("agents.schedule[%d]", i), "values must not be negative")
-		}
-		if it.Break > 0 && it.For == 0 {
-			return apierr.Invalid(fmt.Sprintf("agents.schedule[%d].for", i), "a break needs a length")
-		}
-	}
-	if sc.List.Size < 0 {
-		return apierr.Invalid("list.size", "must not be negative")
 	}
 	o := &sc.Outcomes
 	if len(o.Live.Points)+len(o.Machine.Points)+len(o.NoAnswer.Points)+len(o.Busy.Points)+len(o.Invalid.Points) == 0 {
 		return apierr.Invalid("outcomes", "give at least one outcome probability")
 	}
-	for _, p := range []struct {
-		name string
-		p    *Param
-	}{{"live", &o.Live}, {"machine", &o.Machine}, {"no_answer", &o.NoAnswer}, {"busy", &o.Busy}, {"invalid", &o.Invalid}} {
-		if len(p.p.Points) == 0 {
-			p.p.Const(0)
+	for _, p := range []*Param{&o.Live, &o.Machine, &o.NoAnswer, &o.Busy, &o.Invalid} {
+		if len(p.Points) == 0 {
+			p.Const(0)
 		}
-		for _, pt := range p.p.Points {
-			if pt.Value < 0 || pt.Value > 1 {
-				return apierr.Invalid("outcomes."+p.name, "probability %v is outside [0, 1]", pt.Value)
-			}
-		}
-	}
-	if sum := o.Live.At(0) + o.Machine.At(0) + o.NoAnswer.At(0) + o.Busy.At(0) + o.Invalid.At(0); math.Abs(sum-1) > 1e-3 {
-		return apierr.Invalid("outcomes", "probabilities sum to %v, want 1", sum)
 	}
 	t := &sc.Task
 	if t.NoAnswerTimeout == nil {
@@ -565,12 +580,6 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 		d := records.DefaultConnectDeadline
 		t.ConnectDeadline = &d
 	}
-	if *t.NoAnswerTimeout <= 0 {
-		return apierr.Invalid("task.no_answer_timeout", "must be positive")
-	}
-	if *t.ConnectDeadline < 0 {
-		return apierr.Invalid("task.connect_deadline", "must not be negative")
-	}
 	if t.MaxLinesPerAgent == 0 {
 		t.MaxLinesPerAgent = records.DefaultMaxLinesPerAgent
 	}
@@ -580,18 +589,31 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 	if t.Pacing.AbandonTarget == 0 {
 		t.Pacing.AbandonTarget = pacing.DefaultAbandonTarget
 	}
-	if _, err := pacing.New(t.Pacing, nil); err != nil {
-		var ae *apierr.Error
-		if errors.As(err, &ae) && !strings.HasPrefix(ae.Field, "task.") {
-			ae.Field = "task." + ae.Field
+	for _, x := range sc.dists() {
+		if x.d.Kind == "" && x.d.Value == 0 && x.d.Mean == 0 && x.d.Max == 0 && x.d.File == "" {
+			*x.d = x.def
 		}
-		return err
+		if err := x.d.prepare(x.name, fsys); err != nil {
+			return err
+		}
 	}
-	dists := []struct {
-		name string
-		d    *Dist
-		def  Dist
-	}{
+	if sc.Report.Slice == 0 {
+		sc.Report.Slice = time.Hour
+	}
+	return sc.Validate()
+}
+
+// namedDist is one of a scenario's distributions, with its path in the
+// scenario and its default.
+type namedDist struct {
+	name string
+	d    *Dist
+	def  Dist
+}
+
+// dists returns the scenario's distributions.
+func (sc *Scenario) dists() []namedDist {
+	return []namedDist{
 		{"agents.answer_delay", &sc.Agents.AnswerDelay, Dist{Kind: "constant"}},
 		{"timing.live", &sc.Timing.Live, Dist{Kind: "lognormal", Mean: 8 * time.Second, CV: 0.5}},
 		{"timing.machine", &sc.Timing.Machine, Dist{Kind: "uniform", Min: 17500 * time.Millisecond, Max: 23500 * time.Millisecond}},
@@ -600,16 +622,118 @@ func (sc *Scenario) normalize(fsys fs.FS) error {
 		{"handling.talk", &sc.Handling.Talk, Dist{Kind: "lognormal", Mean: 150 * time.Second, CV: 1}},
 		{"handling.wrap", &sc.Handling.Wrap, Dist{Kind: "constant"}},
 	}
-	for _, x := range dists {
-		if x.d.Kind == "" && x.d.Value == 0 && x.d.Mean == 0 && x.d.Max == 0 && x.d.File == "" {
-			*x.d = x.def
+}
+
+// Validate checks every number of a scenario whose defaults are filled in
+// (ParseScenario returns such a scenario, and New checks it again): NaN,
+// infinities, negative durations and sizes beyond the Max bounds are
+// errors naming the field and the range it accepts.
+func (sc *Scenario) Validate() error {
+	a := &sc.Agents
+	if err := apierr.First(
+		apierr.DurationRange("duration", sc.Duration, time.Nanosecond, MaxDuration),
+		apierr.DurationRange("warmup", sc.Warmup, 0, MaxDuration),
+		apierr.IntRange("agents.count", a.Count, 1, MaxAgents),
+		apierr.IntRange("agents.strategy", a.Strategy, 0, 8),
+		apierr.IntRange("list.size", sc.List.Size, 0, MaxListSize),
+	); err != nil {
+		return err
+	}
+	for i, it := range a.Schedule {
+		f := fmt.Sprintf("agents.schedule[%d]", i)
+		if err := apierr.First(
+			apierr.DurationRange(f+".at", it.At, 0, MaxDuration),
+			apierr.IntRange(f+".logout", it.Logout, 0, MaxAgents),
+			apierr.IntRange(f+".login", it.Login, 0, MaxAgents),
+			apierr.IntRange(f+".break", it.Break, 0, MaxAgents),
+			apierr.DurationRange(f+".for", it.For, 0, MaxDuration),
+		); err != nil {
+			return err
 		}
-		if err := x.d.prepare(x.name, fsys); err != nil {
+		if it.Break > 0 && it.For == 0 {
+			return apierr.Invalid(f+".for", "a break needs a length")
+		}
+	}
+	if err := sc.Outcomes.validate(); err != nil {
+		return err
+	}
+	for _, x := range sc.dists() {
+		if err := x.d.check(x.name); err != nil {
 			return err
 		}
 	}
+	t := &sc.Task
+	if t.NoAnswerTimeout == nil || t.ConnectDeadline == nil {
+		return apierr.Invalid("task", "no_answer_timeout and connect_deadline must be filled in")
+	}
+	if err := apierr.First(
+		apierr.DurationRange("task.no_answer_timeout", *t.NoAnswerTimeout, time.Nanosecond, MaxDuration),
+		apierr.DurationRange("task.connect_deadline", *t.ConnectDeadline, 0, MaxDuration),
+		apierr.Range("task.max_lines_per_agent", t.MaxLinesPerAgent, 1, 50),
+	); err != nil {
+		return err
+	}
+	r := &t.Retry
+	for _, x := range []struct {
+		name string
+		r    records.RetryRule
+	}{{"busy", r.Busy}, {"no_answer", r.NoAnswer}, {"machine", r.Machine}, {"failed", r.Failed}, {"abandoned", r.Abandoned}} {
+		if err := apierr.First(
+			apierr.IntRange("task.retry."+x.name+".max_attempts", x.r.MaxAttempts, 0, MaxAttempts),
+			apierr.DurationRange("task.retry."+x.name+".delay", x.r.Delay, 0, MaxDuration),
+		); err != nil {
+			return err
+		}
+	}
+	if _, err := pacing.New(t.Pacing, nil); err != nil {
+		var ae *apierr.Error
+		if errors.As(err, &ae) && !strings.HasPrefix(ae.Field, "task.") {
+			ae.Field = "task." + ae.Field
+		}
+		return err
+	}
 	if sc.Report.Slice <= 0 {
-		sc.Report.Slice = time.Hour
+		return apierr.Invalid("report.slice", "must be positive, got %v", sc.Report.Slice)
+	}
+	if n := sc.Duration / sc.Report.Slice; n > MaxSlices {
+		return apierr.Invalid("report.slice", "%v cuts the %v run into %d slices, at most %d: give at least %v",
+			sc.Report.Slice, sc.Duration, n, MaxSlices, (sc.Duration+MaxSlices-1)/MaxSlices)
+	}
+	return nil
+}
+
+// validate checks the outcome probabilities: each in [0, 1], summing to 1
+// at the start and to more than 0 at every change (they are renormalised).
+func (o *OutcomesSpec) validate() error {
+	params := []struct {
+		name string
+		p    *Param
+	}{{"live", &o.Live}, {"machine", &o.Machine}, {"no_answer", &o.NoAnswer}, {"busy", &o.Busy}, {"invalid", &o.Invalid}}
+	changes := []time.Duration{0}
+	for _, p := range params {
+		if len(p.p.Points) == 0 {
+			return apierr.Invalid("outcomes."+p.name, "no probability given")
+		}
+		for i, pt := range p.p.Points {
+			if !(pt.Value >= 0 && pt.Value <= 1) {
+				return apierr.Invalid("outcomes."+p.name, "probability %v is outside [0, 1]", pt.Value)
+			}
+			if err := apierr.DurationRange(fmt.Sprintf("outcomes.%s[%d].at", p.name, i), pt.At, 0, MaxDuration); err != nil {
+				return err
+			}
+			changes = append(changes, pt.At)
+		}
+	}
+	sum := func(t time.Duration) float64 {
+		return o.Live.At(t) + o.Machine.At(t) + o.NoAnswer.At(t) + o.Busy.At(t) + o.Invalid.At(t)
+	}
+	if s := sum(0); !(math.Abs(s-1) <= 1e-3) {
+		return apierr.Invalid("outcomes", "probabilities sum to %v, want 1", s)
+	}
+	for _, t := range changes {
+		if !(sum(t) > 0) {
+			return apierr.Invalid("outcomes", "probabilities sum to 0 at %v: at least one outcome must be possible", t)
+		}
 	}
 	return nil
 }

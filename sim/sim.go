@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/records"
@@ -136,8 +137,22 @@ type Sim struct {
 	m metrics
 }
 
-// New prepares a run of sc.
+// MaxSpeed bounds Options.Speed: beyond it the wall time of a single step
+// is simulated seconds, and the engine no longer paces in step with the
+// simulated world.
+const MaxSpeed = 10_000
+
+// New prepares a run of sc. It checks sc (Scenario.Validate) and opts.
 func New(sc *Scenario, opts Options) (*Sim, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Speed != 0 && !(opts.Speed > 0 && opts.Speed <= MaxSpeed) {
+		return nil, apierr.Invalid("speed", "must be above 0 and at most %v simulated seconds a wall second, got %v", MaxSpeed, opts.Speed)
+	}
+	if opts.Every < 0 {
+		return nil, apierr.Invalid("every", "must not be negative, got %v", opts.Every)
+	}
 	s := &Sim{
 		sc: sc, opts: opts,
 		start:   sc.Start,

@@ -28,6 +28,9 @@ var demoScenario []byte
 // demoTenant owns the demo campaign that serve creates on an empty store.
 const demoTenant = "demo"
 
+// maxDemoNumbers bounds --numbers.
+const maxDemoNumbers = 100_000_000
+
 func init() { extraCommands = append(extraCommands, serveCmd) }
 
 type serveFlags struct {
@@ -107,8 +110,13 @@ and dials again on the next start.`,
 // serve runs until ctx is done, then drains (no new call) until no call is
 // left, f.drain has passed or now is closed.
 func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Command) error {
-	if f.speed <= 0 {
-		return fmt.Errorf("--speed must be positive, got %v", f.speed)
+	switch {
+	case !(f.speed > 0 && f.speed <= sim.MaxSpeed):
+		return fmt.Errorf("--speed must be above 0 and at most %v, got %v", sim.MaxSpeed, f.speed)
+	case f.drain < 0 || f.every < 0:
+		return fmt.Errorf("--drain and --every must not be negative, got %v and %v", f.drain, f.every)
+	case f.numbers < 1 || f.numbers > maxDemoNumbers:
+		return fmt.Errorf("--numbers must be from 1 to %d, got %d", maxDemoNumbers, f.numbers)
 	}
 	var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
 	if f.json {

@@ -19,12 +19,14 @@ type scenarioFlags struct {
 	file string
 	sets []string
 	seed int64
+	cmd  *cobra.Command
 }
 
 func (f *scenarioFlags) bind(c *cobra.Command) {
 	c.Flags().StringVarP(&f.file, "scenario", "s", "", "scenario file (YAML; see bench/scenarios/)")
 	c.Flags().StringArrayVar(&f.sets, "set", nil, "override a scenario field, e.g. --set task.pacing.mode=ratio --set agents.count=20 (repeatable)")
-	c.Flags().Int64Var(&f.seed, "seed", -1, "random seed (overrides the scenario's seed)")
+	c.Flags().Int64Var(&f.seed, "seed", 0, "random seed, 0 or more (default: the scenario's seed)")
+	f.cmd = c
 	_ = c.MarkFlagRequired("scenario")
 }
 
@@ -35,7 +37,10 @@ func (f *scenarioFlags) load() (*sim.Scenario, error) {
 		return nil, err
 	}
 	sets := f.sets
-	if f.seed >= 0 {
+	if f.cmd != nil && f.cmd.Flags().Changed("seed") {
+		if f.seed < 0 {
+			return nil, fmt.Errorf("--seed must be 0 or more, got %d", f.seed)
+		}
 		sets = append(append([]string(nil), sets...), fmt.Sprintf("seed=%d", f.seed))
 	}
 	return sim.ParseScenario(data, sets, os.DirFS(filepath.Dir(f.file)))

@@ -16,6 +16,10 @@ const (
 	DefaultCap       = pacing.DefaultAbandonTarget
 	DefaultSeeds     = 5
 	DefaultEvalSeeds = 10
+	// MaxEvalSeeds bounds Tuner.EvalSeeds.
+	MaxEvalSeeds = 1000
+	// MaxWorkers bounds Tuner.Workers.
+	MaxWorkers = 256
 	// EvalSeedOffset separates the evaluation seeds from the tuning seeds:
 	// tuning runs seeds s…s+n−1 (a refined setting also s+n…s+2n−1),
 	// evaluation s+EvalSeedOffset…
@@ -70,10 +74,10 @@ func (t *Tuner) init() error {
 		return apierr.Invalid("cap", "must be a fraction in (0, 1), such as 0.03 for 3 %%; got %v", t.Cap)
 	case t.Seeds < 1 || t.Seeds > EvalSeedOffset/2:
 		return apierr.Invalid("seeds", "must be between 1 and %d, got %d", EvalSeedOffset/2, t.Seeds)
-	case t.EvalSeeds < 1:
-		return apierr.Invalid("eval-seeds", "must be at least 1, got %d", t.EvalSeeds)
-	case t.Workers < 0:
-		return apierr.Invalid("workers", "must not be negative, got %d", t.Workers)
+	case t.EvalSeeds < 2 || t.EvalSeeds > MaxEvalSeeds:
+		return apierr.Invalid("eval-seeds", "must be 2–%d (a confidence interval needs two), got %d", MaxEvalSeeds, t.EvalSeeds)
+	case t.Workers < 0 || t.Workers > MaxWorkers:
+		return apierr.Invalid("workers", "must be 0–%d (0: one a CPU), got %d", MaxWorkers, t.Workers)
 	}
 	return nil
 }
