@@ -91,7 +91,7 @@ it must hold the cap seed by seed.`,
 				if judgeCap == 0 {
 					judgeCap = bc.Cap
 				}
-				tf := tuneFlags{cap: judgeCap, seeds: 1, workers: workers, quiet: quiet}
+				tf := tuneFlags{t: tune.Tuner{Cap: judgeCap, Seeds: 1, Workers: workers}, quiet: quiet}
 				t, done, err := tf.tuner(cmd.ErrOrStderr(), "simulating the optimum")
 				if err != nil {
 					return err

@@ -51,10 +51,10 @@ evaluation seeds) in seconds.`,
 			}
 			if quick {
 				if !cmd.Flags().Changed("seeds") {
-					tf.seeds = 2
+					tf.t.Seeds = 2
 				}
 				if !cmd.Flags().Changed("eval-seeds") {
-					tf.evalSeeds = 3
+					tf.t.EvalSeeds = 3
 				}
 			}
 			names, err := scoreboard.Names(only, quick)

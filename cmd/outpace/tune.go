@@ -15,40 +15,35 @@ import (
 	"github.com/outpace-dev/outpace/sim/tune"
 )
 
-// tuneFlags are the flags of the commands that tune: tune, compare and report.
+// tuneFlags are the flags of the commands that tune: tune, compare, bound
+// --simulate and report. They bind into the Tuner those commands run.
 type tuneFlags struct {
-	cap       float64
-	seeds     int
-	evalSeeds int
-	workers   int
-	quiet     bool
-	hasEval   bool
+	t       tune.Tuner
+	quiet   bool
+	hasEval bool
 }
 
 func (f *tuneFlags) bind(c *cobra.Command, eval bool) {
-	c.Flags().Float64Var(&f.cap, "cap", tune.DefaultCap, "abandon cap as a fraction of live answers (0.03 = 3 %)")
-	c.Flags().IntVar(&f.seeds, "seeds", tune.DefaultSeeds, fmt.Sprintf("tuning seeds per setting (the scenario's seed s, s+1, …; at most %d)", tune.EvalSeedOffset/2))
+	c.Flags().Float64Var(&f.t.Cap, "cap", tune.DefaultCap, "abandon cap as a fraction of live answers (0.03 = 3 %)")
+	c.Flags().IntVar(&f.t.Seeds, "seeds", tune.DefaultSeeds, fmt.Sprintf("tuning seeds per setting (the scenario's seed s, s+1, …; at most %d)", tune.EvalSeedOffset/2))
 	f.hasEval = eval
 	if eval {
-		c.Flags().IntVar(&f.evalSeeds, "eval-seeds", tune.DefaultEvalSeeds, "evaluation seeds per mode (s+100, s+101, …), at least 2 for a confidence interval")
+		c.Flags().IntVar(&f.t.EvalSeeds, "eval-seeds", tune.DefaultEvalSeeds, "evaluation seeds per mode (s+100, s+101, …), at least 2 for a confidence interval")
 	}
-	c.Flags().IntVar(&f.workers, "workers", 0, "simulations run at once (default GOMAXPROCS)")
+	c.Flags().IntVar(&f.t.Workers, "workers", 0, "simulations run at once (default GOMAXPROCS)")
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 }
 
-// tuner checks the flags and returns a Tuner with a progress bar on stderr
-// (unless quiet); call the returned function when the work is done.
+// tuner checks the flags and returns the Tuner with a progress bar on
+// stderr (unless quiet); call the returned function when the work is done.
 func (f *tuneFlags) tuner(stderr io.Writer, what string) (*tune.Tuner, func(), error) {
+	t := &f.t
 	// A Tuner takes zero for its default; on the command line zero seeds is a mistake.
 	switch {
-	case f.seeds < 1:
-		return nil, nil, fmt.Errorf("--seeds: must be between 1 and %d, got %d", tune.EvalSeedOffset/2, f.seeds)
-	case f.hasEval && f.evalSeeds < 1:
-		return nil, nil, fmt.Errorf("--eval-seeds: must be at least 1, got %d", f.evalSeeds)
-	}
-	t := &tune.Tuner{Cap: f.cap, Seeds: f.seeds, EvalSeeds: f.evalSeeds, Workers: f.workers}
-	if !f.hasEval {
-		t.EvalSeeds = tune.DefaultEvalSeeds
+	case t.Seeds < 1:
+		return nil, nil, fmt.Errorf("--seeds: must be between 1 and %d, got %d", tune.EvalSeedOffset/2, t.Seeds)
+	case f.hasEval && t.EvalSeeds < 1:
+		return nil, nil, fmt.Errorf("--eval-seeds: must be at least 1, got %d", t.EvalSeeds)
 	}
 	done := func() {}
 	if !f.quiet {
@@ -140,9 +135,9 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			}
 			var g tune.Grid
 			if len(values) > 0 {
-				g, err = tune.ValuesGrid(m, sc.Task.Pacing, tf.cap, values)
+				g, err = tune.ValuesGrid(m, sc.Task.Pacing, tf.t.Cap, values)
 			} else {
-				g, err = tune.DefaultGrid(m, sc.Task.Pacing, tf.cap)
+				g, err = tune.DefaultGrid(m, sc.Task.Pacing, tf.t.Cap)
 			}
 			if err != nil {
 				done()
@@ -156,7 +151,7 @@ setting beat on both occupancy and abandon rate, by rising abandon rate.`,
 			// On a Markov twin the optimum shows how far the best setting is from the ceiling.
 			opt := 0.0
 			if !asJSON || outPlot != "" {
-				opt, _ = tune.ExactOptimum(sc, tf.cap)
+				opt, _ = tune.ExactOptimum(sc, tf.t.Cap)
 			}
 			if outPlot != "" {
 				if err := writePlot(outPlot, func(f string) (io.WriterTo, error) { return plots.SweepChart(sc.Name, res, opt, f) }); err != nil {
