@@ -171,9 +171,24 @@ func banned(obj types.Object) string {
 	case *types.Func:
 		o = o.Origin()
 		if o.Signature().Recv() != nil {
-			return "" // a method: its receiver came from somewhere checked
+			if path == "sync" && name == "Go" { // (*sync.WaitGroup).Go
+				return "a goroutine"
+			}
+			return "" // any other method: its receiver came from somewhere checked
 		}
 		switch path {
+		case "context":
+			// A context with a deadline runs a timer; AfterFunc a goroutine.
+			switch name {
+			case "WithTimeout", "WithTimeoutCause", "WithDeadline", "WithDeadlineCause":
+				return "a timer"
+			case "AfterFunc":
+				return "a goroutine"
+			}
+		case "hash/maphash":
+			if name == "MakeSeed" {
+				return "the global random source"
+			}
 		case "time":
 			return timeBanned[name]
 		case "math/rand", "math/rand/v2":
