@@ -34,7 +34,7 @@ type Config struct {
 	// InterruptedRetry is how long after Recover a number whose call was
 	// interrupted by a crash becomes due again (default 72 h: the call may
 	// have been answered and abandoned, and Ofcom forbids calling an
-	// abandoned number again within 72 h).
+	// abandoned number again within 72 h). Negative is an error.
 	InterruptedRetry time.Duration
 	// Existing makes Open fail with ErrNoStore, creating nothing, when Dir
 	// does not hold a store yet: for the tools that only add to one.
@@ -80,7 +80,10 @@ var _ Store = (*Badger)(nil)
 
 // Open opens (creating it if needed) the store of cfg.
 func Open(cfg Config) (*Badger, error) {
-	if cfg.InterruptedRetry <= 0 {
+	if cfg.InterruptedRetry < 0 {
+		return nil, apierr.Invalid("store.interrupted_retry", "must not be negative, got %v", cfg.InterruptedRetry)
+	}
+	if cfg.InterruptedRetry == 0 {
 		cfg.InterruptedRetry = DefaultInterruptedRetry
 	}
 	log := cfg.Logger

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
@@ -176,5 +177,15 @@ func writeRandom(t *testing.T, name string, n int) {
 	}
 	if err := os.WriteFile(name, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenConfigNumbers refuses a negative InterruptedRetry instead of
+// taking the default.
+func TestOpenConfigNumbers(t *testing.T) {
+	_, err := store.Open(store.Config{InMemory: true, InterruptedRetry: -time.Hour})
+	var ae *apierr.Error
+	if !errors.As(err, &ae) || ae.Field != "store.interrupted_retry" {
+		t.Fatalf("err = %v, want InvalidParams on store.interrupted_retry", err)
 	}
 }

@@ -30,8 +30,8 @@ func (t *Tuner) Simulate(sc *sim.Scenario, cfg records.PacingConfig, n int) (Sim
 	if err := t.init(); err != nil {
 		return Simulated{}, err
 	}
-	if n < 1 {
-		return Simulated{}, apierr.Invalid("seeds", "must be at least 1, got %d", n)
+	if n < 1 || n > MaxEvalSeeds {
+		return Simulated{}, apierr.Invalid("seeds", "must be 1–%d, got %d", MaxEvalSeeds, n)
 	}
 	t.pool.plan(n)
 	reps, err := t.pool.run(sc, []records.PacingConfig{cfg}, seeds(sc.Seed, n))

@@ -39,8 +39,10 @@ func TestSimulateOptimalPolicy(t *testing.T) {
 	if s.Fair != Fair(s.Breaches, 4) {
 		t.Errorf("fair %v with %d breaches of 2", s.Fair, s.Breaches)
 	}
-	if _, err := tu.Simulate(sc, cfg, 0); err == nil {
-		t.Error("Simulate on 0 seeds: no error")
+	for _, n := range []int{0, -3, MaxEvalSeeds + 1} {
+		if _, err := tu.Simulate(sc, cfg, n); err == nil {
+			t.Errorf("Simulate on %d seeds: no error", n)
+		}
 	}
 }
 
