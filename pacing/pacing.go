@@ -9,6 +9,9 @@
 // Decision's Next time arrives. Modes: progressive, ratio (taskscale "A:C"),
 // predictive, the peer baselines vicidial, issabel and closedform, and table
 // (a fixed policy by busy agents, the form of the optimum on a Markov twin).
+// Each mode is described once, by its ModeSpec (Spec, Modes): how New builds
+// its pacer, how its setting is written, its main knob and the grid a sweep
+// tunes it on.
 package pacing
 
 import "time"
