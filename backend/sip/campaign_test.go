@@ -28,8 +28,9 @@ var (
 // TestCampaignOverSIP runs a predictive campaign of several hundred numbers
 // through the runner, on Badger, over SIP: one SIPp plays every customer
 // (the called number's last digit picks busy, unavailable, no answer,
-// invalid, machine or a person), another every agent phone. Every call
-// record must agree with what the customers' SIPp logged for that call,
+// invalid, machine, a person who hangs up or one who waits), another every
+// agent phone. Every call record (outcome, causes, who hung up) must agree
+// with what the customers' SIPp logged for that call,
 // every call bridged to an agent must appear in the agents' SIPp log, RTP
 // must have flowed both ways on every bridged call, and no number may be
 // dialled twice.
@@ -152,7 +153,13 @@ func TestCampaignOverSIP(t *testing.T) {
 	}
 	want := map[string]records.Outcome{
 		"busy": records.OutcomeBusy, "unavailable": records.OutcomeNoAnswer, "noanswer": records.OutcomeNoAnswer,
-		"invalid": records.OutcomeInvalid, "machine": records.OutcomeMachine, "live": records.OutcomeLive,
+		"invalid": records.OutcomeInvalid, "machine": records.OutcomeMachine, "live": records.OutcomeLive, "leaves": records.OutcomeLive,
+	}
+	// The causes of the calls that reached no one: hangup (seed-003) and
+	// early-detect (seed-002).
+	causes := map[string][2]int{
+		"busy": {CauseBusy, 109}, "unavailable": {CauseTimeout, 115}, "noanswer": {CauseTimeout, 115}, "invalid": {CauseLineFailure, 104},
+		"machine": {0, 200}, "live": {0, 200}, "leaves": {0, 200},
 	}
 	called := map[string]int{}
 	var both, abandoned int
@@ -166,9 +173,23 @@ func TestCampaignOverSIP(t *testing.T) {
 		if rec.Outcome != want[saw] {
 			t.Errorf("call %d (%s): record says %v, SIPp says %s", rec.Call, rec.Called, rec.Outcome, saw)
 		}
+		if c := causes[saw]; rec.HangupCause != c[0] || rec.EarlyCause != c[1] {
+			t.Errorf("call %d (%s, %s): causes %d and %d, want %d and %d", rec.Call, rec.Called, saw, rec.HangupCause, rec.EarlyCause, c[0], c[1])
+		}
+		if saw == "leaves" && rec.EndResult != records.EndCustomer || saw == "live" && rec.Result == records.ResultBoth && rec.EndResult != records.EndAgent {
+			t.Errorf("call %d (%s): ended by %d, but SIPp's %s customer says otherwise", rec.Call, rec.Called, rec.EndResult, saw)
+		}
 		_, bridged := agentSaw[rec.Call]
 		switch rec.Result {
 		case records.ResultBoth:
+			if rec.AgentAnswer.IsZero() {
+				// The engine counts a customer who left while the agent's
+				// phone rang as connected; only one who hangs up can do that.
+				if saw != "leaves" {
+					t.Errorf("call %d (%s): connected, the agent never answered, and the customer did not leave", rec.Call, saw)
+				}
+				continue
+			}
 			both++
 			if !bridged || rec.Agent == 0 {
 				t.Errorf("call %d: connected to agent %d, but the agents' SIPp did not log it", rec.Call, rec.Agent)
