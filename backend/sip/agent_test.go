@@ -32,30 +32,38 @@ func media(t *testing.T, r *rig, id engine.CallID) (cust, agent *rtpPort) {
 
 // An answered customer is bridged to an agent phone that auto-answers: RTP
 // from the customer (SIPp playing g711a.pcap) reaches the agent, and the
-// agent's echo comes back; CmdHangup ends both legs.
+// agent's echo comes back; CmdHangup ends both legs. Over UDP and TCP.
 func TestAgentAnswersBridged(t *testing.T) {
 	needSIPp(t)
-	cust := startSIPp(t, "talk.xml", false, "-m", "1")
-	agent := startSIPp(t, "answer.xml", false, "-m", "1", "-rtp_echo")
-	r := newRig(t, Config{Trunk: cust.uri(false), Agents: map[string]string{"1001": "sip:1001@127.0.0.1:" + strconv.Itoa(agent.port)}})
-	answered(t, r, 1)
-	r.send(engine.Command{Kind: engine.CmdConnect, Call: 1, Agent: 1, Phone: "1001"})
-	expect(t, r.await(t, 1, 3, 5*time.Second)[2:], engine.EvAgentAnswered)
-	cm, am := media(t, r, 1)
-	deadline := time.Now().Add(5 * time.Second)
-	for cm.relayed.Load() < 20 || am.relayed.Load() < 20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("RTP relayed customer→agent %d, agent→customer %d; want 20 each", cm.relayed.Load(), am.relayed.Load())
+	for _, tcp := range []bool{false, true} {
+		name, param := "udp", ""
+		if tcp {
+			name, param = "tcp", ";transport=tcp"
 		}
-		time.Sleep(20 * time.Millisecond)
+		t.Run(name, func(t *testing.T) {
+			cust := startSIPp(t, "talk.xml", tcp, "-m", "1")
+			agent := startSIPp(t, "answer.xml", tcp, "-m", "1", "-rtp_echo")
+			r := newRig(t, Config{Trunk: cust.uri(tcp), Agents: map[string]string{"1001": "sip:1001@127.0.0.1:" + strconv.Itoa(agent.port) + param}})
+			answered(t, r, 1)
+			r.send(engine.Command{Kind: engine.CmdConnect, Call: 1, Agent: 1, Phone: "1001"})
+			expect(t, r.await(t, 1, 3, 5*time.Second)[2:], engine.EvAgentAnswered)
+			cm, am := media(t, r, 1)
+			deadline := time.Now().Add(5 * time.Second)
+			for cm.relayed.Load() < 20 || am.relayed.Load() < 20 {
+				if time.Now().After(deadline) {
+					t.Fatalf("RTP relayed customer→agent %d, agent→customer %d; want 20 each", cm.relayed.Load(), am.relayed.Load())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			r.send(engine.Command{Kind: engine.CmdHangup, Call: 1})
+			evs := r.await(t, 1, 4, 5*time.Second)
+			if evs[3].Kind != engine.EvHangup || evs[3].Side != engine.SideSystem {
+				t.Fatalf("after CmdHangup: %s", kinds(evs))
+			}
+			cust.wait(t, 5*time.Second)
+			agent.wait(t, 5*time.Second)
+		})
 	}
-	r.send(engine.Command{Kind: engine.CmdHangup, Call: 1})
-	evs := r.await(t, 1, 4, 5*time.Second)
-	if evs[3].Kind != engine.EvHangup || evs[3].Side != engine.SideSystem {
-		t.Fatalf("after CmdHangup: %s", kinds(evs))
-	}
-	cust.wait(t, 5*time.Second)
-	agent.wait(t, 5*time.Second)
 }
 
 // An agent phone that does not answer in time is cancelled: EvAgentFailed,

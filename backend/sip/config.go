@@ -15,73 +15,73 @@ import (
 // Config says where the trunk is, who we are on the network and how calls
 // are placed. The zero value of an optional field takes the default its
 // comment names; Validate fills them in and rejects the rest with an error
-// naming the field.
+// naming the field ("sip." and its YAML name).
 type Config struct {
 	// Trunk is the request URI of a customer call, with {number} standing for
 	// the dialled number: "sip:{number}@203.0.113.5:5060". A
 	// ";transport=tcp" parameter sends the trunk's calls over TCP, else UDP.
-	Trunk string
+	Trunk string `yaml:"trunk" json:"trunk,omitempty"`
 	// Listen is the IP address and port of our SIP signalling, served on UDP
 	// and TCP alike: "192.0.2.10:5060". Port 0 takes a free port (the same
 	// one for both). The address must be one the trunk and the agent phones
 	// can reach: it goes into Via and Contact.
-	Listen string
+	Listen string `yaml:"listen" json:"listen,omitempty"`
 	// MediaIP is the address of our RTP sockets, announced in SDP; default
 	// the Listen address.
-	MediaIP string
+	MediaIP string `yaml:"media_ip" json:"media_ip,omitempty"`
 	// FromHost is the host part of the From URI of a customer call, whose
 	// user part is the task's caller ID; default the Listen address.
-	FromHost string
+	FromHost string `yaml:"from_host" json:"from_host,omitempty"`
 
 	// Username and Password answer the trunk's digest challenge (401 or
 	// 407); with no Password a challenged call fails.
-	Username string
-	Password string
+	Username string `yaml:"username" json:"username,omitempty"`
+	Password string `yaml:"password" json:"-"` // never in JSON: Config may be shown
 
 	// Lines is the most customer calls in progress at once (ringing or
 	// answered) the trunk accepts; 0 means no limit. An originate beyond it
 	// waits for a free line.
-	Lines int
+	Lines int `yaml:"lines" json:"lines,omitempty"`
 	// CallsPerSecond is the most INVITEs a second the trunk accepts; 0 means
 	// no limit. Originates are spaced by 1/CallsPerSecond.
-	CallsPerSecond float64
+	CallsPerSecond float64 `yaml:"calls_per_second" json:"calls_per_second,omitempty"`
 
 	// RingTimeout is how long a customer's phone rings before we CANCEL, when
 	// the originate command gives no timeout; default 30s.
-	RingTimeout time.Duration
+	RingTimeout time.Duration `yaml:"ring_timeout" json:"ring_timeout,omitempty"`
 	// AgentRingTimeout is how long an agent's phone rings before the offer
 	// fails with EvAgentFailed; default 15s.
-	AgentRingTimeout time.Duration
+	AgentRingTimeout time.Duration `yaml:"agent_ring_timeout" json:"agent_ring_timeout,omitempty"`
 
 	// Agents maps an agent phone as the engine names it (AgentSpec.Phone) to
 	// the SIP URI we call: {"1001": "sip:1001@192.0.2.30:5060"}. A phone not
 	// in the map is looked up among the phones registered to our registrar
 	// by user part; a phone given as a "sip:" URI is called as it is.
-	Agents map[string]string
+	Agents map[string]string `yaml:"agents" json:"agents,omitempty"`
 	// Registrar accepts REGISTER from agent phones on Listen; a registered
 	// phone is reached at its Contact. Registrations are not authenticated:
 	// serve the registrar on a trusted network only.
-	Registrar bool
+	Registrar bool `yaml:"registrar" json:"registrar,omitempty"`
 	// MaxExpires caps the lifetime of a registration; default 1h.
-	MaxExpires time.Duration
+	MaxExpires time.Duration `yaml:"max_expires" json:"max_expires,omitempty"`
 
 	// Messages maps a message name (TaskSpec.SafeHarbor, TaskSpec.MachineMsg)
 	// to a WAV file: 8 kHz mono, 16-bit linear PCM or G.711 (A-law,
 	// µ-law). Every file is loaded and checked by New. A message the map
 	// does not name hangs up at once.
-	Messages map[string]string
+	Messages map[string]string `yaml:"messages" json:"messages,omitempty"`
 
 	// MachineHeader names a header of the trunk's 200 OK that carries the
 	// carrier's answering-machine result ("X-AMD-Result"); empty means every
 	// answer is live.
-	MachineHeader string
+	MachineHeader string `yaml:"machine_header" json:"machine_header,omitempty"`
 	// MachineValues are the values of MachineHeader (case-insensitive) that
 	// mean a machine answered; default {"machine"}.
-	MachineValues []string
+	MachineValues []string `yaml:"machine_values" json:"machine_values,omitempty"`
 
 	// Logger receives the backend's warnings (a failed BYE, an unknown
 	// message); default slog.Default().
-	Logger *slog.Logger
+	Logger *slog.Logger `yaml:"-" json:"-"`
 }
 
 // Validate fills in the defaults and checks every field; the error names the

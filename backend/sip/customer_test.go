@@ -193,3 +193,32 @@ func TestTrunkLimits(t *testing.T) {
 	}
 	busy.wait(t, 5*time.Second)
 }
+
+// Early media (183) then ringing (180) are one EvProgress.
+func TestCustomerEarlyMedia(t *testing.T) {
+	needSIPp(t)
+	peer := startSIPp(t, "early.xml", false, "-m", "1")
+	r := newRig(t, Config{Trunk: peer.uri(false)})
+	r.originate(9, "15551230009", 5*time.Second)
+	expect(t, r.await(t, 9, 2, 5*time.Second), engine.EvProgress, engine.EvAnswered)
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 9})
+	r.await(t, 9, 3, 5*time.Second)
+	peer.wait(t, 5*time.Second)
+}
+
+// A ringing call hung up on command is cancelled and reported once, as the
+// system's hangup.
+func TestCustomerCancelledOnCommand(t *testing.T) {
+	needSIPp(t)
+	peer := startSIPp(t, "noanswer.xml", false, "-m", "1")
+	r := newRig(t, Config{Trunk: peer.uri(false)})
+	r.originate(10, "15551230010", 5*time.Second)
+	r.await(t, 10, 1, 5*time.Second) // ringing
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 10})
+	evs := r.await(t, 10, 2, 5*time.Second)
+	if evs[1].Kind != engine.EvHangup || evs[1].Side != engine.SideSystem || evs[1].Cause != CauseCancel {
+		t.Fatalf("got %s, want the system's hangup with cause %d", kinds(evs), CauseCancel)
+	}
+	peer.wait(t, 5*time.Second)
+	r.quiet(t, 10, 2, 50*time.Millisecond)
+}
