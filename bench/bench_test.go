@@ -28,6 +28,7 @@ func BenchmarkEngineSteadyState(b *testing.B) {
 	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}}))
 	must(e.Step(engine.Event{At: now, Kind: engine.EvCreateTask, TaskSpec: &records.TaskSpec{
 		ID: 1, Queue: 1, Pacing: records.PacingConfig{Mode: records.ModeRatio, Ratio: "1:2"}, MaxLinesPerAgent: 3,
+		Window: records.AlwaysOpen, // the scripted day lasts some two days
 	}}))
 	for i := 1; i <= agents; i++ {
 		id := records.AgentID(i)

@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -64,6 +65,9 @@ func (h *harness) flush(b *strings.Builder) {
 		}
 		if u.NextPhone {
 			b.WriteString(" next-phone")
+		}
+		if u.Reason != 0 {
+			fmt.Fprintf(b, " reason=%d", u.Reason)
 		}
 		b.WriteString("\n")
 	}
@@ -119,6 +123,8 @@ func timerName(k TimerKind) string {
 		return "deadline"
 	case TimerACW:
 		return "acw"
+	case TimerDayEnd:
+		return "day-end"
 	}
 	return "?"
 }
@@ -264,6 +270,7 @@ func TestDataDriven(t *testing.T) {
 					ACWTimeout: dur("acw", 0), MaxLinesPerAgent: float64(num("lines", 3)),
 					SafeHarbor: arg("safe-harbor", ""),
 					DialUntil:  dayEnd(dur("dial-until", 0)),
+					Window:     window(t, d.Pos, arg("window", "always")),
 					Retry: RetryPolicy{
 						Busy:     RetryRule{MaxAttempts: num("busy-attempts", 0), Delay: dur("busy-delay", 0)},
 						NoAnswer: RetryRule{MaxAttempts: num("noanswer-attempts", 0), Delay: dur("noanswer-delay", 0)},
@@ -271,11 +278,21 @@ func TestDataDriven(t *testing.T) {
 				}
 				h.step(Event{Kind: EvCreateTask, TaskSpec: spec}, &b)
 			case "add-numbers":
-				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 1), num("alts", 0))}, &b)
+				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 1), num("alts", 0)))}, &b)
 			case "numbers": // the answer to a fetch
-				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.numbers(num("n", 0), num("alts", 0)),
+				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 0), num("alts", 0))),
 					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0)),
 					DayKnown: arg("day-known", "") == "true"}, &b)
+			case "blacklist":
+				var phones []string
+				for _, a := range d.CmdArgs {
+					if a.Key == "phones" {
+						phones = a.Vals
+					}
+				}
+				h.step(Event{Kind: EvBlacklist, Blacklist: &BlacklistChange{
+					Tenant: arg("tenant", ""), Task: TaskID(num("task", 0)), Phones: phones, Remove: arg("remove", "") == "true",
+				}}, &b)
 			case "start-task":
 				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
 			case "pause-task":
@@ -347,4 +364,68 @@ func TestDataDriven(t *testing.T) {
 			return b.String()
 		})
 	})
+}
+
+// window parses a calling window: "always", "default", or "HH:MM-HH:MM"
+// every day.
+func window(t *testing.T, pos, s string) records.Window {
+	switch s {
+	case "always":
+		return records.AlwaysOpen
+	case "default":
+		return records.Window{}
+	}
+	from, to, ok := strings.Cut(s, "-")
+	clock := func(c string) time.Duration {
+		h, m, ok := strings.Cut(c, ":")
+		hh, err1 := strconv.Atoi(h)
+		mm, err2 := strconv.Atoi(m)
+		if !ok || err1 != nil || err2 != nil {
+			t.Fatalf("%s: window %q: want HH:MM-HH:MM", pos, s)
+		}
+		return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute
+	}
+	if !ok {
+		t.Fatalf("%s: window %q: want HH:MM-HH:MM", pos, s)
+	}
+	var w records.Window
+	for i := range w.Days {
+		w.Days[i] = records.Hours{From: clock(from), To: clock(to)}
+	}
+	return w
+}
+
+// withLimits applies the number arguments of a script line to nums: zone=
+// (the called party's zones, comma-separated), not-before= and not-after=
+// (durations from now, negative for the past).
+func (h *harness) withLimits(t *testing.T, d *datadriven.TestData, nums []Number) []Number {
+	for _, a := range d.CmdArgs {
+		switch a.Key {
+		case "zone":
+			var zones []*time.Location
+			for _, name := range a.Vals {
+				loc, err := time.LoadLocation(name)
+				if err != nil {
+					t.Fatalf("%s: %v", d.Pos, err)
+				}
+				zones = append(zones, loc)
+			}
+			for i := range nums {
+				nums[i].Zones = zones
+			}
+		case "not-before", "not-after":
+			dd, err := time.ParseDuration(a.Vals[0])
+			if err != nil {
+				t.Fatalf("%s: %v", d.Pos, err)
+			}
+			for i := range nums {
+				if a.Key == "not-before" {
+					nums[i].NotBefore = h.now.Add(dd)
+				} else {
+					nums[i].NotAfter = h.now.Add(dd)
+				}
+			}
+		}
+	}
+	return nums
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Config configures an Engine.
@@ -44,6 +45,7 @@ type Engine struct {
 	freeCall []*call // recycled call structs
 	dirty    []*task // tasks to pace at the end of this Step
 	draining bool    // EvDrain: no new call
+	black    blacklists
 
 	rd     Ready
 	handed handed // what the latest Ready handed out of rd
@@ -187,6 +189,8 @@ func (e *Engine) step(ev *Event) error {
 	case EvTimer:
 		e.timer(ev.Timer)
 		return nil
+	case EvBlacklist:
+		return e.blacklist(ev.Blacklist)
 	case EvDrain:
 		// Not a task status: nothing is stored, so the tasks dial again
 		// when the runner starts afresh.
@@ -210,7 +214,11 @@ type task struct {
 	drained  bool // the source said it has nothing due now
 	empty    bool // TaskUpdate Exhausted already written
 
-	dialUntil time.Time // when dialing stops for the day (TaskSpec.DialUntil, Event.DialUntil)
+	dialUntil  time.Time      // when dialing stops for the day (TaskSpec.DialUntil, Event.DialUntil)
+	window     records.Window // the calling window in force
+	alwaysOpen bool           // window is AlwaysOpen: no hour is ever closed
+	dayEndAt   time.Time      // when the day-end timer is due (zero = none)
+	dayGen     uint32
 
 	flight   []pacing.Call // calls not yet at an agent, dense
 	flightC  []*call       // the call of each flight entry
@@ -218,7 +226,7 @@ type task struct {
 	callerRR int
 
 	live, abandoned int64
-	window          abandonWindow
+	abandons        abandonWindow
 
 	pacingAt  time.Time // when the pacing timer is due (zero = none)
 	pacingGen uint32
@@ -259,12 +267,14 @@ func (e *Engine) createTask(spec *TaskSpec) error {
 	if err != nil {
 		return err
 	}
-	t := &task{spec: s, queue: q, pacer: p, dialUntil: s.DialUntil}
-	t.window.init(s.AbandonWindow)
+	t := &task{spec: s, queue: q, pacer: p, dialUntil: s.DialUntil, window: s.Window.Effective()}
+	t.alwaysOpen = t.window == records.AlwaysOpen
+	t.abandons.init(s.AbandonWindow)
 	e.tasks[s.ID] = t
 	e.order = append(e.order, t)
 	q.tasks = append(q.tasks, t)
 	e.rd.Tasks = append(e.rd.Tasks, TaskUpdate{At: e.now, Task: s.ID, Status: TaskCreated})
+	e.armDayEnd(t)
 	return nil
 }
 
@@ -274,6 +284,7 @@ func (e *Engine) addNumbers(t *task, ev *Event) {
 		t.drained = ev.Exhausted
 		if ev.DayKnown || !ev.DialUntil.IsZero() {
 			t.dialUntil = ev.DialUntil
+			e.armDayEnd(t)
 		}
 	}
 	if len(ev.Numbers) > 0 {
@@ -346,7 +357,7 @@ func (e *Engine) pace(t *task) {
 	s.MaxInFlight = int(t.spec.MaxLinesPerAgent * float64(q.loggedIn))
 	s.Agents = q.busy
 	s.LiveAnswers, s.Abandoned = t.live, t.abandoned
-	s.WindowLiveAnswers, s.WindowAbandoned = t.window.sums(e.now)
+	s.WindowLiveAnswers, s.WindowAbandoned = t.abandons.sums(e.now)
 	s.AbandonTarget = t.spec.Pacing.AbandonTarget
 	if s.AbandonTarget == 0 {
 		s.AbandonTarget = pacing.DefaultAbandonTarget
@@ -389,24 +400,28 @@ func (e *Engine) refill(t *task) {
 	}
 }
 
-// dial originates a call to the next number of t. It reports false when the
-// task has no number to dial now.
+// dial originates a call to the next number of t that passes the dial-time
+// checks, putting aside those that fail them. It reports false when the task
+// has no number to dial now.
 func (e *Engine) dial(t *task) bool {
-	if t.head == len(t.list) {
-		return false
+	var num Number
+	for {
+		if t.head == len(t.list) {
+			return false
+		}
+		num = t.next()
+		v, reason, at := e.check(t, &num)
+		if v == dialIt {
+			break
+		}
+		e.putAside(t, &num, v, reason, at)
 	}
-	num := &t.list[t.head]
 	c := e.newCall()
 	c.task = t
 	c.number = num.ID
 	c.phone = num.Phone
 	c.attempts = num.Attempts + 1
 	c.alts = len(num.Alternatives) > 0
-	t.list[t.head] = Number{} // drop references
-	t.head++
-	if t.head == len(t.list) {
-		t.list, t.head = t.list[:0], 0
-	}
 	c.cust = fsm.PartyDialing
 	c.dialAt = e.now
 	var callerID string
@@ -540,7 +555,7 @@ func (e *Engine) backendEvent(ev *Event) error {
 		c.rec.Outcome = pacing.OutcomeLive
 		c.rec.EarlyCause = 200
 		t.live++
-		t.window.add(e.now, 1, 0)
+		t.abandons.add(e.now, 1, 0)
 		e.connectOrWait(c)
 	case EvFailed:
 		if c.stage != stageRinging {
@@ -724,7 +739,7 @@ func (e *Engine) abandon(c *call, byCustomer bool) {
 		e.unwait(c)
 	}
 	t.abandoned++
-	t.window.add(e.now, 0, 1)
+	t.abandons.add(e.now, 0, 1)
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
 	end := EndCustomer
 	if !byCustomer {
@@ -846,6 +861,12 @@ func (e *Engine) timer(tm Timer) {
 		}
 		t.pacingAt = time.Time{}
 		e.markDirty(t)
+	case TimerDayEnd:
+		t, ok := e.tasks[TaskID(tm.ID)]
+		if !ok || tm.Gen != t.dayGen || t.dayEndAt.IsZero() {
+			return
+		}
+		e.dayEnd(t)
 	case TimerDeadline:
 		c, ok := e.calls[CallID(tm.ID)]
 		if !ok || c.stage != stageWaiting || tm.Gen != c.waitGen {
@@ -886,7 +907,7 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 	if err != nil {
 		return TaskStats{}, err
 	}
-	wl, wa := t.window.sums(e.now)
+	wl, wa := t.abandons.sums(e.now)
 	s := TaskStats{
 		Status: t.status, Ringing: len(t.flight) - t.waiting, Waiting: t.waiting,
 		LiveAnswers: t.live, Abandoned: t.abandoned, Level: t.level,

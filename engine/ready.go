@@ -79,6 +79,7 @@ const (
 	TimerPacing   TimerKind = iota + 1 // ID = task: ask the pacer again
 	TimerDeadline                      // ID = call: connect deadline of a waiting live answer
 	TimerACW                           // ID = agent: after-call work expiry
+	TimerDayEnd                        // ID = task: the day's dialing is over; hand back what the task holds
 )
 
 // Timer identifies a timer. Gen makes stale timers harmless: a timer whose Gen
@@ -127,6 +128,9 @@ const (
 	// Backend, continued.
 	EvHold     // Call: the customer is put on hold during the talk (Talk → Held)
 	EvRetrieve // Call: the customer is back from hold (Held → Talk)
+
+	// Administration, continued.
+	EvBlacklist // Blacklist: phones added to or removed from a tenant's or a task's blacklist
 )
 
 // Side says who hung up.
@@ -167,4 +171,5 @@ type Event struct {
 	TaskSpec  *TaskSpec
 	QueueSpec *QueueSpec
 	AgentSpec *AgentSpec
+	Blacklist *BlacklistChange
 }

@@ -280,7 +280,11 @@ func (w *world) invalid(rng *rand.Rand) Event {
 		}
 		return 1 << 40
 	}
-	switch rng.IntN(10) {
+	switch rng.IntN(12) {
+	case 10:
+		return Event{Kind: EvBlacklist}
+	case 11:
+		return Event{Kind: EvBlacklist, Blacklist: &BlacklistChange{Task: 1, Phones: []string{"+14155550001", ""}}}
 	case 0:
 		return Event{Kind: EvAnswered, Call: 1 << 40, Outcome: pacing.OutcomeLive}
 	case 1:

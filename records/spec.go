@@ -98,6 +98,11 @@ type TaskSpec struct {
 	// the number source tells each next one with its numbers
 	// (Event.DialUntil), so it is not stored with the task.
 	DialUntil time.Time `json:"-"`
+	// Window is the calling window, in each called party's local time,
+	// that the engine checks at every dial; the zero Window means
+	// DefaultWindow. The store keeps it beside the spec (store.Task.Window)
+	// and fills it in when it hands the spec to the engine.
+	Window Window `json:"-"`
 
 	Machine    MachineAction
 	SafeHarbor string // message played to an abandoned customer ("" = hang up)
@@ -120,6 +125,9 @@ const (
 func (s *TaskSpec) Normalize() error {
 	if s.ID == 0 {
 		return apierr.Invalid("task.id", "must be set")
+	}
+	if err := s.Window.Validate(); err != nil {
+		return err
 	}
 	if s.NoAnswerTimeout == 0 {
 		s.NoAnswerTimeout = DefaultNoAnswerTimeout

@@ -55,6 +55,11 @@ type Number struct {
 	Data         map[string]string // custom data: userid, memberid, chengshudu, customuuid, free keys
 	Attempts     int               // dial attempts made so far
 	Callback     bool              // a scheduled callback (outranks fresh numbers)
+	// Zones are the time zones of the called party, resolved by the number
+	// source (the engine never loads a zone): the number's own zone, or
+	// those of its phone's prefix. The calling window must be open in every
+	// one of them; a number with none is called in UTC hours. Not stored.
+	Zones []*time.Location `json:"-"`
 }
 
 // NumberState is where a number stands in its life.
@@ -89,6 +94,10 @@ type NumberUpdate struct {
 // NoCallBlacklisted is the seed-002 NoCallReasonCode of a number skipped
 // because it is on a blacklist (do-not-call list).
 const NoCallBlacklisted = 2
+
+// NoCallExpired is the NoCallReasonCode of a number skipped because its
+// NotAfter passed before it was dialled.
+const NoCallExpired = 900
 
 // CallResult is the seed-004 callresult of a call record.
 type CallResult uint8

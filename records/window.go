@@ -90,3 +90,29 @@ func (w *Window) Closes(t time.Time, loc *time.Location, horizon time.Time) (tim
 	}
 	return horizon, true
 }
+
+// Opens returns the first instant from t on at which w is open in loc, and
+// false when it does not open before horizon. The hours are wall-clock
+// hours, as in OpenAt.
+func (w *Window) Opens(t time.Time, loc *time.Location, horizon time.Time) (time.Time, bool) {
+	for at := t; at.Before(horizon); {
+		if w.OpenAt(at, loc) {
+			return at, true
+		}
+		lt := at.In(loc)
+		y, m, d := lt.Date()
+		if h := w.Days[lt.Weekday()]; h.From < h.To {
+			// Closed now: before today's hours, or past them.
+			if from := time.Date(y, m, d, 0, 0, 0, int(h.From), loc); from.After(at) {
+				at = from
+				continue
+			}
+		}
+		next := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		if !next.After(at) { // a midnight the zone skips
+			next = at.Add(time.Hour)
+		}
+		at = next
+	}
+	return time.Time{}, false
+}

@@ -423,7 +423,8 @@ func rebuild(rs *store.RecoveredState) []engine.Event {
 		if t.Status == records.TaskEnded {
 			continue
 		}
-		evs = append(evs, engine.Event{Kind: engine.EvCreateTask, TaskSpec: &t.Spec})
+		spec := t.EngineSpec()
+		evs = append(evs, engine.Event{Kind: engine.EvCreateTask, TaskSpec: &spec})
 		switch t.Status {
 		case records.TaskRunning:
 			evs = append(evs, engine.Event{Kind: engine.EvStartTask, Task: t.Spec.ID})

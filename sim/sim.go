@@ -213,6 +213,8 @@ func (s *Sim) setup() error {
 			// The simulated day is the task's calling window: it stops
 			// dialing when the run ends, and its pacer may know it.
 			DialUntil: sc.Start.Add(sc.Duration),
+			// The simulated customers may be called at any hour.
+			Window: records.AlwaysOpen,
 		}
 	}
 	if err := s.step(engine.Event{Kind: engine.EvCreateTask, TaskSpec: spec}); err != nil {

@@ -119,10 +119,13 @@ func TestSixScenariosRun(t *testing.T) {
 	}
 }
 
-// TestRandomizedInvariants runs random scenarios and checks, at every engine
-// step: no agent is on two calls; a live answer waits only while no agent is
-// idle, so it is abandoned only when no agent was free for its whole deadline;
-// and at the end, every dial has exactly one outcome or is still in flight.
+// TestRandomizedInvariants runs random scenarios in every pacing mode and
+// checks, at every engine step: no agent is on two calls; a live answer waits
+// only while no agent is idle, so it is abandoned only when no agent was free
+// for its whole deadline; nothing is dialled outside its calling window (which
+// closes during the run), before its NotBefore or after its NotAfter, or
+// while it is on a blacklist (which changes during the run); and at the end,
+// every dial has exactly one outcome or is still in flight.
 func TestRandomizedInvariants(t *testing.T) {
 	seed := *seedFlag
 	if seed == 0 {
@@ -130,19 +133,31 @@ func TestRandomizedInvariants(t *testing.T) {
 	}
 	t.Logf("seed %d (replay with -seed %d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
-	runs := 12
+	runs := 2
 	if testing.Short() {
-		runs = 4
+		runs = 1
 	}
+	var dials, skipped, handedBack, changes int
 	for i := 0; i < runs; i++ {
-		yml := randomScenario(rng)
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			checkInvariants(t, yml)
-		})
+		for _, mode := range randomModes {
+			yml := randomScenario(rng, mode)
+			cseed := rng.Uint64()
+			t.Run(fmt.Sprintf("%s-%d", mode, i), func(t *testing.T) {
+				c := checkInvariants(t, yml, cseed)
+				dials, skipped, handedBack, changes = dials+c.dials, skipped+c.skipped, handedBack+c.handedBack, changes+c.changes
+			})
+		}
+	}
+	t.Logf("%d dials, %d numbers skipped, %d handed back, %d blacklist changes", dials, skipped, handedBack, changes)
+	if !t.Failed() && (dials == 0 || skipped == 0 || handedBack == 0 || changes == 0) {
+		t.Fatal("the runs did not exercise the dial-time checks")
 	}
 }
 
-func randomScenario(rng *rand.Rand) string {
+// randomModes are the pacing modes the simulator paces.
+var randomModes = []string{"progressive", "ratio", "predictive", "vicidial", "issabel", "closedform", "table"}
+
+func randomScenario(rng *rand.Rand, mode string) string {
 	p := [5]float64{}
 	sum := 0.0
 	for i := range p {
@@ -157,12 +172,7 @@ func randomScenario(rng *rand.Rand) string {
 		p[4] = 0
 	}
 	agents := 1 + rng.IntN(25)
-	mode := "progressive"
-	ratio := "1:1"
-	if rng.IntN(2) == 0 {
-		mode = "ratio"
-		ratio = fmt.Sprintf("%d:%d", 2, 2+rng.IntN(6))
-	}
+	ratio := fmt.Sprintf("%d:%d", 2, 2+rng.IntN(6))
 	var sched []string
 	for k := rng.IntN(4); k > 0; k-- {
 		at := time.Duration(rng.IntN(120)) * time.Minute
@@ -191,19 +201,23 @@ task:
   connect_deadline: %dms
   max_lines_per_agent: %d
   retry: {busy: {max_attempts: 3, delay: 5m}, no_answer: {max_attempts: 2, delay: 20m}}
-  pacing: {mode: %s, ratio: "%s"}
+  pacing: {mode: %s, ratio: "%s", table: [1, 2, 3, 4, 5, 6, 8, 10]}
 `, rng.Uint64()%1000, agents, rng.IntN(3000), strings.Join(sched, ", "), 1+rng.IntN(8),
 		rng.IntN(3)*rng.IntN(2000), p[0], p[1], p[2], p[3], p[4],
 		30+rng.IntN(300), 1+rng.IntN(60), rng.IntN(4000), 1+rng.IntN(4), mode, ratio)
 }
 
-func checkInvariants(t *testing.T, yml string) {
+func checkInvariants(t *testing.T, yml string, seed uint64) *compliance {
 	sc, err := ParseScenario([]byte(yml), nil, nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, yml)
 	}
+	comp := newCompliance(rand.New(rand.NewPCG(seed, 1)), sc)
 	var dials, ended int64
 	check := func(s *Sim, rd *engine.Ready) error {
+		if err := comp.check(s, rd); err != nil {
+			return err
+		}
 		for _, c := range rd.Commands {
 			if c.Kind == engine.CmdOriginate {
 				dials++
@@ -236,13 +250,14 @@ func checkInvariants(t *testing.T, yml string) {
 		}
 		return nil
 	}
-	s, err := New(sc, Options{Check: check})
+	s, err := New(sc, Options{Check: check, Task: comp.spec(sc),
+		Hooks: Hooks{Fetch: comp.fetch, Commit: comp.commit}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Run()
 	if err != nil {
-		t.Fatalf("%v\nscenario:%s", err, yml)
+		t.Fatalf("%v\nscenario (compliance seed %d):%s", err, seed, yml)
 	}
 	if active := int64(s.eng.ActiveCalls()); dials != ended+active {
 		t.Fatalf("%d dials but %d ended and %d active\nscenario:%s", dials, ended, active, yml)
@@ -254,6 +269,7 @@ func checkInvariants(t *testing.T, yml string) {
 	if r.Connected+r.Abandoned > r.LiveAnswers {
 		t.Fatalf("report: %d connected + %d abandoned > %d live answers", r.Connected, r.Abandoned, r.LiveAnswers)
 	}
+	return comp
 }
 
 // TestLive runs the simulator as a live backend, 3600 times faster than real

@@ -686,6 +686,7 @@ func (s *Badger) NextNumbers(task records.TaskID, now time.Time, max int, buf []
 			if !r.NotAfter.IsZero() && now.After(r.NotAfter) {
 				expired = append(expired, r)
 			} else {
+				r.Number.Zones = h.b.locs // the zones the engine checks the window in
 				out = append(out, r.Number)
 			}
 		}

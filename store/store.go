@@ -259,7 +259,7 @@ var ErrBadCredentials = errors.New("bad credentials")
 
 // ReasonExpired is the Reason of a number skipped because its NotAfter passed
 // before it could be dialled (ours; seed 002 uses 1, 2 and 400).
-const ReasonExpired = 900
+const ReasonExpired = records.NoCallExpired
 
 // DispositionInterrupted is the Disposition of the call record that Recover
 // writes for a call in flight at a crash.
@@ -301,6 +301,14 @@ type Task struct {
 	Window    records.Window     `json:"window"`              // calling window in the called party's local time
 	Created   time.Time          `json:"created,omitzero"`    // set by the caller
 	Updated   time.Time          `json:"updated,omitzero"`    // At of the last status change
+}
+
+// EngineSpec returns the spec the engine runs: Spec with the task's calling
+// window, which the engine checks at every dial.
+func (t *Task) EngineSpec() records.TaskSpec {
+	s := t.Spec
+	s.Window = t.Window
+	return s
 }
 
 // Queue is a stored queue: the engine's spec and its member agents.

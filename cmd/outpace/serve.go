@@ -198,9 +198,10 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 	var seqs []uint64
 	var skipped engine.Ready
 	var tickDials int64
+	spec := task.EngineSpec()
 	opts := sim.Options{
 		Speed: f.speed, Stop: stopped, Drain: ctx.Done(), CTIEvents: true,
-		Task: &task.Spec, Agents: agents, Status: task.Status, LastCall: rs.LastCall,
+		Task: &spec, Agents: agents, Status: task.Status, LastCall: rs.LastCall,
 		Every: f.every,
 		OnTick: func(s *sim.Sim) {
 			l := s.Live()
