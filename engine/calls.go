@@ -1,0 +1,440 @@
+package engine
+
+import (
+	"slices"
+	"time"
+
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/fsm"
+	"github.com/outpace-dev/outpace/pacing"
+)
+
+type callStage uint8
+
+const (
+	stageRinging callStage = iota // originated, no outcome yet
+	stageWaiting                  // answered live, waiting for an agent
+	stageOffered                  // an agent's phone rings for it
+	stageTalk                     // customer and agent bridged
+)
+
+type call struct {
+	id       CallID
+	task     *task
+	number   NumberID
+	phone    string
+	attempts int
+	alts     bool // the number has an alternative phone
+	stage    callStage
+	cust     fsm.PartyState
+	agentLeg fsm.PartyState
+	agent    *agent
+
+	dialAt, answerAt time.Time
+	flightIdx        int // index in task.flight while ringing or waiting
+	waitGen          uint32
+	rec              CallRecord
+}
+
+func (e *Engine) newCall() *call {
+	e.nextCall++
+	var c *call
+	if n := len(e.freeCall); n > 0 {
+		c = e.freeCall[n-1]
+		e.freeCall = e.freeCall[:n-1]
+		gen := c.waitGen
+		*c = call{waitGen: gen + 1}
+	} else {
+		c = &call{}
+	}
+	c.id = e.nextCall
+	e.calls[c.id] = c
+	return c
+}
+
+// backendEvent dispatches an event of the telephony backend about a call to
+// its handler. Every handler checks before it changes anything; one that
+// changes what pacing sees returns marked=true and the call's queue is marked
+// for pacing.
+func (e *Engine) backendEvent(ev *Event) error {
+	c, ok := e.calls[ev.Call]
+	if !ok {
+		return apierr.New(apierr.NotFoundCallID, "call %d is not active", ev.Call)
+	}
+	t := c.task
+	var err error
+	switch ev.Kind {
+	case EvProgress:
+		err = e.onProgress(c)
+	case EvAnswered:
+		err = e.onAnswered(c, ev.Outcome)
+	case EvFailed:
+		err = e.onFailed(c, ev.Outcome, ev.Cause)
+	case EvAgentAnswered:
+		err = e.onAgentAnswered(c)
+	case EvAgentFailed:
+		err = e.onAgentFailed(c)
+	case EvHangup:
+		e.hangup(c, ev)
+	case EvHold, EvRetrieve:
+		// Nothing changes for pacing.
+		return e.onHold(c, ev.Kind == EvRetrieve)
+	}
+	if err != nil {
+		return err
+	}
+	e.markQueue(t.queue)
+	return nil
+}
+
+// onProgress: the customer's phone rings.
+func (e *Engine) onProgress(c *call) error {
+	next, err := fsm.PartyNext(c.cust, fsm.PartyRing)
+	if err != nil {
+		return err
+	}
+	c.cust = next
+	c.rec.Ring = e.now
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventRinging, Task: c.task.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+	}
+	return nil
+}
+
+// onAnswered: a live answer goes to an agent or waits; a machine gets the
+// task's message, or none, and the call ends.
+func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
+	t := c.task
+	if c.stage != stageRinging {
+		return apierr.New(apierr.InvalidCallType, "call %d is already answered", c.id)
+	}
+	next, err := fsm.PartyNext(c.cust, fsm.PartyAnswer)
+	if err != nil {
+		return err
+	}
+	c.cust = next
+	c.rec.Answer = e.now
+	c.answerAt = e.now
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventEstablished, Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+	}
+	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
+	if out != pacing.OutcomeLive {
+		c.rec.Outcome = pacing.OutcomeMachine
+		c.rec.Machine = true
+		c.rec.EarlyCause = 200
+		msg := ""
+		if t.spec.Machine == MachineMessage {
+			msg = t.spec.MachineMsg
+		}
+		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: msg})
+		e.closeCall(c, pacing.OutcomeMachine, ResultNotConnected, EndNone)
+		return nil
+	}
+	c.rec.Outcome = pacing.OutcomeLive
+	c.rec.EarlyCause = 200
+	t.live++
+	t.abandons.add(e.now, 1, 0)
+	e.connectOrWait(c)
+	return nil
+}
+
+// onFailed: the customer could not be reached; the call ends.
+func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
+	if c.stage != stageRinging {
+		return apierr.New(apierr.InvalidCallType, "call %d is answered; hang it up instead", c.id)
+	}
+	if out == pacing.OutcomeNone || out == pacing.OutcomeLive || out == pacing.OutcomeMachine {
+		out = pacing.OutcomeInvalid
+	}
+	c.rec.Outcome = out
+	c.rec.HangupCause = cause
+	c.rec.EarlyCause = earlyCause(out)
+	c.task.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
+	e.closeCall(c, out, ResultNotConnected, EndNone)
+	return nil
+}
+
+// onAgentAnswered: the agent picked up; customer and agent talk.
+func (e *Engine) onAgentAnswered(c *call) error {
+	if c.stage != stageOffered {
+		return apierr.New(apierr.InvalidCallType, "call %d is not offered to an agent", c.id)
+	}
+	a := c.agent
+	next, err := fsm.PartyNext(c.agentLeg, fsm.PartyAnswer)
+	if err != nil {
+		return err
+	}
+	c.agentLeg = next
+	c.stage = stageTalk
+	c.rec.AgentAnswer = e.now
+	e.setAgent(a, func() { a.phase = pacing.PhaseTalk; a.since = e.now; a.callAt = e.now })
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventEstablished, Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+	}
+	return nil
+}
+
+// onAgentFailed: the agent's phone did not pick up. The agent is set
+// NotReady, so that the call is not offered to an absent agent again, and
+// the call waits again for what is left of its deadline.
+func (e *Engine) onAgentFailed(c *call) error {
+	t := c.task
+	if c.stage != stageOffered {
+		return apierr.New(apierr.InvalidCallType, "call %d is not offered to an agent", c.id)
+	}
+	a := c.agent
+	e.releaseAgentLeg(c)
+	e.setAgent(a, func() { a.call = nil; a.state = fsm.AgentNotReady; a.reason = fsm.ReasonOther })
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
+	}
+	c.agent = nil
+	c.stage = stageRinging // re-enter flight, then wait
+	e.enterFlight(c, pacing.CallWaiting)
+	t.waiting++
+	if deadline := c.answerAt.Add(t.spec.ConnectDeadline); !e.now.Before(deadline) {
+		e.abandon(c, false)
+	} else {
+		c.stage = stageWaiting
+		e.waitFor(c, deadline)
+	}
+	return nil
+}
+
+// onHold puts the customer's leg on hold or back (retrieve). The agent stays
+// on the call, busy, and the talk goes on for the pacer's estimates.
+func (e *Engine) onHold(c *call, retrieve bool) error {
+	if c.stage != stageTalk {
+		return apierr.New(apierr.InvalidCallType, "call %d is not talking to an agent", c.id)
+	}
+	what, name := fsm.PartyHold, EventHeld
+	if retrieve {
+		what, name = fsm.PartyRetrieve, EventRetrieved
+	}
+	next, err := fsm.PartyNext(c.cust, what)
+	if err != nil {
+		return err
+	}
+	c.cust = next
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: name, Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
+	}
+	return nil
+}
+
+func earlyCause(o pacing.Outcome) int {
+	switch o {
+	case pacing.OutcomeBusy:
+		return 109
+	case pacing.OutcomeNoAnswer:
+		return 115
+	case pacing.OutcomeInvalid:
+		return 104
+	}
+	return 0
+}
+
+// connectOrWait gives a fresh live answer to an idle agent, or makes it wait.
+func (e *Engine) connectOrWait(c *call) {
+	t := c.task
+	if a := e.pickAgent(t.queue); a != nil {
+		e.offer(c, a)
+		return
+	}
+	if t.spec.ConnectDeadline <= 0 {
+		e.abandon(c, false)
+		return
+	}
+	c.stage = stageWaiting
+	t.flight[c.flightIdx] = pacing.Call{State: pacing.CallWaiting, DialedAt: c.dialAt, AnswerAt: c.answerAt}
+	t.waiting++
+	e.waitFor(c, e.now.Add(t.spec.ConnectDeadline))
+}
+
+func (e *Engine) waitFor(c *call, deadline time.Time) {
+	q := c.task.queue
+	q.waitq = append(q.waitq, c)
+	c.waitGen++
+	e.rd.Commands = append(e.rd.Commands, Command{
+		Kind: CmdSetTimer, At: deadline, Task: c.task.spec.ID, Call: c.id,
+		Timer: Timer{Kind: TimerDeadline, ID: uint64(c.id), Gen: c.waitGen},
+	})
+}
+
+func (e *Engine) enterFlight(c *call, st pacing.CallState) {
+	t := c.task
+	c.flightIdx = len(t.flight)
+	t.flight = append(t.flight, pacing.Call{State: st, DialedAt: c.dialAt, AnswerAt: c.answerAt})
+	t.flightC = append(t.flightC, c)
+}
+
+func (e *Engine) leaveFlight(c *call) {
+	t := c.task
+	i, last := c.flightIdx, len(t.flight)-1
+	if t.flight[i].State == pacing.CallWaiting {
+		t.waiting--
+	}
+	if i != last {
+		t.flight[i] = t.flight[last]
+		t.flightC[i] = t.flightC[last]
+		t.flightC[i].flightIdx = i
+	}
+	t.flight = t.flight[:last]
+	t.flightC[last] = nil
+	t.flightC = t.flightC[:last]
+	c.flightIdx = -1
+}
+
+func (e *Engine) unwait(c *call) {
+	q := c.task.queue
+	if i := slices.Index(q.waitq, c); i >= 0 {
+		q.waitq = slices.Delete(q.waitq, i, i+1)
+	}
+	c.waitGen++
+}
+
+// offer reserves agent a for the answered call c and bridges them.
+func (e *Engine) offer(c *call, a *agent) {
+	t := c.task
+	wait := e.now.Sub(c.answerAt)
+	if c.stage == stageWaiting {
+		e.unwait(c)
+	}
+	e.leaveFlight(c)
+	c.stage = stageOffered
+	c.agent = a
+	c.agentLeg = fsm.PartyRinging
+	c.rec.Agent = a.spec.ID
+	c.rec.AgentStart = e.now
+	c.rec.AgentRing = e.now
+	e.setAgent(a, func() { a.call = c; a.phase = pacing.PhaseReserved; a.since = e.now; a.callAt = time.Time{} })
+	a.answered++
+	e.rd.Commands = append(e.rd.Commands, Command{
+		Kind: CmdConnect, At: e.now, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Phone: a.spec.Phone,
+	})
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventRinging, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+	}
+	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsConnect, Duration: wait})
+}
+
+// abandon ends a live answer that found no agent in time: the engine plays
+// the safe-harbor message and hangs up, or (byCustomer) the customer hung up
+// while waiting.
+func (e *Engine) abandon(c *call, byCustomer bool) {
+	t := c.task
+	if c.stage == stageWaiting {
+		e.unwait(c)
+	}
+	t.abandoned++
+	t.abandons.add(e.now, 0, 1)
+	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
+	end := EndCustomer
+	if !byCustomer {
+		end = EndNone
+		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
+	}
+	e.closeCall(c, pacing.OutcomeLive, ResultCustomerOnly, end)
+}
+
+func (e *Engine) hangup(c *call, ev *Event) {
+	t := c.task
+	switch c.stage {
+	case stageRinging:
+		// The far end gave up before answering: a failure by another name.
+		c.rec.Outcome = pacing.OutcomeNoAnswer
+		c.rec.HangupCause = ev.Cause
+		c.rec.EarlyCause = earlyCause(pacing.OutcomeNoAnswer)
+		t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: pacing.OutcomeNoAnswer, Duration: e.now.Sub(c.dialAt)})
+		e.closeCall(c, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
+	case stageWaiting:
+		// The customer hung up while waiting: abandoned.
+		e.abandon(c, true)
+	case stageOffered, stageTalk:
+		a := c.agent
+		end := EndCustomer
+		if ev.Side == SideAgent {
+			end = EndAgent
+		}
+		talked := c.stage == stageTalk
+		if talked {
+			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsTalkEnd, Duration: e.now.Sub(c.rec.AgentAnswer)})
+		}
+		c.rec.AgentEnd = e.now
+		e.releaseAgentLeg(c)
+		e.afterCall(a, talked)
+		e.closeCall(c, pacing.OutcomeLive, ResultBoth, end)
+	}
+}
+
+func (e *Engine) releaseAgentLeg(c *call) {
+	if c.agent == nil || c.agentLeg == fsm.PartyIdle {
+		return
+	}
+	c.agentLeg = fsm.PartyIdle
+	if e.cfg.CTIEvents {
+		a := c.agent
+		e.emit(CTIEvent{Name: EventReleased, Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+	}
+}
+
+// closeCall writes the call's record and number outcome and forgets the call.
+func (e *Engine) closeCall(c *call, out pacing.Outcome, res CallResult, end EndResult) {
+	t := c.task
+	if c.flightIdx >= 0 && c.stage <= stageWaiting {
+		e.leaveFlight(c)
+	}
+	c.rec.End = e.now
+	c.rec.Result = res
+	c.rec.EndResult = end
+	if c.rec.Outcome == pacing.OutcomeNone {
+		c.rec.Outcome = out
+	}
+	e.rd.Records = append(e.rd.Records, c.rec)
+	e.rd.Numbers = append(e.rd.Numbers, e.numberOutcome(c, out, res))
+	if e.cfg.CTIEvents {
+		e.emit(CTIEvent{Name: EventReleased, Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(CTIEvent{Name: EventCallDeleted, Task: t.spec.ID, Call: c.id, ThisDN: c.rec.CallerID, OtherDN: c.phone})
+	}
+	delete(e.calls, c.id)
+	c.task, c.agent, c.phone = nil, nil, ""
+	e.freeCall = append(e.freeCall, c)
+	e.markQueue(t.queue)
+}
+
+// numberOutcome applies the task's retry policy to the attempt that ended.
+func (e *Engine) numberOutcome(c *call, out pacing.Outcome, res CallResult) NumberUpdate {
+	t := c.task
+	u := NumberUpdate{At: e.now, Task: t.spec.ID, Number: c.number, Call: c.id, Outcome: out, Attempts: c.attempts, State: NumberDone}
+	var rule RetryRule
+	switch {
+	case res == ResultBoth:
+		return u
+	case res == ResultCustomerOnly:
+		rule = t.spec.Retry.Abandoned
+		// Ofcom: an abandoned number is not called again within 72 h.
+		rule.Delay = max(rule.Delay, 72*time.Hour)
+	case out == pacing.OutcomeBusy:
+		rule = t.spec.Retry.Busy
+	case out == pacing.OutcomeNoAnswer:
+		rule = t.spec.Retry.NoAnswer
+	case out == pacing.OutcomeMachine:
+		rule = t.spec.Retry.Machine
+	default:
+		rule = t.spec.Retry.Failed
+	}
+	switch {
+	case c.attempts < rule.MaxAttempts:
+		u.State = NumberPending
+		u.NextAt = e.now.Add(rule.Delay)
+	case c.alts && res != ResultCustomerOnly:
+		// The policy gives up on this phone: the number is due again at
+		// once, on its next alternative (not after an abandon, which
+		// reached the customer).
+		u.State = NumberPending
+		u.NextAt = e.now
+		u.NextPhone = true
+	}
+	return u
+}

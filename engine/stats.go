@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"time"
+)
+
+// TaskStats is a task's live statistics.
+type TaskStats struct {
+	Status            TaskStatus
+	Ringing, Waiting  int
+	LiveAnswers       int64
+	Abandoned         int64
+	AbandonRate       float64 // over the whole run
+	WindowAbandonRate float64 // over the rolling abandon window
+	Level             float64 // the pacer's last dial level; 0 once the engine drains
+	Queued            int     // numbers buffered in the engine
+	Exhausted         bool
+	DialUntil         time.Time // when the task stops dialing for the day, as the pacer sees it (zero: unknown)
+}
+
+// TaskStats returns the live statistics of a task.
+func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
+	t, err := e.task(id)
+	if err != nil {
+		return TaskStats{}, err
+	}
+	wl, wa := t.abandons.sums(e.now)
+	s := TaskStats{
+		Status: t.status, Ringing: len(t.flight) - t.waiting, Waiting: t.waiting,
+		LiveAnswers: t.live, Abandoned: t.abandoned, Level: t.level,
+		Queued: len(t.list) - t.head, Exhausted: t.empty, DialUntil: t.dialUntil,
+	}
+	if e.draining { // no task places a call: no level to aim at
+		s.Level = 0
+	}
+	if t.live > 0 {
+		s.AbandonRate = float64(t.abandoned) / float64(t.live)
+	}
+	if wl > 0 {
+		s.WindowAbandonRate = float64(wa) / float64(wl)
+	}
+	return s, nil
+}
+
+// ActiveCalls returns how many calls are active (originated and not ended).
+func (e *Engine) ActiveCalls() int { return len(e.calls) }

@@ -1,0 +1,40 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/outpace-dev/outpace/fsm"
+)
+
+func (e *Engine) timer(tm Timer) {
+	switch tm.Kind {
+	case TimerPacing:
+		t, ok := e.tasks[TaskID(tm.ID)]
+		if !ok || tm.Gen != t.pacingGen {
+			return
+		}
+		t.pacingAt = time.Time{}
+		e.markDirty(t)
+	case TimerDayEnd:
+		t, ok := e.tasks[TaskID(tm.ID)]
+		if !ok || tm.Gen != t.dayGen || t.dayEndAt.IsZero() {
+			return
+		}
+		e.dayEnd(t)
+	case TimerDeadline:
+		c, ok := e.calls[CallID(tm.ID)]
+		if !ok || c.stage != stageWaiting || tm.Gen != c.waitGen {
+			return
+		}
+		e.abandon(c, false)
+	case TimerACW:
+		a, ok := e.agents[AgentID(tm.ID)]
+		if !ok || tm.Gen != a.acwGen || a.state != fsm.AgentNotReady || a.reason != fsm.ReasonAfterCall {
+			return
+		}
+		if e.cfg.CTIEvents {
+			e.emit(CTIEvent{Name: EventDelayAfterCallWork, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+		}
+		e.leaveACW(a, fsm.AgentACWExpire)
+	}
+}
