@@ -46,7 +46,8 @@ func FuzzScenario(f *testing.F) {
 		"task.pacing={mode: predictive, predictive: {tick: 1ns}}", "task.pacing={mode: predictive, predictive: {outcome_memory: 1e12}}",
 		"task.pacing={mode: vicidial, vicidial: {max_level: .nan}}", "task.pacing={mode: closedform, closedform: {aggressiveness: .inf}}",
 		"task.pacing={mode: issabel, issabel: {threshold: .nan}}", "task.pacing={mode: table, table: [1, 2], table_mix: .nan}",
-		"task.retry.busy={max_attempts: 1e9, delay: -1h}",
+		"task.retry.busy={max_attempts: 1e9, delay: -1h}", "timing.busy=0s", "task.no_answer_timeout=1ns",
+		"timing.invalid={dist: uniform, min: 0s, max: 1ms}",
 	} {
 		f.Add(base, set)
 	}

@@ -550,6 +550,10 @@ const (
 	MaxCV = 10.0
 	// MaxAttempts bounds the attempts of a retry rule.
 	MaxAttempts = 1000
+	// MinRing is the least mean of the timing distributions and the least
+	// task.no_answer_timeout: calls that end as soon as they are placed
+	// would be dialled again at the same instant, without end.
+	MinRing = 100 * time.Millisecond
 )
 
 func (sc *Scenario) normalize(fsys fs.FS) error {
@@ -661,13 +665,16 @@ func (sc *Scenario) Validate() error {
 		if err := x.d.check(x.name); err != nil {
 			return err
 		}
+		if strings.HasPrefix(x.name, "timing.") && x.d.MeanSeconds() < MinRing.Seconds() {
+			return apierr.Invalid(x.name, "must have a mean of at least %v, got %.3gs", MinRing, x.d.MeanSeconds())
+		}
 	}
 	t := &sc.Task
 	if t.NoAnswerTimeout == nil || t.ConnectDeadline == nil {
 		return apierr.Invalid("task", "no_answer_timeout and connect_deadline must be filled in")
 	}
 	if err := apierr.First(
-		apierr.DurationRange("task.no_answer_timeout", *t.NoAnswerTimeout, time.Nanosecond, MaxDuration),
+		apierr.DurationRange("task.no_answer_timeout", *t.NoAnswerTimeout, MinRing, MaxDuration),
 		apierr.DurationRange("task.connect_deadline", *t.ConnectDeadline, 0, MaxDuration),
 		apierr.Range("task.max_lines_per_agent", t.MaxLinesPerAgent, 1, 50),
 	); err != nil {

@@ -80,7 +80,11 @@ func TestScenarioNumbers(t *testing.T) {
 		{[]string{"list.size=1e12"}, "list.size", "from 0 to 1000000000"},
 		{[]string{"task.max_lines_per_agent=.nan"}, "task.max_lines_per_agent", "got NaN"},
 		{[]string{"task.max_lines_per_agent=.inf"}, "task.max_lines_per_agent", "got +Inf"},
-		{[]string{"task.no_answer_timeout=-5s"}, "task.no_answer_timeout", "from 1ns"},
+		{[]string{"task.no_answer_timeout=-5s"}, "task.no_answer_timeout", "from 100ms"},
+		// Calls that end as they are placed would be dialled again at the same instant, without end.
+		{[]string{"outcomes={no_answer: 1}", "task.no_answer_timeout=1ns"}, "task.no_answer_timeout", "from 100ms"},
+		{[]string{"outcomes={busy: 1}", "timing.busy=0s"}, "timing.busy", "a mean of at least 100ms"},
+		{[]string{"timing.invalid={dist: uniform, min: 0s, max: 10ms}"}, "timing.invalid", "a mean of at least 100ms"},
 		{[]string{"task.connect_deadline=-2s"}, "task.connect_deadline", "from 0s"},
 		{[]string{"task.retry.busy={max_attempts: 1000000000, delay: 1m}"}, "task.retry.busy.max_attempts", "from 0 to 1000"},
 		{[]string{"task.retry.no_answer={max_attempts: 3, delay: -1h}"}, "task.retry.no_answer.delay", "from 0s"},

@@ -70,7 +70,7 @@ func checkTables(dir string, opt badger.Options) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
-		return err
+		return fmt.Errorf("store: %w", err)
 	}
 	onDisk := map[uint64]string{}
 	for _, e := range entries {
