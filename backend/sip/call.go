@@ -529,8 +529,7 @@ func (l *leg) invite(ctx context.Context, onProv func(*sip.Response)) (*sip.Resp
 				continue
 			}
 			if (r.StatusCode == 401 || r.StatusCode == 407) && !cancelled && b.cfg.Password != "" && auth < 2 {
-				auth++
-				tx.Terminate()
+				auth++ // the challenged transaction ends by itself, acknowledging retransmissions
 				tx, err = l.client.TransactionDigestAuth(b.life, l.req, r, sipgo.DigestAuth{Username: b.cfg.Username, Password: b.cfg.Password})
 				if err != nil {
 					return nil, err
@@ -539,11 +538,11 @@ func (l *leg) invite(ctx context.Context, onProv func(*sip.Response)) (*sip.Resp
 				provisional = false
 				continue
 			}
+			// A non-2xx final was acknowledged by the transaction, which
+			// stays to acknowledge its retransmissions (RFC 3261 17.1.1.2).
 			if r.IsSuccess() {
 				l.res = r
 				l.ack()
-			} else {
-				tx.Terminate()
 			}
 			return r, nil
 		case <-tx.Done():
@@ -656,11 +655,10 @@ func (l *leg) end() {
 	}
 }
 
+// cleanup releases the leg's media and forgets it; its INVITE transaction
+// ends by its own timers.
 func (l *leg) cleanup() {
 	l.media.close()
-	if l.tx != nil {
-		l.tx.Terminate()
-	}
 	b := l.c.b
 	b.mu.Lock()
 	delete(b.legs, l.callID)
