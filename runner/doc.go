@@ -14,7 +14,7 @@
 //	}
 //
 // It consumes three interfaces it declares: a Store (recover, commit, next
-// numbers), a Backend (takes commands, delivers events: the simulated world,
+// numbers, the blacklists it loads into the engine at start), a Backend (takes commands, delivers events: the simulated world,
 // a remote backend, SIP) and a Clock (Real, Scaled, or Manual in tests),
 // which fires the engine's timers (CmdSetTimer) and stamps inputs that come
 // without a time.

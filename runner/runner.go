@@ -43,9 +43,10 @@ type Store interface {
 	// DialUntil returns when task stops dialing for the day as seen at now
 	// (zero: no end), passed to the engine with each batch of numbers.
 	DialUntil(task records.TaskID, now time.Time) (time.Time, error)
-	// Blacklisted reports whether phone is on the tenant's or the task's
-	// do-not-call list.
-	Blacklisted(tenant string, task records.TaskID, phone string) (bool, error)
+	// ListBlacklist returns up to max phones of one blacklist (the
+	// tenant's when task is 0, else the task's) after the phone after (""
+	// = from the start), in order. The runner loads every list at start.
+	ListBlacklist(tenant string, task records.TaskID, after string, max int) ([]string, error)
 }
 
 // Backend places calls and rings agent phones. It sees only commands and
@@ -346,6 +347,9 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	for _, t := range rs.Tasks {
 		r.tenants[t.Spec.ID] = t.Spec.Tenant
 	}
+	if err := r.loadBlacklists(&rs); err != nil {
+		return err
+	}
 
 	bctx, stopBackend := context.WithCancel(ctx)
 	bdone := make(chan error, 1)
@@ -455,7 +459,14 @@ func (r *Runner) pending() bool {
 func (r *Runner) turn() error {
 	now := r.clock.Now()
 	r.integrate(now)
-	n := 0
+	// The runner's own inputs first: the rebuild at start, the drain,
+	// numbers fetched; then API requests, then the backend's events.
+	n := len(r.local)
+	for i := range r.local {
+		r.step(r.local[i], now)
+		r.local[i] = engine.Event{}
+	}
+	r.local = r.local[:0]
 	for n < r.cfg.MaxBatch {
 		select {
 		case req := <-r.reqs:
@@ -474,13 +485,6 @@ func (r *Runner) turn() error {
 		r.stepBuf[i] = engine.Event{}
 	}
 	n += len(r.stepBuf)
-	for len(r.local) > 0 {
-		ev := r.local[0]
-		r.local = r.local[1:]
-		r.step(ev, now)
-		n++
-	}
-	r.local = r.local[:0]
 	for n < r.cfg.MaxBatch && len(r.timers) > 0 && !r.timers[0].at.After(now) {
 		t := heap.Pop(&r.timers).(timerEntry)
 		n++
@@ -671,18 +675,15 @@ func (r *Runner) release(now time.Time) {
 }
 
 // fetch answers the engine's CmdFetchNumbers from the store, as an
-// EvNumbers stepped in the next turn. Numbers on a do-not-call list are
-// written as skipped (NoCallReasonCode 2) and never reach the engine. When
-// nothing is due, the runner asks again after RefetchEvery.
+// EvNumbers stepped in the next turn (the engine checks each number's
+// window and blacklists when it dials it). When nothing is due, the runner
+// asks again after RefetchEvery.
 func (r *Runner) fetch(c engine.Command, now time.Time) error {
 	nums, err := r.st.NextNumbers(c.Task, now, c.Count, nil)
 	if err != nil {
 		return fmt.Errorf("numbers of task %d: %w", c.Task, err)
 	}
 	exhausted := len(nums) == 0
-	if nums, err = r.skipBlacklisted(c.Task, now, nums); err != nil {
-		return err
-	}
 	until, err := r.st.DialUntil(c.Task, now)
 	if err != nil {
 		return fmt.Errorf("day of task %d: %w", c.Task, err)
@@ -695,40 +696,43 @@ func (r *Runner) fetch(c engine.Command, now time.Time) error {
 	return nil
 }
 
-// skipBlacklisted drops the numbers on the tenant's or the task's blacklist
-// at the moment they are handed to the engine: each is written durably as
-// skipped with NoCallReasonCode 2 and announced with EventCallDeleted.
-func (r *Runner) skipBlacklisted(task records.TaskID, now time.Time, nums []records.Number) ([]records.Number, error) {
-	tenant := r.tenants[task]
-	rd := &r.skipped
-	rd.Numbers, rd.Events = rd.Numbers[:0], rd.Events[:0]
-	kept := nums[:0]
-	for _, n := range nums {
-		black, err := r.st.Blacklisted(tenant, task, n.Phone)
-		if err != nil {
-			return nil, err
+// blacklistPage is how many phones one EvBlacklist carries at start.
+const blacklistPage = 4096
+
+// loadBlacklists queues the do-not-call lists of every tenant with a task
+// and of every task as EvBlacklist events, stepped before anything is
+// dialled: the engine checks them at every dial.
+func (r *Runner) loadBlacklists(rs *store.RecoveredState) error {
+	load := func(tenant string, task records.TaskID) error {
+		for after := ""; ; {
+			phones, err := r.st.ListBlacklist(tenant, task, after, blacklistPage)
+			if err != nil {
+				return fmt.Errorf("blacklist of %q task %d: %w", tenant, task, err)
+			}
+			if len(phones) == 0 {
+				return nil
+			}
+			r.local = append(r.local, engine.Event{Kind: engine.EvBlacklist,
+				Blacklist: &engine.BlacklistChange{Tenant: tenant, Task: task, Phones: phones}})
+			if len(phones) < blacklistPage {
+				return nil
+			}
+			after = phones[len(phones)-1]
 		}
-		if !black {
-			kept = append(kept, n)
-			continue
-		}
-		rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: now, Task: task, Number: n.ID, State: records.NumberSkipped,
-			Attempts: n.Attempts, Reason: records.NoCallBlacklisted})
-		rd.Events = append(rd.Events, records.CTIEvent{Name: records.EventCallDeleted, At: now, Tenant: tenant, Task: task,
-			OtherDN: n.Phone, Reason: records.NoCallBlacklisted})
 	}
-	if len(rd.Numbers) > 0 {
-		seqs, err := r.st.Commit(*rd, nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("commit: %w", err)
+	seen := map[string]bool{}
+	for _, t := range rs.Tasks {
+		if !seen[t.Spec.Tenant] {
+			seen[t.Spec.Tenant] = true
+			if err := load(t.Spec.Tenant, 0); err != nil {
+				return err
+			}
 		}
-		p := Published{At: now, Events: rd.Events, Seqs: seqs}
-		if r.cfg.Observe != nil {
-			r.cfg.Observe(&p)
+		if err := load(t.Spec.Tenant, t.Spec.ID); err != nil {
+			return err
 		}
-		r.publish(&p)
 	}
-	return kept, nil
+	return nil
 }
 
 // arm sets the clock to wake the loop at the earliest engine timer.

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 )
@@ -310,29 +309,4 @@ func (r *Report) WriteText(w io.Writer) error {
 func clock(sec float64) string {
 	m := int(sec / 60)
 	return fmt.Sprintf("%d:%02d", m/60, m%60)
-}
-
-// LiveStats are a running simulation's figures so far (measured time only).
-type LiveStats struct {
-	Simulated   time.Duration
-	Dials       int64
-	LiveAnswers int64
-	Connected   int64
-	Abandoned   int64
-	AbandonRate float64
-	Occupancy   float64
-	Task        engine.TaskStats
-	Queue       engine.QueueStats
-}
-
-// Live returns the figures so far, without ending the run.
-func (s *Sim) Live() LiveStats {
-	m := &s.m
-	ts, _ := s.eng.TaskStats(s.taskID)
-	qs, _ := s.eng.QueueStats(s.queueID)
-	return LiveStats{
-		Simulated: time.Duration(s.now), Dials: m.dials, LiveAnswers: m.live, Connected: m.connected,
-		Abandoned: m.abandoned, AbandonRate: ratio(float64(m.abandoned), float64(m.live)),
-		Occupancy: ratio(m.busyNs, m.loggedNs), Task: ts, Queue: qs,
-	}
 }

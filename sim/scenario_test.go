@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
 )
@@ -124,19 +123,9 @@ func TestScenarioNumbers(t *testing.T) {
 	}
 }
 
-// TestLiveOptionNumbers: the live mode's speed is above 0 and at most
-// MaxSpeed, and Every is not negative.
-func TestLiveOptionNumbers(t *testing.T) {
+// TestNewChecksScenario: the scenario is checked again, whoever built it.
+func TestNewChecksScenario(t *testing.T) {
 	sc := loadFile(t, "../bench/scenarios/S3.yaml")
-	for _, o := range []Options{
-		{Speed: math.NaN()}, {Speed: math.Inf(1)}, {Speed: math.Inf(-1)}, {Speed: 1e9}, {Speed: -5},
-		{Speed: 1, Every: -time.Second},
-	} {
-		if _, err := New(sc, o); apierr.CodeOf(err) != apierr.InvalidParams {
-			t.Errorf("speed %v every %v: err = %v, want InvalidParams", o.Speed, o.Every, err)
-		}
-	}
-	// The scenario is checked again, whoever built it.
 	sc.Outcomes.Live.Points[0].Value = math.NaN()
 	if _, err := New(sc, Options{}); apierr.CodeOf(err) != apierr.InvalidParams {
 		t.Errorf("NaN outcome: err = %v, want InvalidParams", err)

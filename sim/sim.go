@@ -1,10 +1,13 @@
 // Package sim is outpace's discrete-event simulator. It drives the real engine
-// through the same Step / Ready / Advance loop the server uses, and plays the
-// world around it: a carrier that answers, rings out, is busy or fails with the
-// scenario's probabilities and timings, and agents who pick up, talk, wrap up,
-// take breaks and log in and out on schedule. Virtual time comes from a heap of
-// pending happenings ordered by (time, sequence); one goroutine runs it all, so
-// the same scenario and seed give the same report, bit for bit.
+// through the same Step / Ready / Advance loop as the server's runner, and
+// plays the world around it (World): a carrier that answers, rings out, is
+// busy or fails with the scenario's probabilities and timings, and agents who
+// pick up, talk, wrap up, take breaks and log in and out on schedule. The
+// world sees only the engine's commands and answers only with the events a
+// carrier, phones and agent clients would send; Live runs it on a clock as a
+// backend of the runner (outpace serve). In the simulator, virtual time comes
+// from a heap of pending happenings ordered by (time, sequence); one goroutine
+// runs it all, so the same scenario and seed give the same report, bit for bit.
 //
 // Random draws come from separate seeded streams (outcomes, ring times, talk,
 // wrap, the engine), so that two pacing modes run on the same seed see the same
@@ -17,7 +20,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/records"
@@ -30,35 +32,12 @@ type Options struct {
 	Progress func(done, total time.Duration)
 	// CTIEvents turns on the engine's seed-002 events (slower; for inspection).
 	CTIEvents bool
-	// Hooks connect the run to the world outside (a server's store and event
-	// log); all are optional.
+	// Hooks connect the run to a number source and a store other than the
+	// scenario's list (tests of the engine's compliance); all are optional.
 	Hooks Hooks
-
-	// Speed, when positive, runs the simulation in real time scaled by Speed
-	// (1 = real time, 10 = ten times faster) until Stop is closed, instead of
-	// as fast as possible for the scenario's duration. Inputs are stepped as
-	// they arrive. This is the simulator as a live backend.
-	Speed  float64
-	Stop   <-chan struct{}
-	Inputs <-chan engine.Event
-	// Drain, in live mode, when closed, stops new calls (engine.EvDrain)
-	// and ends the run as soon as no call is left, Stop still ending it at
-	// once: a shutdown that lets the calls in flight end.
-	Drain <-chan struct{}
-	// Every and OnTick: in live mode, OnTick is called every Every of wall
-	// time from the simulation's goroutine (for statistics and logs).
-	Every  time.Duration
-	OnTick func(s *Sim)
-
 	// Task, when set, is the task to run instead of one made from the
-	// scenario (a stored task: its ID, queue and settings); Agents are then the
-	// IDs of the simulated agents (default 1…agents.count). Status is the
-	// task's stored status: a task that is not running is created but not
-	// started. LastCall numbers new calls above a previous run's.
-	Task     *records.TaskSpec
-	Agents   []records.AgentID
-	Status   records.TaskStatus
-	LastCall records.CallID
+	// scenario (its ID, queue, window and settings).
+	Task *records.TaskSpec
 
 	// Check, if set, is called with every engine Ready after the simulator has
 	// carried it out and before Advance, so a test can assert invariants at
@@ -66,7 +45,7 @@ type Options struct {
 	Check func(s *Sim, rd *engine.Ready) error
 }
 
-// Hooks connect a run to a store and an event log.
+// Hooks connect a run to a number source and a store.
 type Hooks struct {
 	// Commit, if set, is called with every engine Ready before its commands
 	// are carried out: the records must be durable when it returns.
@@ -76,12 +55,8 @@ type Hooks struct {
 	Fetch func(task records.TaskID, now time.Time, max int, buf []records.Number) (nums []records.Number, exhausted bool, err error)
 	// DialUntil, if set with Fetch, says with each batch of numbers when the
 	// task stops dialing for the day (zero: the day has no end, such as a
-	// window that never closes), e.g. the store's DialUntil from the task's
-	// calling window.
+	// window that never closes).
 	DialUntil func(task records.TaskID, now time.Time) (time.Time, error)
-	// Setup, if set, is called once the simulated queue, task and agents
-	// exist and before the task starts.
-	Setup func(s *Sim) error
 }
 
 // happening kinds in the event heap.
@@ -132,26 +107,14 @@ type Sim struct {
 	numBuf     []records.Number
 	pending    []engine.Event // inputs to step once the current Ready is handled
 	rd         engine.Ready
-	batching   bool // live mode: step without carrying out Ready yet
 
 	m metrics
 }
 
-// MaxSpeed bounds Options.Speed: beyond it the wall time of a single step
-// is simulated seconds, and the engine no longer paces in step with the
-// simulated world.
-const MaxSpeed = 10_000
-
-// New prepares a run of sc. It checks sc (Scenario.Validate) and opts.
+// New prepares a run of sc. It checks sc (Scenario.Validate).
 func New(sc *Scenario, opts Options) (*Sim, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
-	}
-	if opts.Speed != 0 && !(opts.Speed > 0 && opts.Speed <= MaxSpeed) {
-		return nil, apierr.Invalid("speed", "must be above 0 and at most %v simulated seconds a wall second, got %v", MaxSpeed, opts.Speed)
-	}
-	if opts.Every < 0 {
-		return nil, apierr.Invalid("every", "must not be negative, got %v", opts.Every)
 	}
 	s := &Sim{
 		sc: sc, opts: opts,
@@ -161,16 +124,15 @@ func New(sc *Scenario, opts Options) (*Sim, error) {
 		taskID:  1,
 		queueID: 1,
 	}
+	if opts.Task != nil {
+		s.taskID, s.queueID = opts.Task.ID, opts.Task.Queue
+	}
 	seed := sc.Seed
 	s.eng = engine.New(engine.Config{
 		Rand:       rand.New(rand.NewPCG(seed, 0x656e67696e65)),
 		CTIEvents:  opts.CTIEvents,
 		FetchBatch: 64,
-		LastCall:   opts.LastCall,
 	})
-	if opts.Task != nil {
-		s.taskID, s.queueID = opts.Task.ID, opts.Task.Queue
-	}
 	s.m.init(sc)
 	if err := s.setup(); err != nil {
 		return nil, err
@@ -224,9 +186,6 @@ func (s *Sim) setup() error {
 	s.idle = make([]int64, len(ids))
 	for i := range ids {
 		ids[i] = records.AgentID(i + 1)
-		if i < len(s.opts.Agents) {
-			ids[i] = s.opts.Agents[i]
-		}
 		s.idle[i] = -1
 	}
 	s.world = newWorld(sc, sc.Seed, ids, spec.ACWTimeout > 0, simHost{s}, simObserver{s})
@@ -245,28 +204,11 @@ func (s *Sim) setup() error {
 	for t := s.warm + int64(sc.Report.Slice); t < s.end; t += int64(sc.Report.Slice) {
 		s.push(happening{at: t, kind: hSlice})
 	}
-	if s.opts.Hooks.Setup != nil {
-		if err := s.opts.Hooks.Setup(s); err != nil {
-			return err
-		}
-	}
-	switch s.opts.Status {
-	case records.TaskCreated, records.TaskRunning:
-		return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
-	case records.TaskPaused:
-		if err := s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID}); err != nil {
-			return err
-		}
-		return s.step(engine.Event{Kind: engine.EvPauseTask, Task: s.taskID})
-	}
-	return nil
+	return s.step(engine.Event{Kind: engine.EvStartTask, Task: s.taskID})
 }
 
 // Run simulates the whole scenario and returns its report.
 func (s *Sim) Run() (*Report, error) {
-	if s.opts.Speed > 0 {
-		return s.runLive()
-	}
 	total := time.Duration(s.end)
 	var n int
 	for len(s.heap.h) > 0 {
@@ -289,87 +231,6 @@ func (s *Sim) Run() (*Report, error) {
 	return s.m.report(s), nil
 }
 
-// runLive runs in scaled real time until Stop is closed, stepping Inputs as
-// they come. The report covers the time simulated.
-func (s *Sim) runLive() (*Report, error) {
-	s.end = math.MaxInt64
-	wallStart := time.Now()
-	wall := func() int64 { return int64(float64(time.Since(wallStart)) * s.opts.Speed) }
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	nextTick := time.Now().Add(s.opts.Every)
-	drain, drained := s.opts.Drain, false
-	for {
-		select {
-		case <-s.opts.Stop: // also when running behind real time
-			s.advanceTo(max(s.now, min(wall(), s.heapTop())))
-			return s.m.report(s), nil
-		case <-drain:
-			drain, drained = nil, true
-			s.advanceTo(max(s.now, min(wall(), s.heapTop())))
-			if err := s.step(engine.Event{Kind: engine.EvDrain}); err != nil {
-				return nil, err
-			}
-		default:
-		}
-		if drained && s.eng.ActiveCalls() == 0 {
-			return s.m.report(s), nil
-		}
-		if s.opts.OnTick != nil && s.opts.Every > 0 && !time.Now().Before(nextTick) {
-			s.advanceTo(max(s.now, wall()))
-			s.opts.OnTick(s)
-			nextTick = nextTick.Add(s.opts.Every)
-		}
-		next := int64(math.MaxInt64)
-		if len(s.heap.h) > 0 {
-			next = s.heap.h[0].at
-		}
-		if wait := float64(next-wall()) / s.opts.Speed; wait > 0 {
-			if s.opts.OnTick != nil && s.opts.Every > 0 {
-				wait = min(wait, float64(time.Until(nextTick)))
-			}
-			timer.Reset(time.Duration(max(min(wait, float64(time.Hour)), 0)))
-			select {
-			case <-s.opts.Stop:
-				s.advanceTo(max(s.now, wall()))
-				return s.m.report(s), nil
-			case <-drain:
-				continue // stepped at the top of the loop
-			case ev := <-s.opts.Inputs:
-				s.advanceTo(max(s.now, wall()))
-				if err := s.step(ev); err != nil {
-					return nil, err
-				}
-				continue
-			case <-timer.C:
-				continue
-			}
-		}
-		// Group commit: step every happening that is due, then carry out
-		// one Ready for all of them (one durable commit).
-		s.batching = true
-		for n := 0; n < 4096 && len(s.heap.h) > 0 && s.heap.h[0].at <= wall(); n++ {
-			h := s.pop()
-			s.advanceTo(h.at)
-			if err := s.handle(&h); err != nil {
-				s.batching = false
-				return nil, err
-			}
-		}
-		s.batching = false
-		if err := s.drain(); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func (s *Sim) heapTop() int64 {
-	if len(s.heap.h) == 0 {
-		return math.MaxInt64
-	}
-	return s.heap.h[0].at
-}
-
 // advanceTo moves virtual time, integrating agent time for occupancy.
 func (s *Sim) advanceTo(t int64) {
 	if t <= s.now {
@@ -387,9 +248,6 @@ func (s *Sim) step(ev engine.Event) error {
 	s.m.events++
 	if err := s.eng.Step(ev); err != nil {
 		return err
-	}
-	if s.batching {
-		return nil
 	}
 	return s.drain()
 }
@@ -475,9 +333,7 @@ func (s *Sim) handle(h *happening) error {
 		if err := s.fetch(s.eng.Config().FetchBatch); err != nil {
 			return err
 		}
-		if !s.batching {
-			return s.drain()
-		}
+		return s.drain()
 	}
 	return nil
 }

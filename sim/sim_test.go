@@ -272,52 +272,6 @@ func checkInvariants(t *testing.T, yml string, seed uint64) *compliance {
 	return comp
 }
 
-// TestLive runs the simulator as a live backend, 3600 times faster than real
-// time, with numbers from a Fetch hook and every Ready committed first; the
-// hook's end of day reaches the engine.
-func TestLive(t *testing.T) {
-	sc := loadFile(t, "../bench/scenarios/S3.yaml", "warmup=0s")
-	stop := make(chan struct{})
-	var fetched, committed int
-	var next records.NumberID
-	dayEnd := sc.Start.Add(11 * time.Hour)
-	opts := Options{
-		Speed: 3600,
-		Stop:  stop,
-		Hooks: Hooks{
-			Commit: func(rd *engine.Ready) error { committed++; return nil },
-			Fetch: func(task records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, bool, error) {
-				for i := 0; i < max && fetched < 500; i++ {
-					next++
-					fetched++
-					buf = append(buf, records.Number{ID: next, Task: task})
-				}
-				return buf, fetched >= 500, nil
-			},
-			DialUntil: func(records.TaskID, time.Time) (time.Time, error) { return dayEnd, nil },
-		},
-	}
-	s, err := New(sc, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { time.Sleep(time.Second); close(stop) }()
-	r, err := s.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Dials == 0 || committed == 0 || fetched == 0 {
-		t.Fatalf("live run did nothing: %d dials, %d commits, %d fetched", r.Dials, committed, fetched)
-	}
-	if simulated := s.Now().Sub(sc.Start); simulated < 30*time.Minute || simulated > 3*time.Hour {
-		t.Fatalf("simulated %s in about a second at 3600×", simulated)
-	}
-	if got := s.Live().Task.DialUntil; !got.Equal(dayEnd) {
-		t.Fatalf("the engine's end of day is %v, want the hook's %v", got, dayEnd)
-	}
-	t.Logf("simulated %s: %d dials, %d numbers fetched, %d commits", s.Now().Sub(sc.Start), r.Dials, fetched, committed)
-}
-
 // An agent logged out while on a call stays logged in until the call ends; a
 // scheduled login meanwhile cancels the pending logout instead of failing.
 func TestLoginWhileLogoutPending(t *testing.T) {

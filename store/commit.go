@@ -12,7 +12,7 @@ import (
 	"github.com/outpace-dev/outpace/records"
 )
 
-// Commit implements Runner.
+// Commit implements Serving.
 func (s *Badger) Commit(w records.Writes, hooks []Webhook, seqs []uint64) ([]uint64, error) {
 	if len(w.Numbers)+len(w.Records)+len(w.Tasks)+len(w.Events)+len(hooks) == 0 {
 		return seqs, nil
@@ -332,7 +332,7 @@ func (c *committer) applied() {
 	c.s.lastCall = c.lastCall
 }
 
-// Recover implements Runner.
+// Recover implements Serving.
 func (s *Badger) Recover(now time.Time) (RecoveredState, error) {
 	s.importMu.Lock()
 	defer s.importMu.Unlock()

@@ -1,9 +1,9 @@
 // Package store keeps outpace's durable state: tenants and their app
 // credentials, tasks, queues and agents, number lists, blacklists, scheduled
 // callbacks and dispositions, call records, the per-tenant event log and the
-// webhook outbox. Consumers see small interfaces (Runner for the engine
-// runner, Admin, Lists, Blacklists, Records, EventLog and Outbox for the API
-// server) gathered in Store; Badger implements them on
+// webhook outbox. Consumers see small interfaces (Serving for the engine
+// runner, which declares its own runner.Store; Admin, Lists, Blacklists,
+// Records, EventLog and Outbox for the API server) gathered in Store; Badger implements them on
 // github.com/dgraph-io/badger/v4, on disk or in memory, and the suite in
 // store/storetest holds every implementation to the same behaviour.
 //

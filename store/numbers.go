@@ -621,7 +621,7 @@ func (h *head) settle(now uint64) bool {
 	return false
 }
 
-// NextNumbers implements Runner.
+// NextNumbers implements Serving.
 func (s *Badger) NextNumbers(task records.TaskID, now time.Time, max int, buf []records.Number) ([]records.Number, error) {
 	out := buf[:0]
 	if max <= 0 {
@@ -738,7 +738,7 @@ func (s *Badger) retire(ts *taskState, recs []numRec, now time.Time) error {
 	return nil
 }
 
-// ReleaseNumbers implements Runner.
+// ReleaseNumbers implements Serving.
 func (s *Badger) ReleaseNumbers(task records.TaskID) {
 	s.tmu.Lock()
 	ts := s.tasks[task]

@@ -10,8 +10,9 @@ import (
 	"github.com/outpace-dev/outpace/records"
 )
 
-// Runner is what the engine runner needs: the durable side of the engine's
-// Ready loop. One goroutine calls it.
+// Serving is the durable side of the engine's Ready loop, what the runner
+// uses (package runner declares the interface it consumes, runner.Store).
+// One goroutine calls it.
 //
 //	rs, _ := st.Recover(now)            // once, before serving
 //	…rebuild the engine from rs…
@@ -23,7 +24,7 @@ import (
 //		…publish rd.Events with seqs…
 //		eng.Advance(rd)
 //	}
-type Runner interface {
+type Serving interface {
 	// Recover prepares the store for serving after a start or a crash and
 	// returns what the engine is rebuilt from. The calls that were in flight
 	// (numbers left NumberDialing) are closed durably before it returns: each
@@ -237,10 +238,11 @@ type Outbox interface {
 }
 
 // Store is everything outpace keeps on disk. Consumers take the narrow
-// interface they need (Runner, Admin, Lists, …); the conformance suite in
+// interface they need (Admin, Lists, …, or declare their own, as the
+// runner does); the conformance suite in
 // store/storetest exercises all of it.
 type Store interface {
-	Runner
+	Serving
 	Admin
 	Lists
 	Blacklists

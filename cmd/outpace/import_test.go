@@ -8,11 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/spf13/cobra"
 
 	"github.com/outpace-dev/outpace/records"
+	server "github.com/outpace-dev/outpace/serve"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -21,12 +19,7 @@ import (
 // field, every good line is stored, and a second import finds only duplicates.
 func TestImportList(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // create the demo campaign, serve nothing
-	quiet := &cobra.Command{}
-	quiet.SetOut(&bytes.Buffer{})
-	quiet.SetErr(&bytes.Buffer{})
-	if err := serve(ctx, nil, serveFlags{data: dir, speed: 1, numbers: 1, every: time.Hour, sets: []string{"task.pacing.mode=progressive"}}, quiet); err != nil {
+	if err := server.SetUp(context.Background(), server.Config{Data: dir, Numbers: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var list strings.Builder
