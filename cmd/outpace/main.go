@@ -42,6 +42,7 @@ Start with a simulation of one of the benchmark scenarios:
 		boundCmd(),
 		reportCmd(),
 		importCmd(),
+		ctlCmd(),
 	)
 	return root
 }

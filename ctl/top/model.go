@@ -1,0 +1,432 @@
+// Package top is the live wallboard of `outpace ctl top`: per task, its
+// agents by state, calls ringing and waiting, occupancy, abandon rate
+// against the target and the pacer's dial level.
+//
+// The Model is a bubbletea model whose Update and View are pure: it
+// changes only on the messages it is given (one Snapshot at start, then
+// the events of the stream), and time is the events' own, so a scripted
+// sequence of messages always draws the same board. Run wires it to a
+// server: one snapshot, then the event stream, never polling.
+//
+// Agents are counted from agent and party events: a login or ready event
+// makes an agent ready, not ready with reason 4 (after-call work) puts it
+// in wrap-up, any other reason not ready, an agent leg being dialled,
+// ringing or established makes it busy, a logout takes it off the board.
+// Calls ringing and waiting, the abandon rates, the target and the dial
+// level come from the task's last pacing decision. Occupancy is busy and
+// wrap-up time over logged-in time, integrated between events from the
+// moment top started; until time has passed it shows the run's figure
+// from the snapshot.
+package top
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+)
+
+// AgentState is an agent's column on the board.
+type AgentState int
+
+// Agent states.
+const (
+	Out AgentState = iota
+	Ready
+	Busy
+	WrapUp
+	NotReady
+)
+
+// reasonAfterCall is the not-ready reason of after-call work.
+const reasonAfterCall = 4
+
+// Snapshot is what top reads once at start.
+type Snapshot struct {
+	// Tasks to show, in order.
+	Tasks []*pb.Task
+	// Stats of the tasks by id; a task may have none.
+	Stats map[uint64]*pb.TaskStats
+	// Members lists each queue's members with their device status.
+	Members []*pb.QueueAgentStats
+}
+
+// SnapshotMsg delivers the snapshot.
+type SnapshotMsg struct{ Snapshot }
+
+// EventMsg delivers one event of the stream.
+type EventMsg struct{ Event *pb.Event }
+
+// StreamMsg reports a break of the event stream (Err set) or its
+// resumption (Err nil).
+type StreamMsg struct{ Err error }
+
+// TaskMsg delivers a task top learned of from an event.
+type TaskMsg struct{ Task *pb.Task }
+
+// ErrMsg ends the board with an error.
+type ErrMsg struct{ Err error }
+
+// taskView is one task's line.
+type taskView struct {
+	task                   *pb.Task
+	ringing, waiting       int32
+	abandon, window, level float64
+	target                 float64
+	placed, wanted         int32
+	decisions              int
+	occ0                   float64 // the run's occupancy at the snapshot
+	busySec, loggedSec     float64 // integrated since top started
+}
+
+// Model is the wallboard's state.
+type Model struct {
+	// Title names the server and tenant in the header.
+	Title string
+	// FetchTask, when set, makes the command that fetches a task an event
+	// names but the board does not show yet.
+	FetchTask func(id uint64) tea.Cmd
+
+	ready   bool
+	order   []uint64
+	tasks   map[uint64]*taskView
+	only    map[uint64]bool
+	asked   map[uint64]bool
+	members map[uint32][]uint32 // queue → agents
+	agents  map[uint32]AgentState
+	last    time.Time // time of the last event
+	seq     uint64
+	events  int
+	stream  string
+	err     error
+	width   int
+}
+
+// New returns a board waiting for its snapshot; with tasks set, it shows
+// only those.
+func New(title string, tasks []uint64) Model {
+	m := Model{Title: title, tasks: map[uint64]*taskView{}, members: map[uint32][]uint32{},
+		agents: map[uint32]AgentState{}, asked: map[uint64]bool{}, stream: "connecting"}
+	if len(tasks) > 0 {
+		m.only = map[uint64]bool{}
+		for _, t := range tasks {
+			m.only[t] = true
+		}
+	}
+	return m
+}
+
+// Init implements tea.Model.
+func (m Model) Init() tea.Cmd { return nil }
+
+// Update implements tea.Model.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		switch msg.String() {
+		case "q", "Q", "ctrl+c", "esc":
+			return m, tea.Quit
+		}
+	case tea.WindowSizeMsg:
+		m.width = msg.Width
+	case SnapshotMsg:
+		m.snapshot(msg.Snapshot)
+	case TaskMsg:
+		m.addTask(msg.Task, nil)
+	case EventMsg:
+		return m, m.event(msg.Event)
+	case StreamMsg:
+		if msg.Err != nil {
+			m.stream = "reconnecting: " + firstLine(msg.Err.Error())
+		} else {
+			m.stream = "live"
+		}
+	case ErrMsg:
+		m.err = msg.Err
+		return m, tea.Quit
+	}
+	return m, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (m *Model) snapshot(s Snapshot) {
+	m.ready = true
+	if m.stream == "connecting" {
+		m.stream = "live"
+	}
+	for _, t := range s.Tasks {
+		m.addTask(t, s.Stats[t.GetId()])
+	}
+	for _, a := range s.Members {
+		q := a.GetQueueId()
+		if !contains(m.members[q], a.GetAgentId()) {
+			m.members[q] = append(m.members[q], a.GetAgentId())
+		}
+		if _, seen := m.agents[a.GetAgentId()]; !seen {
+			m.agents[a.GetAgentId()] = fromStatus(pb.AgentStatusCode(a.GetStatus()))
+		}
+	}
+}
+
+func contains(xs []uint32, x uint32) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// fromStatus reads an agent's device status code.
+func fromStatus(c pb.AgentStatusCode) AgentState {
+	switch c {
+	case pb.AgentStatusCode_AGENT_STATUS_CODE_NOT_INUSE:
+		return Ready
+	case pb.AgentStatusCode_AGENT_STATUS_CODE_INUSE, pb.AgentStatusCode_AGENT_STATUS_CODE_RINGING,
+		pb.AgentStatusCode_AGENT_STATUS_CODE_RINGINUSE, pb.AgentStatusCode_AGENT_STATUS_CODE_ONHOLD:
+		return Busy
+	case pb.AgentStatusCode_AGENT_STATUS_CODE_BUSY:
+		return NotReady
+	case pb.AgentStatusCode_AGENT_STATUS_CODE_WRAPUP:
+		return WrapUp
+	}
+	return Out
+}
+
+func (m *Model) addTask(t *pb.Task, st *pb.TaskStats) {
+	id := t.GetId()
+	if m.only != nil && !m.only[id] {
+		return
+	}
+	v, ok := m.tasks[id]
+	if !ok {
+		v = &taskView{}
+		m.tasks[id] = v
+		m.order = append(m.order, id)
+		sort.Slice(m.order, func(i, j int) bool { return m.order[i] < m.order[j] })
+	}
+	v.task = t
+	if v.target == 0 {
+		v.target = t.GetPacing().GetAbandonTarget()
+	}
+	if st != nil {
+		v.ringing, v.waiting = st.GetCallsRinging(), st.GetCallsWaiting()
+		v.abandon, v.window, v.target = st.GetAbandonRate(), st.GetAbandonRateWindow(), st.GetAbandonTarget()
+		v.level, v.occ0 = st.GetDialLevel(), st.GetOccupancy()
+	}
+}
+
+// event applies one event; it returns a command to fetch a task the board
+// does not know yet.
+func (m *Model) event(ev *pb.Event) tea.Cmd {
+	m.events++
+	m.seq = ev.GetSeq()
+	if ev.GetTime() != nil {
+		m.advance(ev.GetTime().AsTime())
+	}
+	var task uint64
+	switch b := ev.GetBody().(type) {
+	case *pb.Event_Pacing:
+		p := b.Pacing
+		task = p.GetTaskId()
+		if v := m.tasks[task]; v != nil {
+			v.ringing, v.waiting = p.GetCallsRinging(), p.GetCallsWaiting()
+			v.abandon, v.window, v.target = p.GetAbandonRate(), p.GetAbandonRateWindow(), p.GetAbandonTarget()
+			v.level, v.placed, v.wanted = p.GetLevel(), p.GetPlaced(), p.GetWanted()
+			v.decisions++
+		}
+	case *pb.Event_Cti:
+		c := b.Cti
+		task = c.GetTaskId()
+		m.agentEvent(c)
+	}
+	if task != 0 && m.tasks[task] == nil && !m.asked[task] && (m.only == nil || m.only[task]) && m.FetchTask != nil {
+		m.asked[task] = true
+		return m.FetchTask(task)
+	}
+	return nil
+}
+
+func (m *Model) agentEvent(c *pb.CtiEvent) {
+	id := c.GetAgentId()
+	if id == 0 {
+		return
+	}
+	switch c.GetName() {
+	case pb.CtiName_CTI_NAME_AGENT_LOGIN:
+		m.agents[id] = notReady(c.GetReason())
+	case pb.CtiName_CTI_NAME_AGENT_READY, pb.CtiName_CTI_NAME_DELAY_AFTER_CALL_WORK:
+		m.agents[id] = Ready
+	case pb.CtiName_CTI_NAME_AGENT_NOT_READY:
+		m.agents[id] = notReady(c.GetReason())
+		if c.GetReason() == 0 {
+			m.agents[id] = NotReady
+		}
+	case pb.CtiName_CTI_NAME_AGENT_LOGOUT:
+		m.agents[id] = Out
+	case pb.CtiName_CTI_NAME_DIALING, pb.CtiName_CTI_NAME_RINGING, pb.CtiName_CTI_NAME_ESTABLISHED,
+		pb.CtiName_CTI_NAME_HELD, pb.CtiName_CTI_NAME_RETRIEVED:
+		if c.GetRole() == pb.PartyRole_PARTY_ROLE_AGENT {
+			m.agents[id] = Busy
+		}
+	}
+}
+
+// notReady is the state of an agent logging in or going not ready with
+// reason (0 = ready at login).
+func notReady(reason int32) AgentState {
+	switch reason {
+	case 0:
+		return Ready
+	case reasonAfterCall:
+		return WrapUp
+	}
+	return NotReady
+}
+
+// advance integrates each task's busy and logged-in agent time up to t.
+func (m *Model) advance(t time.Time) {
+	if !m.last.IsZero() && t.After(m.last) {
+		dt := t.Sub(m.last).Seconds()
+		for _, v := range m.tasks {
+			c := m.count(v)
+			v.busySec += float64(c[Busy]+c[WrapUp]) * dt
+			v.loggedSec += float64(c[Ready]+c[Busy]+c[WrapUp]+c[NotReady]) * dt
+		}
+	}
+	if t.After(m.last) {
+		m.last = t
+	}
+}
+
+// count counts the agents of a task's queue by state.
+func (m *Model) count(v *taskView) [5]int {
+	var c [5]int
+	for _, a := range m.members[v.task.GetQueueId()] {
+		c[m.agents[a]]++
+	}
+	return c
+}
+
+// Occupancy returns a task's occupancy as the board shows it.
+func (m Model) Occupancy(task uint64) float64 {
+	v := m.tasks[task]
+	if v == nil {
+		return 0
+	}
+	if v.loggedSec > 0 {
+		return v.busySec / v.loggedSec
+	}
+	return v.occ0
+}
+
+// Agents returns how many of a task's agents are in each state (indexed by
+// AgentState).
+func (m Model) Agents(task uint64) [5]int {
+	v := m.tasks[task]
+	if v == nil {
+		return [5]int{}
+	}
+	return m.count(v)
+}
+
+// Err returns the error that ended the board, if any.
+func (m Model) Err() error { return m.err }
+
+var (
+	titleStyle = lipgloss.NewStyle().Bold(true)
+	headStyle  = lipgloss.NewStyle().Bold(true).Underline(true)
+	overStyle  = lipgloss.NewStyle().Foreground(lipgloss.Color("9")).Bold(true)
+	okStyle    = lipgloss.NewStyle().Foreground(lipgloss.Color("10"))
+	dimStyle   = lipgloss.NewStyle().Faint(true)
+)
+
+// columns of the board: header and width.
+var columns = []struct {
+	name  string
+	width int
+}{
+	{"TASK", 6}, {"NAME", 14}, {"STATUS", 9}, {"READY", 6}, {"BUSY", 5}, {"WRAP", 5}, {"NOTRDY", 7},
+	{"RINGING", 8}, {"WAITING", 8}, {"OCC", 7}, {"ABANDON", 8}, {"24H", 8}, {"TARGET", 7}, {"LEVEL", 7},
+}
+
+func cell(s string, w int) string {
+	if len([]rune(s)) > w-1 {
+		s = string([]rune(s)[:w-1])
+	}
+	return s + strings.Repeat(" ", w-len([]rune(s)))
+}
+
+// View implements tea.Model.
+func (m Model) View() string {
+	var b strings.Builder
+	b.WriteString(titleStyle.Render("outpace top") + "  " + m.Title + "\n")
+	last := "-"
+	if !m.last.IsZero() {
+		last = m.last.Local().Format("15:04:05")
+	}
+	fmt.Fprintf(&b, "stream %s · %d events · last seq %d at %s\n\n", m.stream, m.events, m.seq, last)
+	if m.err != nil {
+		b.WriteString(overStyle.Render("error: "+firstLine(m.err.Error())) + "\n")
+		return b.String()
+	}
+	if !m.ready {
+		b.WriteString("reading the snapshot…\n")
+		return b.String()
+	}
+	var head strings.Builder
+	for _, c := range columns {
+		head.WriteString(cell(c.name, c.width))
+	}
+	b.WriteString(headStyle.Render(strings.TrimRight(head.String(), " ")) + "\n")
+	if len(m.order) == 0 {
+		b.WriteString(dimStyle.Render("no task to show") + "\n")
+	}
+	for _, id := range m.order {
+		v := m.tasks[id]
+		c := m.count(v)
+		status := strings.ToLower(strings.TrimPrefix(v.task.GetStatus().String(), "TASK_STATUS_"))
+		if v.task.GetStatus() == pb.TaskStatus_TASK_STATUS_UNSPECIFIED {
+			status = "new"
+		}
+		var line strings.Builder
+		cells := []string{
+			fmt.Sprint(id), v.task.GetName(), status,
+			fmt.Sprint(c[Ready]), fmt.Sprint(c[Busy]), fmt.Sprint(c[WrapUp]), fmt.Sprint(c[NotReady]),
+			fmt.Sprint(v.ringing), fmt.Sprint(v.waiting), pct(m.Occupancy(id)),
+			pct(v.abandon), pct(v.window), pct(v.target), fmt.Sprintf("%.2f", v.level),
+		}
+		for i, s := range cells {
+			text := cell(s, columns[i].width)
+			switch columns[i].name {
+			case "ABANDON", "24H":
+				x := v.abandon
+				if columns[i].name == "24H" {
+					x = v.window
+				}
+				if v.target > 0 && x > v.target {
+					text = overStyle.Render(text)
+				} else if v.target > 0 {
+					text = okStyle.Render(text)
+				}
+			}
+			line.WriteString(text)
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+	b.WriteString("\n" + dimStyle.Render("q quit · agents by state from agent events; ringing, waiting, abandon and level from the pacer's decisions") + "\n")
+	return b.String()
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -1,0 +1,137 @@
+package top
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"google.golang.org/grpc/codes"
+
+	"github.com/outpace-dev/outpace/ctl"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+)
+
+// Options say what the board shows.
+type Options struct {
+	// Tasks to show; empty = every task not ended.
+	Tasks []uint64
+}
+
+// Run shows the board on the terminal until q, Ctrl-C or ctx's end. It
+// subscribes to the event stream, reads one snapshot, then only follows
+// the stream.
+func Run(ctx context.Context, a *ctl.App, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	title := fmt.Sprintf("server %s", a.Opts.Server)
+	if who, err := a.AuthService.WhoAmI(ctx, &pb.WhoAmIRequest{}); err == nil {
+		title += " · tenant " + who.GetTenantId()
+	}
+	m := New(title, o.Tasks)
+	m.FetchTask = func(id uint64) tea.Cmd {
+		return func() tea.Msg {
+			r, err := a.TaskService.GetTask(ctx, &pb.GetTaskRequest{TaskId: id})
+			if err != nil {
+				return nil
+			}
+			return TaskMsg{Task: r.GetTask()}
+		}
+	}
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen())
+
+	events := make(chan tea.Msg, 4096)
+	go func() {
+		req := &pb.SubscribeRequest{TaskIds: o.Tasks}
+		err := a.Follow(ctx, req, func(ev *pb.Event) error {
+			select {
+			case events <- EventMsg{Event: ev}:
+			case <-ctx.Done():
+			}
+			return nil
+		}, func(err error) {
+			select {
+			case events <- StreamMsg{Err: err}:
+			case <-ctx.Done():
+			}
+		})
+		if err != nil {
+			select {
+			case events <- ErrMsg{Err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	go func() {
+		snap, err := ReadSnapshot(ctx, a, o.Tasks)
+		if err != nil {
+			p.Send(ErrMsg{Err: err})
+			return
+		}
+		p.Send(SnapshotMsg{snap})
+		for {
+			select {
+			case msg := <-events:
+				p.Send(msg)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	final, err := p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fm, ok := final.(Model); ok && fm.Err() != nil {
+		return fm.Err()
+	}
+	return nil
+}
+
+// ReadSnapshot reads the tasks to show (the named ones, or every task not
+// ended), their statistics and the queues' members with their status.
+// Statistics and members a server cannot give yet are left out.
+func ReadSnapshot(ctx context.Context, a *ctl.App, tasks []uint64) (Snapshot, error) {
+	s := Snapshot{Stats: map[uint64]*pb.TaskStats{}}
+	if len(tasks) > 0 {
+		for _, id := range tasks {
+			r, err := a.TaskService.GetTask(ctx, &pb.GetTaskRequest{TaskId: id})
+			if err != nil {
+				return s, ctl.APIError(a, err)
+			}
+			s.Tasks = append(s.Tasks, r.GetTask())
+		}
+	} else {
+		r, err := a.TaskService.ListTasks(ctx, &pb.ListTasksRequest{Statuses: []pb.TaskStatus{
+			pb.TaskStatus_TASK_STATUS_UNSPECIFIED, pb.TaskStatus_TASK_STATUS_RUNNING, pb.TaskStatus_TASK_STATUS_PAUSED}})
+		if err != nil {
+			return s, ctl.APIError(a, err)
+		}
+		s.Tasks = r.GetTasks()
+	}
+	for _, t := range s.Tasks {
+		r, err := a.TaskService.GetTaskStats(ctx, &pb.GetTaskStatsRequest{TaskId: t.GetId()})
+		if err == nil {
+			s.Stats[t.GetId()] = r.GetStats()
+		} else if !optional(err) {
+			return s, ctl.APIError(a, err)
+		}
+	}
+	r, err := a.QueueService.ListQueueAgentStats(ctx, &pb.ListQueueAgentStatsRequest{})
+	if err == nil {
+		s.Members = r.GetAgents()
+	} else if !optional(err) {
+		return s, ctl.APIError(a, err)
+	}
+	return s, nil
+}
+
+// optional says whether a failed snapshot read can be done without: the
+// server does not offer it, or its engine is starting.
+func optional(err error) bool {
+	c := ctl.Code(err)
+	return c == codes.Unimplemented || c == codes.Unavailable
+}
