@@ -48,14 +48,37 @@ func damaged(dir, cause string) error {
 	return &DamagedError{Dir: dir, Cause: cause}
 }
 
+// notDamage are the messages of errors, of badger.Open or of reading a
+// table back, that come from the machine or the build, not from the
+// directory's files. Badger formats the
+// errors it wraps into text, so they are recognised by their text.
+var notDamage = []string{
+	"directory lock", "unsupported version", "permission denied", "read-only file system",
+	"no space left on device", "disk quota exceeded", "too many open files", "cannot allocate memory",
+}
+
 // badgerOpenError classifies an error of badger.Open: an unreadable file is
-// damage, a directory Badger may not open (permissions, a newer format) is not.
+// damage; a directory Badger may not open or write (permissions, a full
+// disk, a newer format, another process) is not.
 func badgerOpenError(dir string, err error) error {
-	msg := err.Error()
-	if errors.Is(err, fs.ErrPermission) || strings.Contains(msg, "directory lock") || strings.Contains(msg, "unsupported version") {
+	if machineTrouble(err) {
 		return fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	return damaged(dir, "Badger cannot open it: "+msg)
+	return damaged(dir, "Badger cannot open it: "+err.Error())
+}
+
+// machineTrouble reports whether err is one of notDamage.
+func machineTrouble(err error) bool {
+	if errors.Is(err, fs.ErrPermission) {
+		return true
+	}
+	msg := err.Error()
+	for _, m := range notDamage {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkTables reads back, before Badger opens dir, every table its MANIFEST
@@ -135,6 +158,9 @@ func checkTables(dir string, opt badger.Options) error {
 			ChkMode: opt.ChecksumVerificationMode, Compression: tm.Compression,
 			ZSTDCompressionLevel: opt.ZSTDCompressionLevel, ReadOnly: true,
 		}); err != nil {
+			if machineTrouble(err) {
+				return fmt.Errorf("store: open %s: %w", name, err)
+			}
 			var p *panicked
 			if errors.As(err, &p) {
 				// Badger's report of a broken footer comes framed in "== … ==" banners.
