@@ -324,6 +324,7 @@ type AttachRequest struct {
 	//	*AttachRequest_Event
 	//	*AttachRequest_AgentRequest
 	//	*AttachRequest_Ack
+	//	*AttachRequest_Sync
 	Message       isAttachRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -402,6 +403,15 @@ func (x *AttachRequest) GetAck() *Ack {
 	return nil
 }
 
+func (x *AttachRequest) GetSync() *Sync {
+	if x != nil {
+		if x, ok := x.Message.(*AttachRequest_Sync); ok {
+			return x.Sync
+		}
+	}
+	return nil
+}
+
 type isAttachRequest_Message interface {
 	isAttachRequest_Message()
 }
@@ -427,6 +437,12 @@ type AttachRequest_Ack struct {
 	Ack *Ack `protobuf:"bytes,4,opt,name=ack,proto3,oneof"`
 }
 
+type AttachRequest_Sync struct {
+	// The calls the backend has up, after the events sent again on a new
+	// stream; sent once per stream.
+	Sync *Sync `protobuf:"bytes,5,opt,name=sync,proto3,oneof"`
+}
+
 func (*AttachRequest_Hello) isAttachRequest_Message() {}
 
 func (*AttachRequest_Event) isAttachRequest_Message() {}
@@ -434,6 +450,8 @@ func (*AttachRequest_Event) isAttachRequest_Message() {}
 func (*AttachRequest_AgentRequest) isAttachRequest_Message() {}
 
 func (*AttachRequest_Ack) isAttachRequest_Message() {}
+
+func (*AttachRequest_Sync) isAttachRequest_Message() {}
 
 // AttachResponse is one message from the server.
 type AttachResponse struct {
@@ -605,8 +623,9 @@ type Hello struct {
 	ProtocolVersion int32 `protobuf:"varint,2,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
 	// What the backend can carry.
 	Capacity *Capacity `protobuf:"bytes,3,opt,name=capacity,proto3" json:"capacity,omitempty"`
-	// The calls the backend has up now (empty on a first start).
-	LiveCalls     []*LiveCall `protobuf:"bytes,4,rep,name=live_calls,json=liveCalls,proto3" json:"live_calls,omitempty"`
+	// Names this run of the backend process (1–128 bytes): a new value at
+	// each start, the same on every stream of the run.
+	Incarnation   string `protobuf:"bytes,5,opt,name=incarnation,proto3" json:"incarnation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -662,7 +681,54 @@ func (x *Hello) GetCapacity() *Capacity {
 	return nil
 }
 
-func (x *Hello) GetLiveCalls() []*LiveCall {
+func (x *Hello) GetIncarnation() string {
+	if x != nil {
+		return x.Incarnation
+	}
+	return ""
+}
+
+// Sync lists the calls a backend has up, as of the events it sent before
+// it.
+type Sync struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The live calls.
+	LiveCalls     []*LiveCall `protobuf:"bytes,1,rep,name=live_calls,json=liveCalls,proto3" json:"live_calls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sync) Reset() {
+	*x = Sync{}
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sync) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sync) ProtoMessage() {}
+
+func (x *Sync) ProtoReflect() protoreflect.Message {
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sync.ProtoReflect.Descriptor instead.
+func (*Sync) Descriptor() ([]byte, []int) {
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Sync) GetLiveCalls() []*LiveCall {
 	if x != nil {
 		return x.LiveCalls
 	}
@@ -684,7 +750,7 @@ type LiveCall struct {
 
 func (x *LiveCall) Reset() {
 	*x = LiveCall{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[4]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +762,7 @@ func (x *LiveCall) String() string {
 func (*LiveCall) ProtoMessage() {}
 
 func (x *LiveCall) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[4]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +775,7 @@ func (x *LiveCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveCall.ProtoReflect.Descriptor instead.
 func (*LiveCall) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{4}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LiveCall) GetCallId() uint64 {
@@ -738,19 +804,21 @@ type Welcome struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifies this stream in the server's logs.
 	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	// Calls of Hello.live_calls the server does not know: hang them up
-	// without events.
-	HangupCallIds []uint64 `protobuf:"varint,2,rep,packed,name=hangup_call_ids,json=hangupCallIds,proto3" json:"hangup_call_ids,omitempty"`
-	// The last seq of the backend's events the server applied on an earlier
-	// stream of this backend_id; resend the later ones.
-	AppliedSeq    uint64 `protobuf:"varint,3,opt,name=applied_seq,json=appliedSeq,proto3" json:"applied_seq,omitempty"`
+	// The last seq of the incarnation's events (CallEvent, AgentRequest) the
+	// server applied; send the later ones again, then Sync.
+	AppliedSeq uint64 `protobuf:"varint,3,opt,name=applied_seq,json=appliedSeq,proto3" json:"applied_seq,omitempty"`
+	// The server holds this incarnation's calls and goes on with them. When
+	// false, the server knows none of its calls and agents: it hangs up
+	// every call Sync reports, and a backend that stands in for agents sends
+	// their state again.
+	Resumed       bool `protobuf:"varint,4,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[5]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +830,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[5]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +843,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{5}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Welcome) GetSessionId() string {
@@ -785,18 +853,18 @@ func (x *Welcome) GetSessionId() string {
 	return ""
 }
 
-func (x *Welcome) GetHangupCallIds() []uint64 {
-	if x != nil {
-		return x.HangupCallIds
-	}
-	return nil
-}
-
 func (x *Welcome) GetAppliedSeq() uint64 {
 	if x != nil {
 		return x.AppliedSeq
 	}
 	return 0
+}
+
+func (x *Welcome) GetResumed() bool {
+	if x != nil {
+		return x.Resumed
+	}
+	return false
 }
 
 // Ack acknowledges every message of the other side up to seq.
@@ -810,7 +878,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[6]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +890,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[6]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +903,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{6}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Ack) GetSeq() uint64 {
@@ -848,7 +916,8 @@ func (x *Ack) GetSeq() uint64 {
 // Command is one instruction to the backend.
 type Command struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Number of the command on this stream, from 1.
+	// Number of the command, from 1 for the incarnation; a command sent
+	// again keeps its seq.
 	Seq uint64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The call the command is about: the idempotency key.
 	CallId uint64 `protobuf:"varint,2,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
@@ -867,7 +936,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[7]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +948,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[7]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +961,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{7}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Command) GetSeq() uint64 {
@@ -1005,7 +1074,7 @@ type Originate struct {
 
 func (x *Originate) Reset() {
 	*x = Originate{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[8]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1086,7 @@ func (x *Originate) String() string {
 func (*Originate) ProtoMessage() {}
 
 func (x *Originate) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[8]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1099,7 @@ func (x *Originate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Originate.ProtoReflect.Descriptor instead.
 func (*Originate) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{8}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Originate) GetTaskId() uint64 {
@@ -1088,7 +1157,7 @@ type Connect struct {
 
 func (x *Connect) Reset() {
 	*x = Connect{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[9]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1169,7 @@ func (x *Connect) String() string {
 func (*Connect) ProtoMessage() {}
 
 func (x *Connect) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[9]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1182,7 @@ func (x *Connect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connect.ProtoReflect.Descriptor instead.
 func (*Connect) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{9}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Connect) GetAgentId() uint32 {
@@ -1142,7 +1211,7 @@ type PlayAndHangup struct {
 
 func (x *PlayAndHangup) Reset() {
 	*x = PlayAndHangup{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[10]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1154,7 +1223,7 @@ func (x *PlayAndHangup) String() string {
 func (*PlayAndHangup) ProtoMessage() {}
 
 func (x *PlayAndHangup) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[10]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1167,7 +1236,7 @@ func (x *PlayAndHangup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlayAndHangup.ProtoReflect.Descriptor instead.
 func (*PlayAndHangup) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{10}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PlayAndHangup) GetMessage() string {
@@ -1186,7 +1255,7 @@ type Hangup struct {
 
 func (x *Hangup) Reset() {
 	*x = Hangup{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[11]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1267,7 @@ func (x *Hangup) String() string {
 func (*Hangup) ProtoMessage() {}
 
 func (x *Hangup) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[11]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,14 +1280,14 @@ func (x *Hangup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hangup.ProtoReflect.Descriptor instead.
 func (*Hangup) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{11}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{12}
 }
 
 // CallEvent is one thing that happened to a call.
 type CallEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Number of the message on this stream, from 1 (shared with
-	// AgentRequest).
+	// Number of the message, from 1 for the incarnation (shared with
+	// AgentRequest); an event sent again keeps its seq.
 	Seq uint64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The call.
 	CallId uint64 `protobuf:"varint,2,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
@@ -1245,7 +1314,7 @@ type CallEvent struct {
 
 func (x *CallEvent) Reset() {
 	*x = CallEvent{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[12]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1326,7 @@ func (x *CallEvent) String() string {
 func (*CallEvent) ProtoMessage() {}
 
 func (x *CallEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[12]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1339,7 @@ func (x *CallEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallEvent.ProtoReflect.Descriptor instead.
 func (*CallEvent) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{12}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CallEvent) GetSeq() uint64 {
@@ -1474,7 +1543,7 @@ type CallDialing struct {
 
 func (x *CallDialing) Reset() {
 	*x = CallDialing{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[13]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1555,7 @@ func (x *CallDialing) String() string {
 func (*CallDialing) ProtoMessage() {}
 
 func (x *CallDialing) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[13]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1568,7 @@ func (x *CallDialing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallDialing.ProtoReflect.Descriptor instead.
 func (*CallDialing) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{13}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{14}
 }
 
 // CallRinging says the customer's phone rings.
@@ -1513,7 +1582,7 @@ type CallRinging struct {
 
 func (x *CallRinging) Reset() {
 	*x = CallRinging{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[14]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1525,7 +1594,7 @@ func (x *CallRinging) String() string {
 func (*CallRinging) ProtoMessage() {}
 
 func (x *CallRinging) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[14]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1538,7 +1607,7 @@ func (x *CallRinging) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRinging.ProtoReflect.Descriptor instead.
 func (*CallRinging) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{14}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CallRinging) GetEarlyMedia() bool {
@@ -1562,7 +1631,7 @@ type CallAnswered struct {
 
 func (x *CallAnswered) Reset() {
 	*x = CallAnswered{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[15]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1574,7 +1643,7 @@ func (x *CallAnswered) String() string {
 func (*CallAnswered) ProtoMessage() {}
 
 func (x *CallAnswered) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[15]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1587,7 +1656,7 @@ func (x *CallAnswered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallAnswered.ProtoReflect.Descriptor instead.
 func (*CallAnswered) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{15}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CallAnswered) GetKind() AnswerKind {
@@ -1624,7 +1693,7 @@ type CallFailed struct {
 
 func (x *CallFailed) Reset() {
 	*x = CallFailed{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[16]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1636,7 +1705,7 @@ func (x *CallFailed) String() string {
 func (*CallFailed) ProtoMessage() {}
 
 func (x *CallFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[16]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1718,7 @@ func (x *CallFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFailed.ProtoReflect.Descriptor instead.
 func (*CallFailed) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{16}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CallFailed) GetKind() FailureKind {
@@ -1700,7 +1769,7 @@ type CallHungUp struct {
 
 func (x *CallHungUp) Reset() {
 	*x = CallHungUp{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[17]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1781,7 @@ func (x *CallHungUp) String() string {
 func (*CallHungUp) ProtoMessage() {}
 
 func (x *CallHungUp) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[17]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1794,7 @@ func (x *CallHungUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallHungUp.ProtoReflect.Descriptor instead.
 func (*CallHungUp) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{17}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CallHungUp) GetSide() HangupSide {
@@ -1753,7 +1822,7 @@ type AgentRinging struct {
 
 func (x *AgentRinging) Reset() {
 	*x = AgentRinging{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[18]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1765,7 +1834,7 @@ func (x *AgentRinging) String() string {
 func (*AgentRinging) ProtoMessage() {}
 
 func (x *AgentRinging) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[18]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1778,7 +1847,7 @@ func (x *AgentRinging) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentRinging.ProtoReflect.Descriptor instead.
 func (*AgentRinging) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{18}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AgentRinging) GetAgentId() uint32 {
@@ -1799,7 +1868,7 @@ type AgentAnswered struct {
 
 func (x *AgentAnswered) Reset() {
 	*x = AgentAnswered{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[19]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +1880,7 @@ func (x *AgentAnswered) String() string {
 func (*AgentAnswered) ProtoMessage() {}
 
 func (x *AgentAnswered) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[19]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +1893,7 @@ func (x *AgentAnswered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentAnswered.ProtoReflect.Descriptor instead.
 func (*AgentAnswered) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{19}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AgentAnswered) GetAgentId() uint32 {
@@ -1849,7 +1918,7 @@ type AgentFailed struct {
 
 func (x *AgentFailed) Reset() {
 	*x = AgentFailed{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[20]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1861,7 +1930,7 @@ func (x *AgentFailed) String() string {
 func (*AgentFailed) ProtoMessage() {}
 
 func (x *AgentFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[20]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1874,7 +1943,7 @@ func (x *AgentFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentFailed.ProtoReflect.Descriptor instead.
 func (*AgentFailed) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{20}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AgentFailed) GetAgentId() uint32 {
@@ -1907,7 +1976,7 @@ type CallHeld struct {
 
 func (x *CallHeld) Reset() {
 	*x = CallHeld{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[21]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1919,7 +1988,7 @@ func (x *CallHeld) String() string {
 func (*CallHeld) ProtoMessage() {}
 
 func (x *CallHeld) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[21]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1932,7 +2001,7 @@ func (x *CallHeld) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallHeld.ProtoReflect.Descriptor instead.
 func (*CallHeld) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{21}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{22}
 }
 
 // CallRetrieved says the customer is back from hold.
@@ -1944,7 +2013,7 @@ type CallRetrieved struct {
 
 func (x *CallRetrieved) Reset() {
 	*x = CallRetrieved{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[22]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2025,7 @@ func (x *CallRetrieved) String() string {
 func (*CallRetrieved) ProtoMessage() {}
 
 func (x *CallRetrieved) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[22]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,14 +2038,15 @@ func (x *CallRetrieved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRetrieved.ProtoReflect.Descriptor instead.
 func (*CallRetrieved) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{22}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{23}
 }
 
 // AgentRequest is an agent's request, sent by a backend that stands in for
 // the agents, exactly as an agent client would send it through the API.
 type AgentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Number of the message on this stream, from 1 (shared with CallEvent).
+	// Number of the message, from 1 for the incarnation (shared with
+	// CallEvent).
 	Seq uint64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The agent.
 	AgentId uint32 `protobuf:"varint,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
@@ -1994,7 +2064,7 @@ type AgentRequest struct {
 
 func (x *AgentRequest) Reset() {
 	*x = AgentRequest{}
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[23]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2076,7 @@ func (x *AgentRequest) String() string {
 func (*AgentRequest) ProtoMessage() {}
 
 func (x *AgentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_backend_v1_backend_proto_msgTypes[23]
+	mi := &file_outpace_backend_v1_backend_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2089,7 @@ func (x *AgentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentRequest.ProtoReflect.Descriptor instead.
 func (*AgentRequest) Descriptor() ([]byte, []int) {
-	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{23}
+	return file_outpace_backend_v1_backend_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AgentRequest) GetSeq() uint64 {
@@ -2061,12 +2131,13 @@ var File_outpace_backend_v1_backend_proto protoreflect.FileDescriptor
 
 const file_outpace_backend_v1_backend_proto_rawDesc = "" +
 	"\n" +
-	" outpace/backend/v1/backend.proto\x12\x12outpace.backend.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x01\n" +
+	" outpace/backend/v1/backend.proto\x12\x12outpace.backend.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x02\n" +
 	"\rAttachRequest\x121\n" +
 	"\x05hello\x18\x01 \x01(\v2\x19.outpace.backend.v1.HelloH\x00R\x05hello\x125\n" +
 	"\x05event\x18\x02 \x01(\v2\x1d.outpace.backend.v1.CallEventH\x00R\x05event\x12G\n" +
 	"\ragent_request\x18\x03 \x01(\v2 .outpace.backend.v1.AgentRequestH\x00R\fagentRequest\x12+\n" +
-	"\x03ack\x18\x04 \x01(\v2\x17.outpace.backend.v1.AckH\x00R\x03ackB\t\n" +
+	"\x03ack\x18\x04 \x01(\v2\x17.outpace.backend.v1.AckH\x00R\x03ack\x12.\n" +
+	"\x04sync\x18\x05 \x01(\v2\x18.outpace.backend.v1.SyncH\x00R\x04syncB\t\n" +
 	"\amessage\"\xba\x01\n" +
 	"\x0eAttachResponse\x127\n" +
 	"\awelcome\x18\x01 \x01(\v2\x1b.outpace.backend.v1.WelcomeH\x00R\awelcome\x127\n" +
@@ -2075,24 +2146,27 @@ const file_outpace_backend_v1_backend_proto_rawDesc = "" +
 	"\amessage\"J\n" +
 	"\bCapacity\x12\x14\n" +
 	"\x05lines\x18\x01 \x01(\x05R\x05lines\x12(\n" +
-	"\x10calls_per_second\x18\x02 \x01(\x01R\x0ecallsPerSecond\"\xc8\x01\n" +
+	"\x10calls_per_second\x18\x02 \x01(\x01R\x0ecallsPerSecond\"\xbf\x01\n" +
 	"\x05Hello\x12\x1d\n" +
 	"\n" +
 	"backend_id\x18\x01 \x01(\tR\tbackendId\x12)\n" +
 	"\x10protocol_version\x18\x02 \x01(\x05R\x0fprotocolVersion\x128\n" +
-	"\bcapacity\x18\x03 \x01(\v2\x1c.outpace.backend.v1.CapacityR\bcapacity\x12;\n" +
+	"\bcapacity\x18\x03 \x01(\v2\x1c.outpace.backend.v1.CapacityR\bcapacity\x12 \n" +
+	"\vincarnation\x18\x05 \x01(\tR\vincarnationJ\x04\b\x04\x10\x05R\n" +
+	"live_calls\"C\n" +
+	"\x04Sync\x12;\n" +
 	"\n" +
-	"live_calls\x18\x04 \x03(\v2\x1c.outpace.backend.v1.LiveCallR\tliveCalls\"s\n" +
+	"live_calls\x18\x01 \x03(\v2\x1c.outpace.backend.v1.LiveCallR\tliveCalls\"s\n" +
 	"\bLiveCall\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\x04R\x06callId\x123\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1d.outpace.backend.v1.CallPhaseR\x05phase\x12\x19\n" +
-	"\bagent_id\x18\x03 \x01(\rR\aagentId\"q\n" +
+	"\bagent_id\x18\x03 \x01(\rR\aagentId\"z\n" +
 	"\aWelcome\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\tR\tsessionId\x12&\n" +
-	"\x0fhangup_call_ids\x18\x02 \x03(\x04R\rhangupCallIds\x12\x1f\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1f\n" +
 	"\vapplied_seq\x18\x03 \x01(\x04R\n" +
-	"appliedSeq\"\x17\n" +
+	"appliedSeq\x12\x18\n" +
+	"\aresumed\x18\x04 \x01(\bR\aresumedJ\x04\b\x02\x10\x03R\x0fhangup_call_ids\"\x17\n" +
 	"\x03Ack\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\"\xb9\x02\n" +
 	"\aCommand\x12\x10\n" +
@@ -2218,7 +2292,7 @@ func file_outpace_backend_v1_backend_proto_rawDescGZIP() []byte {
 }
 
 var file_outpace_backend_v1_backend_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_outpace_backend_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_outpace_backend_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_outpace_backend_v1_backend_proto_goTypes = []any{
 	(CallPhase)(0),                // 0: outpace.backend.v1.CallPhase
 	(AnswerKind)(0),               // 1: outpace.backend.v1.AnswerKind
@@ -2229,70 +2303,72 @@ var file_outpace_backend_v1_backend_proto_goTypes = []any{
 	(*AttachResponse)(nil),        // 6: outpace.backend.v1.AttachResponse
 	(*Capacity)(nil),              // 7: outpace.backend.v1.Capacity
 	(*Hello)(nil),                 // 8: outpace.backend.v1.Hello
-	(*LiveCall)(nil),              // 9: outpace.backend.v1.LiveCall
-	(*Welcome)(nil),               // 10: outpace.backend.v1.Welcome
-	(*Ack)(nil),                   // 11: outpace.backend.v1.Ack
-	(*Command)(nil),               // 12: outpace.backend.v1.Command
-	(*Originate)(nil),             // 13: outpace.backend.v1.Originate
-	(*Connect)(nil),               // 14: outpace.backend.v1.Connect
-	(*PlayAndHangup)(nil),         // 15: outpace.backend.v1.PlayAndHangup
-	(*Hangup)(nil),                // 16: outpace.backend.v1.Hangup
-	(*CallEvent)(nil),             // 17: outpace.backend.v1.CallEvent
-	(*CallDialing)(nil),           // 18: outpace.backend.v1.CallDialing
-	(*CallRinging)(nil),           // 19: outpace.backend.v1.CallRinging
-	(*CallAnswered)(nil),          // 20: outpace.backend.v1.CallAnswered
-	(*CallFailed)(nil),            // 21: outpace.backend.v1.CallFailed
-	(*CallHungUp)(nil),            // 22: outpace.backend.v1.CallHungUp
-	(*AgentRinging)(nil),          // 23: outpace.backend.v1.AgentRinging
-	(*AgentAnswered)(nil),         // 24: outpace.backend.v1.AgentAnswered
-	(*AgentFailed)(nil),           // 25: outpace.backend.v1.AgentFailed
-	(*CallHeld)(nil),              // 26: outpace.backend.v1.CallHeld
-	(*CallRetrieved)(nil),         // 27: outpace.backend.v1.CallRetrieved
-	(*AgentRequest)(nil),          // 28: outpace.backend.v1.AgentRequest
-	nil,                           // 29: outpace.backend.v1.Originate.HeadersEntry
-	(*durationpb.Duration)(nil),   // 30: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
+	(*Sync)(nil),                  // 9: outpace.backend.v1.Sync
+	(*LiveCall)(nil),              // 10: outpace.backend.v1.LiveCall
+	(*Welcome)(nil),               // 11: outpace.backend.v1.Welcome
+	(*Ack)(nil),                   // 12: outpace.backend.v1.Ack
+	(*Command)(nil),               // 13: outpace.backend.v1.Command
+	(*Originate)(nil),             // 14: outpace.backend.v1.Originate
+	(*Connect)(nil),               // 15: outpace.backend.v1.Connect
+	(*PlayAndHangup)(nil),         // 16: outpace.backend.v1.PlayAndHangup
+	(*Hangup)(nil),                // 17: outpace.backend.v1.Hangup
+	(*CallEvent)(nil),             // 18: outpace.backend.v1.CallEvent
+	(*CallDialing)(nil),           // 19: outpace.backend.v1.CallDialing
+	(*CallRinging)(nil),           // 20: outpace.backend.v1.CallRinging
+	(*CallAnswered)(nil),          // 21: outpace.backend.v1.CallAnswered
+	(*CallFailed)(nil),            // 22: outpace.backend.v1.CallFailed
+	(*CallHungUp)(nil),            // 23: outpace.backend.v1.CallHungUp
+	(*AgentRinging)(nil),          // 24: outpace.backend.v1.AgentRinging
+	(*AgentAnswered)(nil),         // 25: outpace.backend.v1.AgentAnswered
+	(*AgentFailed)(nil),           // 26: outpace.backend.v1.AgentFailed
+	(*CallHeld)(nil),              // 27: outpace.backend.v1.CallHeld
+	(*CallRetrieved)(nil),         // 28: outpace.backend.v1.CallRetrieved
+	(*AgentRequest)(nil),          // 29: outpace.backend.v1.AgentRequest
+	nil,                           // 30: outpace.backend.v1.Originate.HeadersEntry
+	(*durationpb.Duration)(nil),   // 31: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
 }
 var file_outpace_backend_v1_backend_proto_depIdxs = []int32{
 	8,  // 0: outpace.backend.v1.AttachRequest.hello:type_name -> outpace.backend.v1.Hello
-	17, // 1: outpace.backend.v1.AttachRequest.event:type_name -> outpace.backend.v1.CallEvent
-	28, // 2: outpace.backend.v1.AttachRequest.agent_request:type_name -> outpace.backend.v1.AgentRequest
-	11, // 3: outpace.backend.v1.AttachRequest.ack:type_name -> outpace.backend.v1.Ack
-	10, // 4: outpace.backend.v1.AttachResponse.welcome:type_name -> outpace.backend.v1.Welcome
-	12, // 5: outpace.backend.v1.AttachResponse.command:type_name -> outpace.backend.v1.Command
-	11, // 6: outpace.backend.v1.AttachResponse.ack:type_name -> outpace.backend.v1.Ack
-	7,  // 7: outpace.backend.v1.Hello.capacity:type_name -> outpace.backend.v1.Capacity
-	9,  // 8: outpace.backend.v1.Hello.live_calls:type_name -> outpace.backend.v1.LiveCall
-	0,  // 9: outpace.backend.v1.LiveCall.phase:type_name -> outpace.backend.v1.CallPhase
-	13, // 10: outpace.backend.v1.Command.originate:type_name -> outpace.backend.v1.Originate
-	14, // 11: outpace.backend.v1.Command.connect:type_name -> outpace.backend.v1.Connect
-	15, // 12: outpace.backend.v1.Command.play_and_hangup:type_name -> outpace.backend.v1.PlayAndHangup
-	16, // 13: outpace.backend.v1.Command.hangup:type_name -> outpace.backend.v1.Hangup
-	30, // 14: outpace.backend.v1.Originate.ring_timeout:type_name -> google.protobuf.Duration
-	29, // 15: outpace.backend.v1.Originate.headers:type_name -> outpace.backend.v1.Originate.HeadersEntry
-	31, // 16: outpace.backend.v1.CallEvent.time:type_name -> google.protobuf.Timestamp
-	18, // 17: outpace.backend.v1.CallEvent.dialing:type_name -> outpace.backend.v1.CallDialing
-	19, // 18: outpace.backend.v1.CallEvent.ringing:type_name -> outpace.backend.v1.CallRinging
-	20, // 19: outpace.backend.v1.CallEvent.answered:type_name -> outpace.backend.v1.CallAnswered
-	21, // 20: outpace.backend.v1.CallEvent.failed:type_name -> outpace.backend.v1.CallFailed
-	22, // 21: outpace.backend.v1.CallEvent.hung_up:type_name -> outpace.backend.v1.CallHungUp
-	23, // 22: outpace.backend.v1.CallEvent.agent_ringing:type_name -> outpace.backend.v1.AgentRinging
-	24, // 23: outpace.backend.v1.CallEvent.agent_answered:type_name -> outpace.backend.v1.AgentAnswered
-	25, // 24: outpace.backend.v1.CallEvent.agent_failed:type_name -> outpace.backend.v1.AgentFailed
-	26, // 25: outpace.backend.v1.CallEvent.held:type_name -> outpace.backend.v1.CallHeld
-	27, // 26: outpace.backend.v1.CallEvent.retrieved:type_name -> outpace.backend.v1.CallRetrieved
-	1,  // 27: outpace.backend.v1.CallAnswered.kind:type_name -> outpace.backend.v1.AnswerKind
-	2,  // 28: outpace.backend.v1.CallFailed.kind:type_name -> outpace.backend.v1.FailureKind
-	3,  // 29: outpace.backend.v1.CallHungUp.side:type_name -> outpace.backend.v1.HangupSide
-	31, // 30: outpace.backend.v1.AgentRequest.time:type_name -> google.protobuf.Timestamp
-	4,  // 31: outpace.backend.v1.AgentRequest.action:type_name -> outpace.backend.v1.AgentAction
-	5,  // 32: outpace.backend.v1.BackendService.Attach:input_type -> outpace.backend.v1.AttachRequest
-	6,  // 33: outpace.backend.v1.BackendService.Attach:output_type -> outpace.backend.v1.AttachResponse
-	33, // [33:34] is the sub-list for method output_type
-	32, // [32:33] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	18, // 1: outpace.backend.v1.AttachRequest.event:type_name -> outpace.backend.v1.CallEvent
+	29, // 2: outpace.backend.v1.AttachRequest.agent_request:type_name -> outpace.backend.v1.AgentRequest
+	12, // 3: outpace.backend.v1.AttachRequest.ack:type_name -> outpace.backend.v1.Ack
+	9,  // 4: outpace.backend.v1.AttachRequest.sync:type_name -> outpace.backend.v1.Sync
+	11, // 5: outpace.backend.v1.AttachResponse.welcome:type_name -> outpace.backend.v1.Welcome
+	13, // 6: outpace.backend.v1.AttachResponse.command:type_name -> outpace.backend.v1.Command
+	12, // 7: outpace.backend.v1.AttachResponse.ack:type_name -> outpace.backend.v1.Ack
+	7,  // 8: outpace.backend.v1.Hello.capacity:type_name -> outpace.backend.v1.Capacity
+	10, // 9: outpace.backend.v1.Sync.live_calls:type_name -> outpace.backend.v1.LiveCall
+	0,  // 10: outpace.backend.v1.LiveCall.phase:type_name -> outpace.backend.v1.CallPhase
+	14, // 11: outpace.backend.v1.Command.originate:type_name -> outpace.backend.v1.Originate
+	15, // 12: outpace.backend.v1.Command.connect:type_name -> outpace.backend.v1.Connect
+	16, // 13: outpace.backend.v1.Command.play_and_hangup:type_name -> outpace.backend.v1.PlayAndHangup
+	17, // 14: outpace.backend.v1.Command.hangup:type_name -> outpace.backend.v1.Hangup
+	31, // 15: outpace.backend.v1.Originate.ring_timeout:type_name -> google.protobuf.Duration
+	30, // 16: outpace.backend.v1.Originate.headers:type_name -> outpace.backend.v1.Originate.HeadersEntry
+	32, // 17: outpace.backend.v1.CallEvent.time:type_name -> google.protobuf.Timestamp
+	19, // 18: outpace.backend.v1.CallEvent.dialing:type_name -> outpace.backend.v1.CallDialing
+	20, // 19: outpace.backend.v1.CallEvent.ringing:type_name -> outpace.backend.v1.CallRinging
+	21, // 20: outpace.backend.v1.CallEvent.answered:type_name -> outpace.backend.v1.CallAnswered
+	22, // 21: outpace.backend.v1.CallEvent.failed:type_name -> outpace.backend.v1.CallFailed
+	23, // 22: outpace.backend.v1.CallEvent.hung_up:type_name -> outpace.backend.v1.CallHungUp
+	24, // 23: outpace.backend.v1.CallEvent.agent_ringing:type_name -> outpace.backend.v1.AgentRinging
+	25, // 24: outpace.backend.v1.CallEvent.agent_answered:type_name -> outpace.backend.v1.AgentAnswered
+	26, // 25: outpace.backend.v1.CallEvent.agent_failed:type_name -> outpace.backend.v1.AgentFailed
+	27, // 26: outpace.backend.v1.CallEvent.held:type_name -> outpace.backend.v1.CallHeld
+	28, // 27: outpace.backend.v1.CallEvent.retrieved:type_name -> outpace.backend.v1.CallRetrieved
+	1,  // 28: outpace.backend.v1.CallAnswered.kind:type_name -> outpace.backend.v1.AnswerKind
+	2,  // 29: outpace.backend.v1.CallFailed.kind:type_name -> outpace.backend.v1.FailureKind
+	3,  // 30: outpace.backend.v1.CallHungUp.side:type_name -> outpace.backend.v1.HangupSide
+	32, // 31: outpace.backend.v1.AgentRequest.time:type_name -> google.protobuf.Timestamp
+	4,  // 32: outpace.backend.v1.AgentRequest.action:type_name -> outpace.backend.v1.AgentAction
+	5,  // 33: outpace.backend.v1.BackendService.Attach:input_type -> outpace.backend.v1.AttachRequest
+	6,  // 34: outpace.backend.v1.BackendService.Attach:output_type -> outpace.backend.v1.AttachResponse
+	34, // [34:35] is the sub-list for method output_type
+	33, // [33:34] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_outpace_backend_v1_backend_proto_init() }
@@ -2305,19 +2381,20 @@ func file_outpace_backend_v1_backend_proto_init() {
 		(*AttachRequest_Event)(nil),
 		(*AttachRequest_AgentRequest)(nil),
 		(*AttachRequest_Ack)(nil),
+		(*AttachRequest_Sync)(nil),
 	}
 	file_outpace_backend_v1_backend_proto_msgTypes[1].OneofWrappers = []any{
 		(*AttachResponse_Welcome)(nil),
 		(*AttachResponse_Command)(nil),
 		(*AttachResponse_Ack)(nil),
 	}
-	file_outpace_backend_v1_backend_proto_msgTypes[7].OneofWrappers = []any{
+	file_outpace_backend_v1_backend_proto_msgTypes[8].OneofWrappers = []any{
 		(*Command_Originate)(nil),
 		(*Command_Connect)(nil),
 		(*Command_PlayAndHangup)(nil),
 		(*Command_Hangup)(nil),
 	}
-	file_outpace_backend_v1_backend_proto_msgTypes[12].OneofWrappers = []any{
+	file_outpace_backend_v1_backend_proto_msgTypes[13].OneofWrappers = []any{
 		(*CallEvent_Dialing)(nil),
 		(*CallEvent_Ringing)(nil),
 		(*CallEvent_Answered)(nil),
@@ -2335,7 +2412,7 @@ func file_outpace_backend_v1_backend_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_outpace_backend_v1_backend_proto_rawDesc), len(file_outpace_backend_v1_backend_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

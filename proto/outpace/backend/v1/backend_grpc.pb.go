@@ -31,32 +31,57 @@ const (
 // bridges them and plays messages (a SIP user agent, an adapter next to a
 // media server, the simulated world).
 //
-// A backend attaches to the server, as a worker does: it opens one
-// long-lived Attach stream, authenticated with a token of the
-// administrative tenant, and keeps it open. Several backends may attach;
-// each names itself with a stable backend_id, and a new stream with the
-// same id replaces the old one.
+// A backend attaches to the server, as a worker does (so it may sit behind
+// NAT): it opens one long-lived Attach stream, authenticated with a bearer
+// token of the administrative tenant, and keeps it open. Several backends
+// may attach; each names itself with a stable backend_id, and a new stream
+// with the same id replaces the old one. Each run of a backend process is
+// an incarnation, named by a value it picks at start.
 //
 // On the stream the server sends commands and the backend sends events.
-// Both sides number their messages (seq, from 1 on each stream) and
-// acknowledge the other's cumulatively (Ack). The backend sees only
-// commands and answers only with events a real carrier and real phones
-// could produce; it never reads the dialer's state.
+// Both sides number their messages from 1 for the life of the incarnation,
+// across its streams, and acknowledge the other's cumulatively (Ack). The
+// backend sees only commands and answers only with events a real carrier
+// and real phones could produce; it never reads the dialer's state.
+//
+// Capacity. A backend announces its lines and calls per second in Hello;
+// the server never has more calls on it than its lines nor sends it more
+// originates a second than its rate. While no attached backend has a free
+// line, the server holds originates, in order, and sends them when one
+// does; an originate held longer than its ring timeout ends as a failed
+// call (FAILURE_KIND_INVALID, hangup cause 10004 line failure), as it
+// would on a carrier whose trunk is down.
 //
 // Idempotency. Commands are idempotent by call id: an Originate for a call
 // id the backend already placed, or a Hangup for a call it already ended,
-// is acknowledged and does nothing. A command that fails comes back as
-// events (CallFailed, AgentFailed, HungUp), never as a stream error.
+// does nothing; so does a command whose seq the backend already applied.
+// A command that fails comes back as events (CallFailed, AgentFailed,
+// HungUp), never as a stream error.
 //
 // Reconciliation. When a stream breaks, the backend keeps its calls up and
-// attaches again with the list of its live calls in Hello. The server then
-// answers with Welcome: calls it does not know are to be hung up
-// (hangup_call_ids); calls it had in flight that the backend no longer has
-// are closed by the server with a call record and are never dialled again
-// in this attempt. Events the backend sent and the server did not
-// acknowledge are sent again after Hello, in order; the server ignores the
-// ones it already applied (same backend_id, call id and kind). So nothing
-// is dialled twice and nothing is lost.
+// attaches again with the same backend_id and incarnation. Welcome says
+// whether the server resumes it (it still holds the incarnation's calls)
+// and the last seq of its events the server applied. The backend then
+// sends again, in order, the events after applied_seq, and then Sync with
+// the calls it has up; the server applies each event once. At Sync the
+// server reconciles: calls the backend has that the server does not know
+// are hung up (Hangup commands); calls the server had on the backend that
+// the backend no longer has are closed with a call record (unanswered:
+// FAILURE_KIND_INVALID with cause 10004; answered: hung up by the system
+// with cause 10004); commands the backend did not acknowledge are sent
+// again with their seq, for the calls that are still up or that they
+// place. An originate is sent again only to the incarnation that may have
+// missed it, which drops it if it had it: nothing is dialled twice, and
+// nothing is lost. A backend that does not attach again within the
+// server's grace period, or attaches as a new incarnation, has lost its
+// calls: the server closes them all as above, and hangs up whatever the
+// new incarnation reports. A backend the server does not resume sends its
+// agents' current state again (AgentRequest), since the server may have
+// restarted and forgotten it.
+//
+// Times. Events carry the backend's clock for the logs; the server steps
+// them at the time it receives them, so that a backend in scaled time and
+// a server at the same speed agree without sharing a clock.
 type BackendServiceClient interface {
 	// Attach carries commands to a backend and its events back, for as long
 	// as the backend serves. The first message of the backend must be Hello;
@@ -94,32 +119,57 @@ type BackendService_AttachClient = grpc.BidiStreamingClient[AttachRequest, Attac
 // bridges them and plays messages (a SIP user agent, an adapter next to a
 // media server, the simulated world).
 //
-// A backend attaches to the server, as a worker does: it opens one
-// long-lived Attach stream, authenticated with a token of the
-// administrative tenant, and keeps it open. Several backends may attach;
-// each names itself with a stable backend_id, and a new stream with the
-// same id replaces the old one.
+// A backend attaches to the server, as a worker does (so it may sit behind
+// NAT): it opens one long-lived Attach stream, authenticated with a bearer
+// token of the administrative tenant, and keeps it open. Several backends
+// may attach; each names itself with a stable backend_id, and a new stream
+// with the same id replaces the old one. Each run of a backend process is
+// an incarnation, named by a value it picks at start.
 //
 // On the stream the server sends commands and the backend sends events.
-// Both sides number their messages (seq, from 1 on each stream) and
-// acknowledge the other's cumulatively (Ack). The backend sees only
-// commands and answers only with events a real carrier and real phones
-// could produce; it never reads the dialer's state.
+// Both sides number their messages from 1 for the life of the incarnation,
+// across its streams, and acknowledge the other's cumulatively (Ack). The
+// backend sees only commands and answers only with events a real carrier
+// and real phones could produce; it never reads the dialer's state.
+//
+// Capacity. A backend announces its lines and calls per second in Hello;
+// the server never has more calls on it than its lines nor sends it more
+// originates a second than its rate. While no attached backend has a free
+// line, the server holds originates, in order, and sends them when one
+// does; an originate held longer than its ring timeout ends as a failed
+// call (FAILURE_KIND_INVALID, hangup cause 10004 line failure), as it
+// would on a carrier whose trunk is down.
 //
 // Idempotency. Commands are idempotent by call id: an Originate for a call
 // id the backend already placed, or a Hangup for a call it already ended,
-// is acknowledged and does nothing. A command that fails comes back as
-// events (CallFailed, AgentFailed, HungUp), never as a stream error.
+// does nothing; so does a command whose seq the backend already applied.
+// A command that fails comes back as events (CallFailed, AgentFailed,
+// HungUp), never as a stream error.
 //
 // Reconciliation. When a stream breaks, the backend keeps its calls up and
-// attaches again with the list of its live calls in Hello. The server then
-// answers with Welcome: calls it does not know are to be hung up
-// (hangup_call_ids); calls it had in flight that the backend no longer has
-// are closed by the server with a call record and are never dialled again
-// in this attempt. Events the backend sent and the server did not
-// acknowledge are sent again after Hello, in order; the server ignores the
-// ones it already applied (same backend_id, call id and kind). So nothing
-// is dialled twice and nothing is lost.
+// attaches again with the same backend_id and incarnation. Welcome says
+// whether the server resumes it (it still holds the incarnation's calls)
+// and the last seq of its events the server applied. The backend then
+// sends again, in order, the events after applied_seq, and then Sync with
+// the calls it has up; the server applies each event once. At Sync the
+// server reconciles: calls the backend has that the server does not know
+// are hung up (Hangup commands); calls the server had on the backend that
+// the backend no longer has are closed with a call record (unanswered:
+// FAILURE_KIND_INVALID with cause 10004; answered: hung up by the system
+// with cause 10004); commands the backend did not acknowledge are sent
+// again with their seq, for the calls that are still up or that they
+// place. An originate is sent again only to the incarnation that may have
+// missed it, which drops it if it had it: nothing is dialled twice, and
+// nothing is lost. A backend that does not attach again within the
+// server's grace period, or attaches as a new incarnation, has lost its
+// calls: the server closes them all as above, and hangs up whatever the
+// new incarnation reports. A backend the server does not resume sends its
+// agents' current state again (AgentRequest), since the server may have
+// restarted and forgotten it.
+//
+// Times. Events carry the backend's clock for the logs; the server steps
+// them at the time it receives them, so that a backend in scaled time and
+// a server at the same speed agree without sharing a clock.
 type BackendServiceServer interface {
 	// Attach carries commands to a backend and its events back, for as long
 	// as the backend serves. The first message of the backend must be Hello;

@@ -1,0 +1,471 @@
+package remote_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/outpace-dev/outpace/api"
+	"github.com/outpace-dev/outpace/backend/remote"
+	"github.com/outpace-dev/outpace/backend/simulated"
+	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
+	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/store"
+)
+
+// The simulated team and carrier of these tests: five agents, a third of
+// the dials answered live, short talks.
+const world = `
+name: remote-test
+agents: {count: 5, answer_delay: {dist: constant, value: 1s}}
+outcomes: {live: 0.35, machine: 0.15, no_answer: 0.25, busy: 0.15, invalid: 0.1}
+timing:
+  live: {dist: uniform, min: 3s, max: 9s}
+  machine: {dist: constant, value: 5s}
+  busy: {dist: constant, value: 2s}
+  invalid: {dist: constant, value: 1s}
+handling:
+  talk: {dist: uniform, min: 5s, max: 15s}
+  wrap: {dist: constant, value: 2s}
+task: {no_answer_timeout: 20s, connect_deadline: 2s}
+`
+
+// speed is how much faster than real time the tests' server and backends
+// run.
+const speed = 50
+
+const (
+	adminApp    = "backend"
+	adminSecret = "backend-secret-0123456789"
+)
+
+// env is the environment of a helper process started by a test.
+const helperEnv = "OUTPACE_REMOTE_TEST_BACKEND"
+
+// TestMain runs a simulated backend instead of the tests when started as
+// a helper process by TestBackendKilled.
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(helperEnv); addr != "" {
+		sc, err := sim.ParseScenario([]byte(world), nil, nil)
+		if err != nil {
+			panic(err)
+		}
+		seed, _ := strconv.ParseUint(os.Getenv(helperEnv+"_SEED"), 10, 64)
+		err = simulated.Run(context.Background(), simulated.Config{
+			Client:   clientConfig(addr),
+			Scenario: sc, Agents: simulated.AgentRange(5), Speed: speed, Seed: seed,
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func clientConfig(addr string) remote.ClientConfig {
+	return remote.ClientConfig{Server: addr, AppID: adminApp, AccessKey: adminSecret, BackendID: "sim-1",
+		Lines: 50, CallsPerSecond: 1000, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+}
+
+// server is the dialer of a test: Badger, the API's gRPC server on
+// loopback with the hub registered, and the runner on the hub.
+type server struct {
+	t     *testing.T
+	st    *store.Badger
+	hub   *remote.Hub
+	r     *runner.Runner
+	addr  string
+	clock runner.Clock
+	dials atomic.Int64
+	stop  func()
+}
+
+func newServer(t *testing.T, numbers int, grace time.Duration) *server {
+	t.Helper()
+	st, err := store.Open(store.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := st.PutTenant(store.Tenant{ID: "admin", Created: start}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetCredential("admin", adminApp, adminSecret); err != nil {
+		t.Fatal(err)
+	}
+	campaign(t, st, numbers, start)
+	clock := runner.NewScaled(start, speed)
+	srv, err := api.New(api.Config{Store: st, AdminTenant: "admin", Rate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := remote.NewHub(remote.HubConfig{Clock: clock, Grace: grace})
+	hub.Register(srv.GRPC())
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	s := &server{t: t, st: st, hub: hub, addr: lis.Addr().String(), clock: clock}
+	r := runner.New(runner.Config{Store: st, Backend: hub, Clock: clock, Seed: 1,
+		Observe: func(p *runner.Published) { s.dials.Add(int64(p.Dials)) }})
+	s.r = r
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _ = r.Run(ctx) }()
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-r.Done()
+			srv.Stop()
+			st.Close()
+		})
+	}
+	t.Cleanup(s.stop)
+	// The runner rebuilds the engine from the store when it starts.
+	for i := 0; ; i++ {
+		err := r.Submit(ctx, engine.Event{Kind: engine.EvStartTask, Task: 1})
+		if err == nil {
+			break
+		}
+		if i == 100 {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return s
+}
+
+// campaign stores a tenant with a queue of agents 1–5 and a task of n
+// numbers (no retries), paced 1:2.
+func campaign(t *testing.T, st *store.Badger, n int, start time.Time) {
+	t.Helper()
+	if err := st.PutTenant(store.Tenant{ID: "t", Created: start}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []records.AgentID
+	for i := range 5 {
+		a := records.AgentSpec{Tenant: "t", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
+		if err := st.PutAgent(&a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	if ids[0] != 1 || ids[4] != 5 {
+		t.Fatalf("agent ids %v, want 1–5", ids)
+	}
+	q := store.Queue{Spec: records.QueueSpec{Tenant: "t", Name: "q", Strategy: records.StrategyLongestIdle}, Members: ids}
+	if err := st.PutQueue(&q); err != nil {
+		t.Fatal(err)
+	}
+	task := store.Task{Spec: records.TaskSpec{
+		Tenant: "t", Name: "c", Queue: q.Spec.ID, Pacing: pacing.Config{Mode: pacing.ModeRatio, Ratio: "1:2", AbandonTarget: 0.03},
+		CallerIDs: []string{"+14155550100"}, NoAnswerTimeout: 20 * time.Second, AllowShortRing: true,
+		ConnectDeadline: 2 * time.Second, ACWTimeout: time.Minute,
+	}, Window: records.AlwaysOpen, Created: start}
+	if err := st.CreateTask(&task); err != nil {
+		t.Fatal(err)
+	}
+	nums := make([]records.Number, n)
+	for i := range nums {
+		nums[i] = records.Number{Phone: phone(i), TZ: "America/Los_Angeles"}
+	}
+	if res, err := st.ImportNumbers(task.Spec.ID, nums); err != nil || res.Stored != n {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+}
+
+func phone(i int) string { return fmt.Sprintf("+1415%07d", 2000000+i) }
+
+// waitEnd waits for the campaign to use its list up and end its calls.
+func (s *server) waitEnd(wall time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(wall)
+	for time.Now().Before(deadline) {
+		snap := s.r.Snapshot()
+		if ts := snap.Tasks[1]; ts.Exhausted && snap.ActiveCalls == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	snap := s.r.Snapshot()
+	s.t.Fatalf("the campaign did not end in %v: %+v, %d calls in flight, hub %+v", wall, snap.Tasks[1], snap.ActiveCalls, s.hub.Stats())
+}
+
+// waitDials waits until the runner has placed at least n calls and has
+// some in flight.
+func (s *server) waitDials(n int) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		snap := s.r.Snapshot()
+		if s.dials.Load() >= int64(n) && snap.ActiveCalls > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.t.Fatalf("fewer than %d dials: %d", n, s.dials.Load())
+}
+
+// checkRecords checks that every number of the list was dialled once and
+// closed once, and returns the records closed with CauseLost.
+func (s *server) checkRecords(numbers int) (lost int) {
+	s.t.Helper()
+	page, err := s.st.QueryRecords(store.RecordQuery{Tenant: "t", Limit: store.MaxPage, Peek: true})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	called := map[string]int{}
+	calls := map[records.CallID]bool{}
+	for _, r := range page.Records {
+		called[r.Called]++
+		if calls[r.Call] {
+			s.t.Errorf("call %d has two records", r.Call)
+		}
+		calls[r.Call] = true
+		if r.HangupCause == remote.CauseLost {
+			lost++
+		}
+	}
+	if len(page.Records) != numbers {
+		s.t.Errorf("%d call records, want %d", len(page.Records), numbers)
+	}
+	for i := range numbers {
+		if called[phone(i)] != 1 {
+			s.t.Errorf("%s has %d call records, want 1", phone(i), called[phone(i)])
+		}
+		n, err := s.st.FindNumber(1, phone(i))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if n.State != records.NumberDone || n.Attempts != 1 {
+			s.t.Errorf("%s: state %d after %d attempts, want done after 1", phone(i), n.State, n.Attempts)
+		}
+	}
+	return lost
+}
+
+// recWorld is the simulated world with a record of the originates it was
+// given: a number placed twice would show here.
+type recWorld struct {
+	*sim.Live
+	mu     sync.Mutex
+	phones map[string]int
+	calls  map[records.CallID]int
+}
+
+func newRecWorld(t *testing.T, seed uint64) *recWorld {
+	sc, err := sim.ParseScenario([]byte(world), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := sim.NewLive(sc, seed, simulated.AgentRange(5), true, runner.NewScaled(time.Now(), speed))
+	return &recWorld{Live: live, phones: map[string]int{}, calls: map[records.CallID]int{}}
+}
+
+func (w *recWorld) Send(cmds []engine.Command) {
+	w.mu.Lock()
+	for _, c := range cmds {
+		if c.Kind == engine.CmdOriginate {
+			w.phones[c.Phone]++
+			w.calls[c.Call]++
+		}
+	}
+	w.mu.Unlock()
+	w.Live.Send(cmds)
+}
+
+func (w *recWorld) check(t *testing.T) int {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for p, n := range w.phones {
+		if n > 1 {
+			t.Errorf("%s dialled %d times", p, n)
+		}
+	}
+	for c, n := range w.calls {
+		if n > 1 {
+			t.Errorf("call %d originated %d times", c, n)
+		}
+	}
+	return len(w.calls)
+}
+
+func attach(t *testing.T, addr string, w remote.Backend) *remote.Client {
+	c := remote.NewClient(clientConfig(addr), w)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := c.Run(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return c
+}
+
+// TestCampaignThroughRemoteBackend runs a small campaign through the
+// server against a simulated backend attached over loopback gRPC: it ends,
+// every number dialled once with one record, nothing lost.
+func TestCampaignThroughRemoteBackend(t *testing.T) {
+	const n = 40
+	s := newServer(t, n, 0)
+	w := newRecWorld(t, 1)
+	attach(t, s.addr, w)
+	s.waitEnd(60 * time.Second)
+	if placed := w.check(t); placed != n {
+		t.Errorf("the backend placed %d calls, want %d", placed, n)
+	}
+	if lost := s.checkRecords(n); lost != 0 {
+		t.Errorf("%d calls lost", lost)
+	}
+	if st := s.hub.Stats(); st.Lost != 0 || st.Expired != 0 {
+		t.Errorf("hub: %+v", st)
+	}
+}
+
+// proxy forwards TCP connections to a server and cuts them on demand: a
+// network failure between a backend and the server.
+type proxy struct {
+	lis    net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{lis: lis, target: target}
+	go p.serve()
+	t.Cleanup(func() { lis.Close(); p.cut() })
+	return p
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.lis.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(s, c); s.Close() }()
+		go func() { _, _ = io.Copy(c, s); c.Close() }()
+	}
+}
+
+// cut closes every connection open through the proxy.
+func (p *proxy) cut() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	n := len(p.conns) / 2
+	p.conns = nil
+	return n
+}
+
+// TestStreamCut cuts the backend's connection three times in the middle of
+// a campaign: the backend attaches again, is resumed, and the campaign
+// ends with every number dialled once and closed once, no call lost.
+func TestStreamCut(t *testing.T) {
+	const n = 80
+	s := newServer(t, n, 10*time.Minute)
+	p := newProxy(t, s.addr)
+	w := newRecWorld(t, 2)
+	c := attach(t, p.lis.Addr().String(), w)
+	for i := 1; i <= 3; i++ {
+		s.waitDials(15 * i)
+		if p.cut() == 0 {
+			t.Fatal("no connection to cut")
+		}
+	}
+	s.waitEnd(60 * time.Second)
+	w.check(t)
+	if lost := s.checkRecords(n); lost != 0 {
+		t.Errorf("%d calls closed as lost after stream cuts", lost)
+	}
+	st := s.hub.Stats()
+	if st.Lost != 0 || st.Expired != 0 {
+		t.Errorf("hub: %+v", st)
+	}
+	if cs := c.Stats(); cs.Attaches < 4 {
+		t.Errorf("%d attaches after 3 cuts", cs.Attaches)
+	}
+	t.Logf("hub %+v, client %+v", st, c.Stats())
+}
+
+// TestBackendKilled kills a backend process with SIGKILL in the middle of
+// a campaign and starts another: the server closes the calls the dead one
+// had with a record, and the campaign goes on to its end on the new one,
+// every number dialled once and closed once.
+func TestBackendKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts backend processes")
+	}
+	const n = 80
+	s := newServer(t, n, 10*time.Minute)
+	start := func(seed int) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"="+s.addr, helperEnv+"_SEED="+strconv.Itoa(seed))
+		cmd.Stderr = &prefixWriter{t: t}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+	first := start(1)
+	s.waitDials(25)
+	inFlight := s.r.Snapshot().ActiveCalls
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	start(2)
+	s.waitEnd(90 * time.Second)
+	lost := s.checkRecords(n)
+	st := s.hub.Stats()
+	// An answered call closed as lost is hung up, and the engine keeps no
+	// hangup cause for a hang-up: only the unanswered ones show the cause.
+	if st.Lost == 0 || lost == 0 || uint64(lost) > st.Lost+st.Expired {
+		t.Errorf("%d records closed as lost (%d in flight at the kill); hub %+v", lost, inFlight, st)
+	}
+	t.Logf("%d calls in flight at the kill, %d records closed as lost; hub %+v", inFlight, lost, st)
+}
+
+type prefixWriter struct{ t *testing.T }
+
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.t.Log("backend: " + l)
+	}
+	return len(p), nil
+}
