@@ -131,7 +131,8 @@ func TestCustomerHangsUpFirst(t *testing.T) {
 }
 
 // The carrier's 401 challenge is answered with the trunk's credentials; with
-// wrong ones the call fails.
+// wrong ones the call fails. A proxy's 407 is answered with
+// Proxy-Authorization.
 func TestCarrierChallenge(t *testing.T) {
 	needSIPp(t)
 	peer := startSIPp(t, "auth.xml", false, "-m", "2")
@@ -147,6 +148,14 @@ func TestCarrierChallenge(t *testing.T) {
 	evs = bad.await(t, 7, 1, 5*time.Second)
 	expect(t, evs, engine.EvFailed)
 	peer.wait(t, 5*time.Second)
+
+	proxy := startSIPp(t, "auth407.xml", false, "-m", "1")
+	r = newRig(t, Config{Trunk: proxy.uri(false), Username: "user", Password: "secret"})
+	r.originate(8, "15551230008", 5*time.Second)
+	expect(t, r.await(t, 8, 2, 5*time.Second), engine.EvProgress, engine.EvAnswered)
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 8})
+	r.await(t, 8, 3, 5*time.Second)
+	proxy.wait(t, 5*time.Second)
 }
 
 // An originate repeated for the same call id is dialled once.

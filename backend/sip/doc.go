@@ -14,8 +14,9 @@
 // own. Then:
 //
 //   - 100 is ignored; the first 180 or 183 is EvProgress.
-//   - 401 or 407 is answered once with Config.Username and Password (the
-//     digest of RFC 2617); a second challenge fails the call.
+//   - 401 or 407 is answered with Config.Username and Password (the digest
+//     of RFC 2617), twice at most (a stale nonce is challenged again);
+//     a third challenge fails the call.
 //   - 200 is acknowledged at once and reported as EvAnswered: OutcomeMachine
 //     when Config.MachineHeader carries one of Config.MachineValues, else
 //     OutcomeLive.
