@@ -63,8 +63,11 @@ type SnapshotMsg struct{ Snapshot }
 type EventMsg struct{ Event *pb.Event }
 
 // StreamMsg reports a break of the event stream (Err set) or its
-// resumption (Err nil).
-type StreamMsg struct{ Err error }
+// resumption (Err nil); Final says the stream will not resume.
+type StreamMsg struct {
+	Err   error
+	Final bool
+}
 
 // TaskMsg delivers a task top learned of from an event.
 type TaskMsg struct{ Task *pb.Task }
@@ -141,9 +144,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case EventMsg:
 		return m, m.event(msg.Event)
 	case StreamMsg:
-		if msg.Err != nil {
+		switch {
+		case msg.Err != nil && msg.Final:
+			m.stream = "closed: " + firstLine(msg.Err.Error())
+		case msg.Err != nil:
 			m.stream = "reconnecting: " + firstLine(msg.Err.Error())
-		} else {
+		default:
 			m.stream = "live"
 		}
 	case ErrMsg:

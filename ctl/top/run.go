@@ -55,9 +55,14 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 			case <-ctx.Done():
 			}
 		})
+		var msg tea.Msg = ErrMsg{Err: err}
+		if ctl.Code(err) == codes.Unimplemented {
+			// A server without live events still has its snapshot to show.
+			msg = StreamMsg{Err: errors.New("this server streams no events"), Final: true}
+		}
 		if err != nil {
 			select {
-			case events <- ErrMsg{Err: err}:
+			case events <- msg:
 			case <-ctx.Done():
 			}
 		}

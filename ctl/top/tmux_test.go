@@ -1,0 +1,112 @@
+package top_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outpace-dev/outpace/api/apitest"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"google.golang.org/grpc/metadata"
+)
+
+// tmuxSession runs a command in a detached tmux session on a private
+// server, sized w×h, and ends that server with the test.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func newTmux(t *testing.T, w, h int, cmd string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install -y tmux)")
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("outpace-top-%d", os.Getpid())}
+	s.run("new-session", "-d", "-s", "top", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// alive says whether the session still runs.
+func (s *tmuxSession) alive() bool {
+	return exec.Command("tmux", "-L", s.socket, "has-session", "-t", "top").Run() == nil
+}
+
+// waitFor captures the pane until it shows every one of want.
+func (s *tmuxSession) waitFor(want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		if !s.alive() {
+			s.t.Fatalf("the board ended; last screen:\n%s", screen)
+		}
+		screen = s.run("capture-pane", "-p", "-t", "top")
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(screen, w)
+		}
+		if ok {
+			return screen
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("the board never showed %q:\n%s", want, screen)
+	return ""
+}
+
+// buildOutpace builds the outpace binary into a temporary directory.
+func buildOutpace(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "outpace")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/outpace-dev/outpace/cmd/outpace").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestTopInTmux runs `outpace ctl top` in a real terminal against a real
+// server, reads the board off the screen and quits it with q.
+func TestTopInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives a terminal")
+	}
+	e := apitest.Start(t, nil)
+	token := e.Login(t, "acme")
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+	_, err := pb.NewTaskServiceClient(e.Conn).CreateTask(ctx, &pb.CreateTaskRequest{Task: &pb.Task{Name: "spring",
+		QueueId: e.Queues["acme"], Pacing: &pb.Pacing{AbandonTarget: 0.03}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildOutpace(t)
+	cmd := fmt.Sprintf("env XDG_CONFIG_HOME=%s HOME=%s %s ctl top --server %s --token %s",
+		t.TempDir(), t.TempDir(), bin, e.Addr, token)
+	s := newTmux(t, 140, 20, cmd)
+	screen := s.waitFor("outpace top", "tenant acme", "spring", "TARGET", "3.0%")
+	t.Logf("the board:\n%s", screen)
+	s.run("send-keys", "-t", "top", "q")
+	deadline := time.Now().Add(10 * time.Second)
+	for s.alive() {
+		if time.Now().After(deadline) {
+			t.Fatal("q did not quit the board")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
