@@ -312,7 +312,8 @@ func (r *Runner) poke() {
 // and steps inputs until ctx is done (a hard stop: calls in flight are left
 // to the next start's Recover) or, after Drain, until no call is left. It
 // returns the error that stopped it: a store that cannot commit stops the
-// runner, because nothing it decides after that would be durable.
+// runner, because nothing it decides after that would be durable, and so
+// does a backend whose Run returns on its own.
 func (r *Runner) Run(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
@@ -356,6 +357,9 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	go func() { bdone <- r.be.Run(bctx, r.emit) }()
 	defer func() {
 		stopBackend()
+		if bdone == nil {
+			return
+		}
 		if berr := <-bdone; berr != nil && err == nil && !errors.Is(berr, context.Canceled) {
 			err = fmt.Errorf("backend: %w", berr)
 		}
@@ -396,6 +400,13 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 			r.snapshot(true)
 			return nil
 		case <-r.wake:
+		case berr := <-bdone:
+			// A backend that stops on its own leaves calls nobody answers.
+			bdone = nil
+			if berr == nil {
+				berr = errors.New("stopped")
+			}
+			return fmt.Errorf("backend: %w", berr)
 		case req := <-r.reqs:
 			r.accept(req)
 		case <-drainCh:

@@ -37,13 +37,13 @@ var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
 // campaign stores a tenant with a queue of five agents and a task of n
 // numbers (no retries) paced by mode, and returns the agents.
-func campaign(t *testing.T, st *store.Badger, n int, mode pacing.Mode) []records.AgentID {
+func campaign(t testing.TB, st *store.Badger, n int, mode pacing.Mode) []records.AgentID {
 	t.Helper()
 	if err := st.PutTenant(store.Tenant{ID: "t", Created: start}); err != nil {
 		t.Fatal(err)
 	}
 	var ids []records.AgentID
-	for i := range 5 {
+	for i := range agentsOf(t) {
 		a := records.AgentSpec{Tenant: "t", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
 		if err := st.PutAgent(&a); err != nil {
 			t.Fatal(err)
@@ -129,9 +129,11 @@ func (b *recBackend) Send(cmds []engine.Command) {
 			b.sent[c.Call] = true
 			b.originateAt = append(b.originateAt, b.clock.Now())
 			inFlight := 0
-			for call := range b.sent {
-				if !b.st.ended[call] {
-					inFlight++
+			if b.lines > 0 { // counted under a limit only
+				for call := range b.sent {
+					if !b.st.ended[call] {
+						inFlight++
+					}
 				}
 			}
 			b.st.mu.Unlock()
@@ -151,8 +153,16 @@ type limited struct{ *recBackend }
 
 func (l limited) Capacity() (int, float64) { return l.lines, l.cps }
 
+// agentsOf is the team size: five, or more in benchmarks.
+func agentsOf(t testing.TB) int {
+	if _, ok := t.(*testing.B); ok {
+		return 50
+	}
+	return 5
+}
+
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	clock  *runner.Manual
 	st     *recStore
@@ -162,7 +172,7 @@ type harness struct {
 	ctx    context.Context
 }
 
-func newHarness(t *testing.T, dir string, clock *runner.Manual, seed uint64, limit bool) *harness {
+func newHarness(t testing.TB, dir string, clock *runner.Manual, seed uint64, limit bool) *harness {
 	t.Helper()
 	bst, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
@@ -177,7 +187,7 @@ func newHarness(t *testing.T, dir string, clock *runner.Manual, seed uint64, lim
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := sim.ParseScenario([]byte(world), nil, nil)
+	sc, err := sim.ParseScenario([]byte(world), []string{fmt.Sprintf("agents.count=%d", agentsOf(t))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +205,7 @@ func newHarness(t *testing.T, dir string, clock *runner.Manual, seed uint64, lim
 	// Wait for the team to log in (the world does it when it starts).
 	for {
 		h.flush()
-		if s := h.r.Snapshot(); len(s.Queues) == 1 && s.Queues[q.Spec.ID].LoggedIn == 5 {
+		if s := h.r.Snapshot(); len(s.Queues) == 1 && s.Queues[q.Spec.ID].LoggedIn == agentsOf(t) {
 			break
 		}
 		runtime.Gosched()
@@ -259,11 +269,35 @@ func TestCampaignRunsToItsEnd(t *testing.T) {
 	bst.Close()
 
 	h := newHarness(t, dir, runner.NewManual(start), 7, false)
+	slow, _ := h.r.Subscribe(1)         // never read: dropped, never waited for
+	all, stop := h.r.Subscribe(1 << 16) // read at the end
+	defer stop()
 	for i := 0; i < 120 && !(h.stats().Exhausted && h.r.Snapshot().ActiveCalls == 0); i++ {
 		h.advance(time.Minute)
 	}
 	if s := h.stats(); !s.Exhausted || h.r.Snapshot().ActiveCalls != 0 {
 		t.Fatalf("the campaign did not end in two hours: %+v", s)
+	}
+	for range slow { // closed once its buffer overflowed
+	}
+	var last uint64
+	var events int
+	for len(all) > 0 {
+		p := <-all
+		if len(p.Seqs) != len(p.Events) {
+			t.Fatalf("%d events with %d sequence numbers", len(p.Events), len(p.Seqs))
+		}
+		for _, seq := range p.Seqs {
+			if last != 0 && seq != last+1 { // one tenant: one sequence
+
+				t.Fatalf("event sequence %d after %d", seq, last)
+			}
+			last = seq
+			events++
+		}
+	}
+	if events == 0 {
+		t.Error("no event published")
 	}
 	h.be.mu.Lock()
 	if len(h.be.early) > 0 {
@@ -480,4 +514,31 @@ func TestSubmitAndStartDrained(t *testing.T) {
 	if len(be.sent) != 0 {
 		t.Errorf("%d calls placed by a runner drained before it started", len(be.sent))
 	}
+}
+
+// BenchmarkCampaign measures the wall time per dial through the whole loop:
+// the runner, Badger on disk (one synced commit per Ready) and the simulated
+// world, fifty agents on a ratio of 1:2, the clock advanced a second at a
+// time.
+func BenchmarkCampaign(b *testing.B) {
+	dir := b.TempDir()
+	bst, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	campaign(b, bst, b.N+1000, pacing.ModeRatio)
+	bst.Close()
+	h := newHarness(b, dir, runner.NewManual(start), 1, false)
+	b.ResetTimer()
+	for h.countSent() < b.N {
+		h.advance(10 * time.Second)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(h.countSent())/b.Elapsed().Seconds(), "dials/s")
+}
+
+func (h *harness) countSent() int {
+	h.be.mu.Lock()
+	defer h.be.mu.Unlock()
+	return len(h.be.sent)
 }
