@@ -71,11 +71,12 @@ type env struct {
 	clock  *clock
 	logs   *syncBuffer
 	queues map[string]uint32
+	agents []uint32 // acme's, with an engine
 }
 
 const keySuffix = "-secret-access-key"
 
-func newEnv(t testing.TB, tune func(*api.Config), register func(*grpc.Server)) *env {
+func newEnv(t testing.TB, tune func(*env, *api.Config), register func(*grpc.Server)) *env {
 	st, err := store.Open(store.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +101,7 @@ func newEnv(t testing.TB, tune func(*api.Config), register func(*grpc.Server)) *
 	cfg := api.Config{Store: st, AdminTenant: "admin", Now: e.clock.Now, Rate: -1,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
-		tune(&cfg)
+		tune(e, &cfg)
 	}
 	e.srv, err = api.New(cfg)
 	if err != nil {

@@ -167,7 +167,7 @@ func TestPanicIsInternalWithoutStack(t *testing.T) {
 }
 
 func TestRateLimitPerTenant(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) { c.Rate, c.Burst = 0.001, 3 }, nil)
+	e := newEnv(t, func(_ *env, c *api.Config) { c.Rate, c.Burst = 0.001, 3 }, nil)
 	tasks := pb.NewTaskServiceClient(e.conn)
 	acme, globex := e.login(t, "acme"), e.login(t, "globex")
 	for i := range 3 {

@@ -14,7 +14,7 @@ import (
 // check, rate limit, validation), each a GetTask read from Badger, from
 // parallel clients on one connection.
 func BenchmarkUnary(b *testing.B) {
-	e := newEnv(b, func(c *api.Config) {
+	e := newEnv(b, func(_ *env, c *api.Config) {
 		c.Rate, c.Burst = 1e9, 1e9
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // info: successful calls are not logged
 	}, nil)

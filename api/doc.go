@@ -23,8 +23,13 @@
 //     answer is stored for store.IdempotencyTTL and returned again for a
 //     repeat, which changes nothing.
 //
-// Handlers that only need the store (auth, tenants, blacklists, call
-// records, tasks' lists) are served from it; those that act on live calls,
-// agents and tasks (Engine) go through the runner and answer UNIMPLEMENTED
-// while the server has none.
+// Reads come from the store (tasks, lists, blacklists, call records,
+// dispositions, schedules, queues, agents) or from the runner's snapshot
+// (task statistics, campaign figures); mutations of the live engine (task
+// status, agent requests, sign-in, new queues and agents) are submitted to
+// the runner as engine events and answered once durable (Engine). The
+// event stream reads the store's event log from the client's sequence
+// number, then follows the runner's publications, going back to the log
+// whenever the runner drops it for falling behind. A server without an
+// engine answers the engine-facing methods UNIMPLEMENTED.
 package api

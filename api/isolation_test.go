@@ -14,6 +14,7 @@ import (
 
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/store"
 )
 
 // isoCase is how one method is shown not to cross tenants: the other
@@ -32,16 +33,17 @@ type fixture struct {
 	call    uint64
 	phone   string
 	tenantB string // a phone on acme's tenant-wide blacklist
+	agent   uint32
 }
 
 // isolationCases returns a case for every method of the API. A method of the
 // descriptors without a case fails TestTenantIsolation: a new method must
 // say how it keeps tenants apart.
-func isolationCases(f fixture, queue uint32) map[string]isoCase {
+func isolationCases(st *store.Badger, f fixture, queue uint32) map[string]isoCase {
 	notFound := func(req proto.Message) isoCase { return isoCase{req: req, want: codes.NotFound} }
 	denied := func(req proto.Message) isoCase { return isoCase{req: req, want: codes.PermissionDenied} }
-	// Methods that act on the live engine answer UNIMPLEMENTED while the
-	// server has none; their cases become NotFound ones when they are wired.
+	// Methods that need what the engine or the store does not offer yet
+	// answer UNIMPLEMENTED; their cases become NotFound ones with them.
 	unimpl := func(req proto.Message) isoCase { return isoCase{req: req, want: codes.Unimplemented} }
 	return map[string]isoCase{
 		pb.AuthService_Login_FullMethodName: {req: &pb.LoginRequest{AppId: "globex-app", AccessKey: "globex" + keySuffix},
@@ -67,43 +69,64 @@ func isolationCases(f fixture, queue uint32) map[string]isoCase {
 		pb.TaskService_CreateTask_FullMethodName:    notFound(&pb.CreateTaskRequest{Task: &pb.Task{QueueId: queue}}),
 		pb.TaskService_AddNumbers_FullMethodName:    notFound(&pb.AddNumbersRequest{TaskId: f.task, Numbers: []*pb.Number{{Phone: "+14155550199"}}}),
 		pb.TaskService_RemoveNumbers_FullMethodName: notFound(&pb.RemoveNumbersRequest{TaskId: f.task, Phones: []string{f.phone}}),
-		pb.TaskService_SetTaskStatus_FullMethodName: unimpl(&pb.SetTaskStatusRequest{TaskId: f.task, Status: pb.TaskStatus_TASK_STATUS_ENDED}),
+		pb.TaskService_SetTaskStatus_FullMethodName: notFound(&pb.SetTaskStatusRequest{TaskId: f.task, Status: pb.TaskStatus_TASK_STATUS_ENDED}),
 		pb.TaskService_GetTask_FullMethodName:       notFound(&pb.GetTaskRequest{TaskId: f.task}),
 		pb.TaskService_ListTasks_FullMethodName: {req: &pb.ListTasksRequest{}, check: func(t *testing.T, r proto.Message) {
 			if n := len(r.(*pb.ListTasksResponse).GetTasks()); n != 0 {
 				t.Errorf("globex lists %d tasks", n)
 			}
 		}},
-		pb.TaskService_GetTaskStats_FullMethodName:  unimpl(&pb.GetTaskStatsRequest{TaskId: f.task}),
+		pb.TaskService_GetTaskStats_FullMethodName:  notFound(&pb.GetTaskStatsRequest{TaskId: f.task}),
 		pb.TaskService_ImportNumbers_FullMethodName: {want: codes.NotFound}, // a stream: run by importCase
 		pb.TaskService_ExplainNumber_FullMethodName: unimpl(&pb.ExplainNumberRequest{TaskId: f.task, Number: &pb.ExplainNumberRequest_NumberId{NumberId: f.number}}),
 
-		pb.QueueService_CreateQueue_FullMethodName:          unimpl(&pb.CreateQueueRequest{Queue: &pb.Queue{Name: "x"}}),
-		pb.QueueService_UpdateQueue_FullMethodName:          unimpl(&pb.UpdateQueueRequest{Queue: &pb.Queue{Id: queue}}),
-		pb.QueueService_DeleteQueue_FullMethodName:          unimpl(&pb.DeleteQueueRequest{QueueId: queue}),
-		pb.QueueService_GetQueue_FullMethodName:             unimpl(&pb.GetQueueRequest{QueueId: queue}),
-		pb.QueueService_ListQueues_FullMethodName:           unimpl(&pb.ListQueuesRequest{}),
-		pb.QueueService_AddQueueAgents_FullMethodName:       unimpl(&pb.AddQueueAgentsRequest{QueueId: queue}),
-		pb.QueueService_RemoveQueueAgents_FullMethodName:    unimpl(&pb.RemoveQueueAgentsRequest{QueueId: queue}),
-		pb.QueueService_SignIn_FullMethodName:               unimpl(&pb.SignInRequest{QueueId: queue}),
-		pb.QueueService_SignOut_FullMethodName:              unimpl(&pb.SignOutRequest{QueueId: queue}),
-		pb.QueueService_SetAgentAvailability_FullMethodName: unimpl(&pb.SetAgentAvailabilityRequest{QueueId: queue}),
-		pb.QueueService_ListQueueAgentStats_FullMethodName:  unimpl(&pb.ListQueueAgentStatsRequest{QueueId: queue}),
+		pb.QueueService_CreateQueue_FullMethodName: {req: &pb.CreateQueueRequest{Queue: &pb.Queue{Name: "x"}}, check: func(t *testing.T, r proto.Message) {
+			if _, err := st.GetQueue("globex", records.QueueID(r.(*pb.CreateQueueResponse).GetQueue().GetId())); err != nil {
+				t.Errorf("the queue globex created is not globex's: %v", err)
+			}
+		}},
+		pb.QueueService_UpdateQueue_FullMethodName: notFound(&pb.UpdateQueueRequest{Queue: &pb.Queue{Id: queue, Name: "x"}}),
+		pb.QueueService_DeleteQueue_FullMethodName: notFound(&pb.DeleteQueueRequest{QueueId: queue}),
+		pb.QueueService_GetQueue_FullMethodName:    notFound(&pb.GetQueueRequest{QueueId: queue}),
+		pb.QueueService_ListQueues_FullMethodName: {req: &pb.ListQueuesRequest{}, check: func(t *testing.T, r proto.Message) {
+			for _, q := range r.(*pb.ListQueuesResponse).GetQueues() {
+				if q.GetId() == queue {
+					t.Error("globex lists acme's queue")
+				}
+			}
+		}},
+		pb.QueueService_AddQueueAgents_FullMethodName:    notFound(&pb.AddQueueAgentsRequest{QueueId: queue, AgentIds: []uint32{f.agent}}),
+		pb.QueueService_RemoveQueueAgents_FullMethodName: notFound(&pb.RemoveQueueAgentsRequest{QueueId: queue, AgentIds: []uint32{f.agent}}),
+		pb.QueueService_SignIn_FullMethodName:            notFound(&pb.SignInRequest{QueueId: queue, AgentId: f.agent}),
+		pb.QueueService_SignOut_FullMethodName:           notFound(&pb.SignOutRequest{QueueId: queue, AgentId: f.agent}),
+		pb.QueueService_SetAgentAvailability_FullMethodName: notFound(&pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: f.agent,
+			Availability: pb.Availability_AVAILABILITY_BUSY}),
+		pb.QueueService_ListQueueAgentStats_FullMethodName: notFound(&pb.ListQueueAgentStatsRequest{QueueId: queue}),
 
-		pb.AgentService_CreateAgent_FullMethodName:    unimpl(&pb.CreateAgentRequest{Agent: &pb.Agent{Name: "x"}}),
-		pb.AgentService_UpdateAgent_FullMethodName:    unimpl(&pb.UpdateAgentRequest{Agent: &pb.Agent{Id: 1}}),
-		pb.AgentService_DeleteAgent_FullMethodName:    unimpl(&pb.DeleteAgentRequest{AgentId: 1}),
-		pb.AgentService_GetAgent_FullMethodName:       unimpl(&pb.GetAgentRequest{AgentId: 1}),
-		pb.AgentService_ListAgents_FullMethodName:     unimpl(&pb.ListAgentsRequest{}),
-		pb.AgentService_LoginAgent_FullMethodName:     unimpl(&pb.LoginAgentRequest{AgentId: 1}),
-		pb.AgentService_Ready_FullMethodName:          unimpl(&pb.ReadyRequest{AgentId: 1}),
-		pb.AgentService_NotReady_FullMethodName:       unimpl(&pb.NotReadyRequest{AgentId: 1, Reason: 2}),
-		pb.AgentService_LogoutAgent_FullMethodName:    unimpl(&pb.LogoutAgentRequest{AgentId: 1}),
-		pb.AgentService_GetAgentStatus_FullMethodName: unimpl(&pb.GetAgentStatusRequest{AgentId: 1}),
+		pb.AgentService_CreateAgent_FullMethodName: {req: &pb.CreateAgentRequest{Agent: &pb.Agent{Name: "x"}}, check: func(t *testing.T, r proto.Message) {
+			if _, err := st.GetAgent("globex", records.AgentID(r.(*pb.CreateAgentResponse).GetAgent().GetId())); err != nil {
+				t.Errorf("the agent globex created is not globex's: %v", err)
+			}
+		}},
+		pb.AgentService_UpdateAgent_FullMethodName: notFound(&pb.UpdateAgentRequest{Agent: &pb.Agent{Id: f.agent, Name: "x"}}),
+		pb.AgentService_DeleteAgent_FullMethodName: notFound(&pb.DeleteAgentRequest{AgentId: f.agent}),
+		pb.AgentService_GetAgent_FullMethodName:    notFound(&pb.GetAgentRequest{AgentId: f.agent}),
+		pb.AgentService_ListAgents_FullMethodName: {req: &pb.ListAgentsRequest{}, check: func(t *testing.T, r proto.Message) {
+			for _, a := range r.(*pb.ListAgentsResponse).GetAgents() {
+				if a.GetId() == f.agent {
+					t.Error("globex lists acme's agent")
+				}
+			}
+		}},
+		pb.AgentService_LoginAgent_FullMethodName:     notFound(&pb.LoginAgentRequest{AgentId: f.agent}),
+		pb.AgentService_Ready_FullMethodName:          notFound(&pb.ReadyRequest{AgentId: f.agent}),
+		pb.AgentService_NotReady_FullMethodName:       notFound(&pb.NotReadyRequest{AgentId: f.agent, Reason: 2}),
+		pb.AgentService_LogoutAgent_FullMethodName:    notFound(&pb.LogoutAgentRequest{AgentId: f.agent}),
+		pb.AgentService_GetAgentStatus_FullMethodName: notFound(&pb.GetAgentStatusRequest{AgentId: f.agent}),
 
 		pb.CallService_HangupCall_FullMethodName:     unimpl(&pb.HangupCallRequest{CallId: f.call}),
-		pb.CallService_SetDisposition_FullMethodName: unimpl(&pb.SetDispositionRequest{CallId: f.call, Disposition: &pb.Disposition{Level1: "sale"}}),
-		pb.CallService_GetDisposition_FullMethodName: unimpl(&pb.GetDispositionRequest{CallId: f.call}),
+		pb.CallService_SetDisposition_FullMethodName: notFound(&pb.SetDispositionRequest{CallId: f.call, Disposition: &pb.Disposition{Level1: "sale"}}),
+		pb.CallService_GetDisposition_FullMethodName: notFound(&pb.GetDispositionRequest{CallId: f.call}),
 
 		pb.BlacklistService_AddBlacklist_FullMethodName:        notFound(&pb.AddBlacklistRequest{TaskId: f.task, Phone: "+14155550198"}),
 		pb.BlacklistService_BulkAddBlacklist_FullMethodName:    notFound(&pb.BulkAddBlacklistRequest{TaskId: f.task, Phones: []string{"+14155550198"}}),
@@ -120,13 +143,15 @@ func isolationCases(f fixture, queue uint32) map[string]isoCase {
 			}
 		}},
 
-		pb.ScheduleService_ScheduleCallback_FullMethodName: unimpl(&pb.ScheduleCallbackRequest{TaskId: f.task, Phone: f.phone}),
-		pb.ScheduleService_ListSchedules_FullMethodName:    unimpl(&pb.ListSchedulesRequest{TaskId: f.task}),
-		pb.ScheduleService_RemoveSchedules_FullMethodName:  unimpl(&pb.RemoveSchedulesRequest{TaskId: f.task}),
-		pb.ScheduleService_Respool_FullMethodName:          unimpl(&pb.RespoolRequest{TaskId: f.task, Phone: f.phone}),
-		pb.ScheduleService_RemoveContact_FullMethodName:    unimpl(&pb.RemoveContactRequest{TaskId: f.task, Phone: f.phone}),
+		pb.ScheduleService_ScheduleCallback_FullMethodName: notFound(&pb.ScheduleCallbackRequest{TaskId: f.task, Phone: f.phone}),
+		pb.ScheduleService_ListSchedules_FullMethodName:    notFound(&pb.ListSchedulesRequest{TaskId: f.task}),
+		pb.ScheduleService_RemoveSchedules_FullMethodName:  notFound(&pb.RemoveSchedulesRequest{TaskId: f.task}),
+		pb.ScheduleService_Respool_FullMethodName:          notFound(&pb.RespoolRequest{TaskId: f.task, Phone: f.phone}),
+		pb.ScheduleService_RemoveContact_FullMethodName:    notFound(&pb.RemoveContactRequest{TaskId: f.task, Phone: f.phone}),
 
-		pb.EventService_Subscribe_FullMethodName: {want: codes.Unimplemented}, // a stream: run by subscribeCase
+		// A stream, run by subscribeCase: globex's log is empty, so it
+		// receives nothing until its deadline, acme's events least of all.
+		pb.EventService_Subscribe_FullMethodName: {want: codes.DeadlineExceeded},
 
 		pb.RecordService_SearchRecords_FullMethodName: {req: &pb.SearchRecordsRequest{SyncFlag: pb.SyncFlag_SYNC_FLAG_ALL, TaskId: f.task},
 			check: func(t *testing.T, r proto.Message) {
@@ -136,17 +161,23 @@ func isolationCases(f fixture, queue uint32) map[string]isoCase {
 			}},
 		pb.RecordService_GetRecord_FullMethodName: notFound(&pb.GetRecordRequest{CallId: f.call}),
 
-		pb.CampaignService_GetCampaignSummary_FullMethodName: unimpl(&pb.GetCampaignSummaryRequest{}),
-		pb.CampaignService_GetCampaignStatus_FullMethodName:  unimpl(&pb.GetCampaignStatusRequest{QueueId: queue}),
+		pb.CampaignService_GetCampaignSummary_FullMethodName: {req: &pb.GetCampaignSummaryRequest{}, check: func(t *testing.T, r proto.Message) {
+			for _, q := range r.(*pb.GetCampaignSummaryResponse).GetQueues() {
+				if q.GetQueueId() == queue {
+					t.Error("globex's summary shows acme's queue")
+				}
+			}
+		}},
+		pb.CampaignService_GetCampaignStatus_FullMethodName: notFound(&pb.GetCampaignStatusRequest{QueueId: queue}),
 	}
 }
 
 func TestTenantIsolation(t *testing.T) {
-	e := newEnv(t, nil, nil)
+	e := newEnv(t, withEngine(t), nil)
 	acme := e.login(t, "acme")
 	const phone = "+14155550100"
 	created := e.createTask(t, acme, "acme", phone)
-	f := fixture{task: created.GetTask().GetId(), phone: phone, tenantB: "+14155550111"}
+	f := fixture{task: created.GetTask().GetId(), phone: phone, tenantB: "+14155550111", agent: e.agents[0]}
 	num, err := e.st.FindNumber(records.TaskID(f.task), phone)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +191,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A call record of acme's, as the engine's runner commits it.
-	f.call = 77
+	f.call = 1 << 40
 	now := time.Now()
 	w := records.Writes{Records: []records.CallRecord{{Call: records.CallID(f.call), Tenant: "acme", Task: records.TaskID(f.task),
 		Number: num.ID, Called: phone, Start: now.Add(-time.Minute), End: now}}}
@@ -171,7 +202,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("acme cannot read its own record: %v %v", r, err)
 	}
 
-	cases := isolationCases(f, e.queues["acme"])
+	cases := isolationCases(e.st, f, e.queues["acme"])
 	var methods []string
 	protoregistry.GlobalFiles.RangeFilesByPackage("outpace.v1", func(fd protoreflect.FileDescriptor) bool {
 		for i := range fd.Services().Len() {
@@ -268,6 +299,8 @@ func importCase(e *env, ctx context.Context, task uint64) error {
 }
 
 func subscribeCase(e *env, ctx context.Context, task uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
 	stream, err := pb.NewEventServiceClient(e.conn).Subscribe(ctx, &pb.SubscribeRequest{TaskIds: []uint64{task}, FromSeq: 1})
 	if err != nil {
 		return err

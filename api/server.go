@@ -27,6 +27,7 @@ import (
 
 	"github.com/outpace-dev/outpace/engine"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -41,12 +42,19 @@ type Store interface {
 	store.Sessions
 }
 
-// Engine is what the API needs of the runner that owns the engine: a way
-// to submit requests as engine events, answered once they are durable.
+// Engine is what the API needs of the runner that owns the engine
+// (*runner.Runner implements it).
 type Engine interface {
 	// Submit steps ev in the engine and returns once its effects are
 	// durable; a rejected event returns the engine's *apierr.Error.
 	Submit(ctx context.Context, ev engine.Event) error
+	// Inspect calls f with the engine between two steps, to read it.
+	Inspect(ctx context.Context, f func(*engine.Engine)) error
+	// Snapshot returns the live figures last published.
+	Snapshot() *runner.Snapshot
+	// Subscribe returns what every step publishes from now on; the channel
+	// is closed when the subscriber falls behind or cancels.
+	Subscribe(buf int) (<-chan runner.Published, func())
 }
 
 // Defaults of Config.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/pacing"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
@@ -296,4 +297,58 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]
 	return n, nil
+}
+
+var statusEvents = map[pb.TaskStatus]engine.EventKind{
+	pb.TaskStatus_TASK_STATUS_RUNNING: engine.EvStartTask,
+	pb.TaskStatus_TASK_STATUS_PAUSED:  engine.EvPauseTask,
+	pb.TaskStatus_TASK_STATUS_ENDED:   engine.EvEndTask,
+}
+
+func (h *taskService) SetTaskStatus(ctx context.Context, req *pb.SetTaskStatusRequest) (*pb.SetTaskStatusResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	id := records.TaskID(req.GetTaskId())
+	if err := h.s.submit(ctx, engine.Event{Kind: statusEvents[req.GetStatus()], Task: id}); err != nil {
+		return nil, err
+	}
+	t, err := h.s.cfg.Store.GetTask(TenantFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.SetTaskStatusResponse{Task: pbTask(&t)}, nil
+}
+
+func (h *taskService) GetTaskStats(ctx context.Context, req *pb.GetTaskStatsRequest) (*pb.GetTaskStatsResponse, error) {
+	t, err := h.s.cfg.Store.GetTask(TenantFrom(ctx), records.TaskID(req.GetTaskId()))
+	if err != nil {
+		return nil, err
+	}
+	snap, err := h.s.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	st, ok := snap.Tasks[t.Spec.ID]
+	if !ok {
+		return nil, apierr.New(apierr.TaskNotStarted, "task %d is not in the engine yet", t.Spec.ID)
+	}
+	target := t.Spec.Pacing.AbandonTarget
+	if target == 0 {
+		target = pacing.DefaultAbandonTarget
+	}
+	out := &pb.TaskStats{
+		TaskId: uint64(t.Spec.ID), Status: pb.TaskStatus(st.Status), Time: ts(snap.At),
+		CallsRinging: int32(st.Ringing), CallsWaiting: int32(st.Waiting),
+		LiveAnswers: st.LiveAnswers, Abandoned: st.Abandoned, Connected: st.LiveAnswers - st.Abandoned - int64(st.Waiting),
+		AbandonRate: st.AbandonRate, AbandonRateWindow: st.WindowAbandonRate, AbandonTarget: target, DialLevel: st.Level,
+	}
+	if q, ok := snap.Queues[t.Spec.Queue]; ok {
+		out.AgentsLoggedIn, out.AgentsIdle = int32(q.LoggedIn), int32(q.Idle)
+		out.AgentsBusy, out.AgentsPaused = int32(q.Busy), int32(q.Paused)
+		if q.LoggedInTime > 0 {
+			out.Occupancy = q.BusyTime.Seconds() / q.LoggedInTime.Seconds()
+		}
+	}
+	return &pb.GetTaskStatsResponse{Stats: out}, nil
 }

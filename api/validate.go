@@ -236,8 +236,91 @@ func validate(req any) error {
 	case *pb.RemoveContactRequest:
 		v.id("task_id", r.GetTaskId())
 		v.phones("phone", []string{r.GetPhone()})
+	case *pb.CreateAgentRequest:
+		v.agent("agent", r.GetAgent(), false)
+	case *pb.UpdateAgentRequest:
+		v.agent("agent", r.GetAgent(), true)
+	case *pb.DeleteAgentRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.GetAgentRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.GetAgentStatusRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.LoginAgentRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+		if n := r.GetReason(); n != 0 {
+			v.reason("reason", n)
+		}
+	case *pb.ReadyRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.NotReadyRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+		v.reason("reason", r.GetReason())
+	case *pb.LogoutAgentRequest:
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.CreateQueueRequest:
+		v.queue("queue", r.GetQueue(), false)
+	case *pb.UpdateQueueRequest:
+		v.queue("queue", r.GetQueue(), true)
+	case *pb.DeleteQueueRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+	case *pb.GetQueueRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+	case *pb.AddQueueAgentsRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+		v.count("agent_ids", len(r.GetAgentIds()), 1, 10000)
+	case *pb.RemoveQueueAgentsRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+		v.count("agent_ids", len(r.GetAgentIds()), 1, 10000)
+	case *pb.SignInRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.SignOutRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+		v.id("agent_id", uint64(r.GetAgentId()))
+	case *pb.SetAgentAvailabilityRequest:
+		v.id("queue_id", uint64(r.GetQueueId()))
+		v.id("agent_id", uint64(r.GetAgentId()))
+		if a := r.GetAvailability(); a != pb.Availability_AVAILABILITY_BUSY && a != pb.Availability_AVAILABILITY_IDLE {
+			v.add("availability", "must be 1 (busy) or 2 (idle), got %d", a)
+		}
 	}
 	return v.err()
+}
+
+// reason checks a not-ready reason code: 2 do not disturb, 4 after-call
+// work, 11 rest break, 12–98 custom.
+func (v *violations) reason(field string, n int32) {
+	if n != 2 && n != 4 && (n < 11 || n > 98) {
+		v.add(field, "must be 2, 4 or 11–98, got %d", n)
+	}
+}
+
+func (v *violations) agent(field string, a *pb.Agent, withID bool) {
+	if a == nil {
+		v.add(field, "is required")
+		return
+	}
+	if withID {
+		v.id(field+".id", uint64(a.GetId()))
+	}
+	v.text(field+".name", a.GetName(), 1, 128)
+	v.text(field+".phone", a.GetPhone(), 0, 256)
+}
+
+func (v *violations) queue(field string, q *pb.Queue, withID bool) {
+	if q == nil {
+		v.add(field, "is required")
+		return
+	}
+	if withID {
+		v.id(field+".id", uint64(q.GetId()))
+	}
+	v.text(field+".name", q.GetName(), 1, 128)
+	v.text(field+".remark", q.GetRemark(), 0, 1024)
+	if s := q.GetStrategy(); s < 0 || s > pb.Strategy_STRATEGY_PRIORITY {
+		v.add(field+".strategy", "must be 1–8, got %d", s)
+	}
 }
 
 func (v *violations) tenant(field string, t *pb.Tenant) {

@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 	"backend/sip":              {"apierr", "engine", "records", "github.com/emiago/sipgo"},
 	"backend/simulated":        {"apierr", "backend/remote", "records", "runner", "sim"},
 	"backend/remote":           {"apierr", "engine", "records", "proto/outpace/backend/v1", "proto/outpace/v1", "google.golang.org/grpc", "google.golang.org/protobuf"},
-	"api": {"apierr", "engine", "pacing", "records", "proto/outpace/v1", "store", "store/lists",
+	"api": {"apierr", "engine", "fsm", "pacing", "records", "proto/outpace/v1", "runner", "store", "store/lists",
 		"github.com/grpc-ecosystem/go-grpc-middleware", "github.com/prometheus/client_golang",
 		"google.golang.org/genproto/googleapis/rpc", "google.golang.org/grpc", "google.golang.org/protobuf"},
 	"api/apitest":          {"api", "proto/outpace/v1", "records", "store", "google.golang.org/grpc"},

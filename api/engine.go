@@ -1,0 +1,57 @@
+package api
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
+)
+
+// errNoEngine answers the engine-facing methods of a server without one.
+var errNoEngine = status.Error(codes.Unimplemented, "this server runs no engine")
+
+// engine returns the runner, or errNoEngine.
+func (s *Server) engine() (Engine, error) {
+	if s.cfg.Engine == nil {
+		return nil, errNoEngine
+	}
+	return s.cfg.Engine, nil
+}
+
+// submit steps ev in the engine, stamped with the server's clock.
+func (s *Server) submit(ctx context.Context, ev engine.Event) error {
+	eng, err := s.engine()
+	if err != nil {
+		return err
+	}
+	ev.At = s.cfg.Now()
+	return eng.Submit(ctx, ev)
+}
+
+// snapshot returns the runner's last snapshot.
+func (s *Server) snapshot() (*runner.Snapshot, error) {
+	eng, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	snap := eng.Snapshot()
+	if snap == nil {
+		return nil, status.Error(codes.Unavailable, "the engine is starting")
+	}
+	return snap, nil
+}
+
+// ownAgent checks that agent is one of the caller's.
+func (s *Server) ownAgent(ctx context.Context, agent uint32) (records.AgentSpec, error) {
+	return s.cfg.Store.GetAgent(TenantFrom(ctx), records.AgentID(agent))
+}
+
+// ownQueue checks that queue is one of the caller's.
+func (s *Server) ownQueue(ctx context.Context, queue uint32) error {
+	_, err := s.cfg.Store.GetQueue(TenantFrom(ctx), records.QueueID(queue))
+	return err
+}

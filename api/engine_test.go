@@ -1,0 +1,217 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/outpace-dev/outpace/api"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
+	"github.com/outpace-dev/outpace/sim"
+)
+
+// world is the simulated carrier and team the runner of these tests drives
+// in real time: customers answer within a second and talk briefly.
+const world = `
+name: api-test
+agents: {count: 3, answer_delay: {dist: constant, value: 100ms}}
+outcomes: {live: 0.6, machine: 0.1, no_answer: 0.1, busy: 0.1, invalid: 0.1}
+timing:
+  live: {dist: uniform, min: 200ms, max: 600ms}
+  machine: {dist: constant, value: 300ms}
+  busy: {dist: constant, value: 200ms}
+  invalid: {dist: constant, value: 100ms}
+handling:
+  talk: {dist: uniform, min: 500ms, max: 1s}
+  wrap: {dist: constant, value: 200ms}
+task: {no_answer_timeout: 20s, connect_deadline: 2s}
+`
+
+// withEngine gives acme three agents in its queue and runs the real runner
+// over the store, with the simulated world as its backend in real time.
+func withEngine(t testing.TB) func(*env, *api.Config) {
+	return func(e *env, c *api.Config) {
+		q, err := e.st.GetQueue("acme", records.QueueID(e.queues["acme"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			a := records.AgentSpec{Tenant: "acme", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
+			if err := e.st.PutAgent(&a); err != nil {
+				t.Fatal(err)
+			}
+			q.Members = append(q.Members, a.ID)
+			e.agents = append(e.agents, uint32(a.ID))
+		}
+		if err := e.st.PutQueue(&q); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := sim.ParseScenario([]byte(world), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := sim.NewLive(sc, 1, q.Members, true, runner.Real{})
+		r := runner.New(runner.Config{Store: e.st, Backend: live, Clock: runner.Real{}, Seed: 1, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { _ = r.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			<-r.Done()
+		})
+		c.Engine = r
+		// The world logs its team in as it starts.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_ = r.Flush(context.Background())
+			if s := r.Snapshot(); s != nil && s.Queues[q.Spec.ID].LoggedIn == 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				s := r.Snapshot()
+				t.Fatalf("the simulated team did not log in: %+v %v\n%s", s, r.Err(), e.logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestCampaignThroughTheAPI(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	tasks := pb.NewTaskServiceClient(e.conn)
+	var phones []string
+	for i := range 40 {
+		phones = append(phones, fmt.Sprintf("+1415%07d", 5550000+i))
+	}
+	task := e.createTask(t, ctx, "acme", phones...).GetTask()
+
+	// Follow the events from the start.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	sub, err := pb.NewEventServiceClient(e.conn).Subscribe(sctx, &pb.SubscribeRequest{FromSeq: 1, TaskIds: []uint64{task.GetId()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task.GetId(), Status: pb.TaskStatus_TASK_STATUS_RUNNING})
+	if err != nil || resp.GetTask().GetStatus() != pb.TaskStatus_TASK_STATUS_RUNNING {
+		t.Fatalf("open: %v %v", resp, err)
+	}
+	var last uint64
+	released := 0
+	for released < 5 {
+		m, err := sub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := m.GetEvent()
+		if ev.GetSeq() <= last {
+			t.Fatalf("sequence %d after %d", ev.GetSeq(), last)
+		}
+		last = ev.GetSeq()
+		if ev.GetCti().GetTaskId() != task.GetId() {
+			t.Fatalf("event of another task: %v", ev)
+		}
+		if ev.GetCti().GetName() == pb.CtiName_CTI_NAME_RELEASED && ev.GetCti().GetRole() == pb.PartyRole_PARTY_ROLE_CUSTOMER {
+			released++
+		}
+	}
+	stats, err := tasks.GetTaskStats(ctx, &pb.GetTaskStatsRequest{TaskId: task.GetId()})
+	if err != nil || stats.GetStats().GetAgentsLoggedIn() != 3 || stats.GetStats().GetStatus() != pb.TaskStatus_TASK_STATUS_RUNNING {
+		t.Fatalf("stats: %v %v", stats, err)
+	}
+	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task.GetId(), Status: pb.TaskStatus_TASK_STATUS_PAUSED}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := pb.NewCampaignServiceClient(e.conn).GetCampaignStatus(ctx, &pb.GetCampaignStatusRequest{QueueId: e.queues["acme"]})
+	if err != nil || len(sum.GetQueues()) != 1 || len(sum.GetQueues()[0].GetAgents()) != 3 {
+		t.Fatalf("campaign status: %v %v", sum, err)
+	}
+
+	// A subscriber that resumes from a sequence number gets what it missed,
+	// in order, without a hole.
+	stop()
+	time.Sleep(300 * time.Millisecond)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	again, err := pb.NewEventServiceClient(e.conn).Subscribe(rctx, &pb.SubscribeRequest{FromSeq: last + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := e.st.LastSeq("acme")
+	if err != nil || end <= last {
+		t.Fatalf("last sequence number %d (%v), after %d", end, err, last)
+	}
+	for last < end {
+		m, err := again.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.GetEvent().GetSeq() != last+1 {
+			t.Fatalf("resumed at %d, want %d", m.GetEvent().GetSeq(), last+1)
+		}
+		last++
+	}
+	recs, err := pb.NewRecordServiceClient(e.conn).SearchRecords(ctx, &pb.SearchRecordsRequest{TaskId: task.GetId(),
+		SyncFlag: pb.SyncFlag_SYNC_FLAG_ALL, PageSize: 1000})
+	if err != nil || len(recs.GetRecords()) < 5 {
+		t.Fatalf("records: %d %v", len(recs.GetRecords()), err)
+	}
+}
+
+func TestAgentRequests(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	agents := pb.NewAgentServiceClient(e.conn)
+	a := e.agents[0]
+	st, err := agents.GetAgentStatus(ctx, &pb.GetAgentStatusRequest{AgentId: a})
+	if err != nil || st.GetStatus().GetState() == pb.AgentState_AGENT_STATE_UNSPECIFIED {
+		t.Fatalf("status of a logged-in agent: %v %v", st, err)
+	}
+	if _, err := agents.LogoutAgent(ctx, &pb.LogoutAgentRequest{AgentId: a}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = agents.GetAgentStatus(ctx, &pb.GetAgentStatusRequest{AgentId: a})
+	if err != nil || st.GetStatus().GetStatus() != pb.AgentStatusCode_AGENT_STATUS_CODE_UNAVAILABLE {
+		t.Fatalf("status after logout: %v %v", st, err)
+	}
+	_, err = agents.Ready(ctx, &pb.ReadyRequest{AgentId: a})
+	wantErr(t, err, codes.FailedPrecondition, 301006)
+	if _, err := agents.LoginAgent(ctx, &pb.LoginAgentRequest{AgentId: a, Reason: 11}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = agents.GetAgentStatus(ctx, &pb.GetAgentStatusRequest{AgentId: a})
+	if err != nil || st.GetStatus().GetState() != pb.AgentState_AGENT_STATE_NOT_READY || st.GetStatus().GetReason() != 11 {
+		t.Fatalf("status after a not-ready login: %v %v", st, err)
+	}
+	_, err = agents.NotReady(ctx, &pb.NotReadyRequest{AgentId: a, Reason: 3})
+	st2 := wantErr(t, err, codes.InvalidArgument, 301018)
+	if badRequest(st2)["reason"] == "" {
+		t.Errorf("violations %v, want reason", badRequest(st2))
+	}
+	// A new agent and queue reach the engine.
+	na, err := agents.CreateAgent(ctx, &pb.CreateAgentRequest{Agent: &pb.Agent{Name: "2001", Phone: "2001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nq, err := pb.NewQueueServiceClient(e.conn).CreateQueue(ctx, &pb.CreateQueueRequest{Queue: &pb.Queue{Name: "support"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pb.NewQueueServiceClient(e.conn).AddQueueAgents(ctx, &pb.AddQueueAgentsRequest{QueueId: nq.GetQueue().GetId(),
+		AgentIds: []uint32{na.GetAgent().GetId()}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agents.LoginAgent(ctx, &pb.LoginAgentRequest{AgentId: na.GetAgent().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pb.NewQueueServiceClient(e.conn).SignIn(ctx, &pb.SignInRequest{QueueId: nq.GetQueue().GetId(), AgentId: na.GetAgent().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,193 @@
+package api
+
+import (
+	"time"
+
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
+	"github.com/outpace-dev/outpace/store"
+)
+
+// eventService implements EventService.
+type eventService struct {
+	pb.UnimplementedEventServiceServer
+	s *Server
+}
+
+// Subscribers' tuning.
+const (
+	// subscriberBuffer is how many published batches a subscriber may lag
+	// before the runner drops it and it reads the event log instead.
+	subscriberBuffer = 256
+	// logPage is how many events a catch-up reads from the log at a time.
+	logPage = 1000
+	// pollEvery is how often a server without an engine looks for new
+	// events in the log.
+	pollEvery = time.Second
+)
+
+// eventFilter selects the events a subscriber asked for.
+type eventFilter struct {
+	tasks  map[uint64]bool
+	agents map[uint32]bool
+	kinds  map[pb.EventKind]bool
+}
+
+func newFilter(req *pb.SubscribeRequest) *eventFilter {
+	f := &eventFilter{}
+	if len(req.GetTaskIds()) > 0 {
+		f.tasks = map[uint64]bool{}
+		for _, t := range req.GetTaskIds() {
+			f.tasks[t] = true
+		}
+	}
+	if len(req.GetAgentIds()) > 0 {
+		f.agents = map[uint32]bool{}
+		for _, a := range req.GetAgentIds() {
+			f.agents[a] = true
+		}
+	}
+	if len(req.GetKinds()) > 0 {
+		f.kinds = map[pb.EventKind]bool{}
+		for _, k := range req.GetKinds() {
+			f.kinds[k] = true
+		}
+	}
+	return f
+}
+
+func (f *eventFilter) match(ev *records.CTIEvent) bool {
+	return (f.tasks == nil || f.tasks[uint64(ev.Task)]) &&
+		(f.agents == nil || f.agents[uint32(ev.Agent)]) &&
+		(f.kinds == nil || f.kinds[eventKind(ev.Name)])
+}
+
+func eventKind(n records.CTIName) pb.EventKind {
+	switch {
+	case n >= records.EventDialing && n <= records.EventReleased:
+		return pb.EventKind_EVENT_KIND_PARTY
+	case n == records.EventCallCreated || n == records.EventCallDeleted:
+		return pb.EventKind_EVENT_KIND_CALL
+	case n >= records.EventAgentLogin && n <= records.EventDelayAfterCallWork:
+		return pb.EventKind_EVENT_KIND_AGENT
+	}
+	return pb.EventKind_EVENT_KIND_ERROR
+}
+
+func pbEvent(seq uint64, ev *records.CTIEvent) *pb.Event {
+	c := &pb.CtiEvent{Name: pb.CtiName(ev.Name), TaskId: uint64(ev.Task), CallId: uint64(ev.Call), AgentId: uint32(ev.Agent),
+		Role: pb.PartyRole(ev.Role), ThisDn: ev.ThisDN, OtherDn: ev.OtherDN, Reason: int32(ev.Reason), Code: int32(ev.Code)}
+	if ev.Record != nil {
+		c.Record = pbRecord(ev.Record)
+	}
+	return &pb.Event{Seq: seq, Time: ts(ev.At), Body: &pb.Event_Cti{Cti: c}}
+}
+
+// Subscribe sends the tenant's events from the log from req.from_seq on,
+// then live ones as the runner publishes them. The runner never waits for
+// a subscriber: one that falls behind is dropped, and this handler goes
+// back to the log from the next number it owes the client, so the client
+// loses nothing and the dialer is never slowed.
+func (h *eventService) Subscribe(req *pb.SubscribeRequest, stream pb.EventService_SubscribeServer) error {
+	ctx := stream.Context()
+	tenant := TenantFrom(ctx)
+	st := h.s.cfg.Store
+	f := newFilter(req)
+	eng := h.s.cfg.Engine
+
+	next := req.GetFromSeq()
+	if next == 0 {
+		last, err := st.LastSeq(tenant)
+		if err != nil {
+			return err
+		}
+		next = last + 1
+	}
+	var buf []store.Event
+	// catchUp sends what the log holds from next on.
+	catchUp := func() error {
+		for {
+			var err error
+			buf, err = st.ReadEvents(tenant, next, logPage, buf)
+			if err != nil {
+				return err
+			}
+			for i := range buf {
+				if f.match(&buf[i].CTIEvent) {
+					if err := stream.Send(&pb.SubscribeResponse{Event: pbEvent(buf[i].Seq, &buf[i].CTIEvent)}); err != nil {
+						return err
+					}
+				}
+				next = buf[i].Seq + 1
+			}
+			if len(buf) < logPage {
+				return nil
+			}
+		}
+	}
+	for {
+		var live <-chan runner.Published
+		cancel := func() {}
+		if eng != nil {
+			// Subscribe before reading the log, so that nothing published in
+			// between is missed.
+			live, cancel = eng.Subscribe(subscriberBuffer)
+		}
+		if err := catchUp(); err != nil {
+			cancel()
+			return err
+		}
+		if live == nil {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(pollEvery):
+			}
+			continue
+		}
+		err := h.follow(stream, live, tenant, f, &next)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// follow sends live events until the subscription ends (the runner dropped
+// it), a number is missing (go back to the log), or the client leaves.
+func (h *eventService) follow(stream pb.EventService_SubscribeServer, live <-chan runner.Published, tenant string, f *eventFilter, next *uint64) error {
+	ctx := stream.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case p, ok := <-live:
+			if !ok {
+				return nil
+			}
+			for i := range p.Events {
+				ev := &p.Events[i]
+				if ev.Tenant != tenant || i >= len(p.Seqs) {
+					continue
+				}
+				seq := p.Seqs[i]
+				switch {
+				case seq < *next:
+					continue
+				case seq > *next:
+					return nil // appended outside the runner, or missed: read the log
+				}
+				if f.match(ev) {
+					if err := stream.Send(&pb.SubscribeResponse{Event: pbEvent(seq, ev)}); err != nil {
+						return err
+					}
+				}
+				*next = seq + 1
+			}
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/store"
+)
+
+// scheduleService implements ScheduleService from the store. Respool
+// needs a store operation that does not exist yet: it answers
+// UNIMPLEMENTED.
+type scheduleService struct {
+	pb.UnimplementedScheduleServiceServer
+	s *Server
+}
+
+// phone normalises one phone of a request.
+func phone(field, p string) (string, error) {
+	out, err := normalize(field, []string{p}, false)
+	if err != nil {
+		return "", err
+	}
+	return out[0], nil
+}
+
+func (h *scheduleService) ScheduleCallback(ctx context.Context, req *pb.ScheduleCallbackRequest) (*pb.ScheduleCallbackResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	p, err := phone("phone", req.GetPhone())
+	if err != nil {
+		return nil, err
+	}
+	alts, err := normalize("alternatives", req.GetAlternatives(), true)
+	if err != nil {
+		return nil, err
+	}
+	at := fromTS(req.GetTime())
+	if at.IsZero() {
+		at = h.s.cfg.Now()
+	}
+	id, err := h.s.cfg.Store.ScheduleCallback(store.Schedule{Task: records.TaskID(req.GetTaskId()), Phone: p, At: at,
+		Alternatives: alts, Data: req.GetData(), Priority: int(req.GetPriority()), TZ: req.GetTz()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ScheduleCallbackResponse{NumberId: uint64(id)}, nil
+}
+
+func (h *scheduleService) ListSchedules(ctx context.Context, req *pb.ListSchedulesRequest) (*pb.ListSchedulesResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	ns, err := h.s.cfg.Store.ListSchedules(records.TaskID(req.GetTaskId()), fromTS(req.GetFrom()), fromTS(req.GetTo()))
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListSchedulesResponse{}
+	for i := range ns {
+		due := ns[i].NextAt
+		if due.IsZero() {
+			due = ns[i].NotBefore
+		}
+		out.Callbacks = append(out.Callbacks, &pb.ScheduledCallback{Number: pbNumber(&ns[i].Number), Time: ts(due)})
+	}
+	return out, nil
+}
+
+func (h *scheduleService) RemoveSchedules(ctx context.Context, req *pb.RemoveSchedulesRequest) (*pb.RemoveSchedulesResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	p := req.GetPhone()
+	if p != "" {
+		var err error
+		if p, err = phone("phone", p); err != nil {
+			return nil, err
+		}
+	}
+	n, err := h.s.cfg.Store.RemoveSchedules(records.TaskID(req.GetTaskId()), p, fromTS(req.GetFrom()), fromTS(req.GetTo()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RemoveSchedulesResponse{Removed: int64(n)}, nil
+}
+
+func (h *scheduleService) RemoveContact(ctx context.Context, req *pb.RemoveContactRequest) (*pb.RemoveContactResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	p, err := phone("phone", req.GetPhone())
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.s.cfg.Store.RemoveNumbers(records.TaskID(req.GetTaskId()), []string{p})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RemoveContactResponse{Removed: n > 0}, nil
+}
+
+func (h *scheduleService) Respool(ctx context.Context, req *pb.RespoolRequest) (*pb.RespoolResponse, error) {
+	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
+		return nil, err
+	}
+	return h.UnimplementedScheduleServiceServer.Respool(ctx, req)
+}
