@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
 	bpb "github.com/outpace-dev/outpace/proto/outpace/backend/v1"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
@@ -125,19 +126,20 @@ func (c *Client) Stats() ClientStats {
 	return c.stats
 }
 
-// Check reports a configuration that cannot attach, naming the field.
+// Check reports a configuration that cannot attach, naming the field by
+// the flag of outpace backend that sets it.
 func (c *ClientConfig) Check() error {
 	switch {
 	case c.Server == "":
-		return errors.New("server: the server's address is required")
+		return apierr.Invalid("server", "the server's address is required")
 	case len(c.BackendID) < 1 || len(c.BackendID) > 128:
-		return fmt.Errorf("backend-id: must be 1 to 128 bytes, got %d", len(c.BackendID))
+		return apierr.Invalid("backend-id", "must be 1 to 128 bytes, got %d", len(c.BackendID))
 	case c.Token == "" && (c.AppID == "" || c.AccessKey == ""):
-		return errors.New("token: a token, or an app id and access key, is required")
+		return apierr.Invalid("token", "a token, or an app id (--app) and its access key (OUTPACE_ACCESS_KEY), is required")
 	case c.Lines < 0 || c.Lines > math.MaxInt32:
-		return fmt.Errorf("lines: must be from 0 to %d, got %d", math.MaxInt32, c.Lines)
+		return apierr.Invalid("lines", "must be from 0 to %d, got %d", math.MaxInt32, c.Lines)
 	case !(c.CallsPerSecond >= 0 && c.CallsPerSecond <= MaxCallsPerSecond):
-		return fmt.Errorf("calls-per-second: must be from 0 to %g, got %v", MaxCallsPerSecond, c.CallsPerSecond)
+		return apierr.Invalid("cps", "must be from 0 to %g, got %v", MaxCallsPerSecond, c.CallsPerSecond)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ Start with a simulation of one of the benchmark scenarios:
 		reportCmd(),
 		importCmd(),
 		ctlCmd(),
+		backendCmd(),
 	)
 	return root
 }

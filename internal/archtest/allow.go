@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"serve":            {"apierr", "engine", "records", "runner", "sim", "store", "store/lists", "github.com/prometheus/client_golang"},
 	"bench":            {},
 	"bench/scoreboard": {"apierr", "pacing", "records", "sim", "sim/tune"},
-	"cmd/outpace": {"apierr", "bench/scoreboard", "ctl", "ctl/top", "engine", "pacing", "pacing/optimum", "records", "serve", "sim", "sim/plots", "sim/tune", "store", "store/lists",
+	"cmd/outpace": {"apierr", "backend/remote", "backend/simulated", "bench/scoreboard", "ctl", "ctl/top", "engine", "pacing", "pacing/optimum", "records", "serve", "sim", "sim/plots", "sim/tune", "store", "store/lists",
 		"proto/outpace/v1",
 		"github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag",
 		"google.golang.org/protobuf"},
