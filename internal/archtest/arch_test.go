@@ -213,8 +213,49 @@ func banned(obj types.Object) string {
 	return ""
 }
 
+// randomOrder tells whether ranging over x visits a map in the runtime's
+// random order: a map itself, or maps.All, maps.Keys or maps.Values of one
+// (slices.Sorted(maps.Keys(m)) is in order).
+func randomOrder(info *types.Info, x ast.Expr) bool {
+	if _, ok := info.TypeOf(x).Underlying().(*types.Map); ok {
+		return true
+	}
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	var id *ast.Ident
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		id = fun
+	case *ast.SelectorExpr:
+		id = fun.Sel
+	case *ast.IndexExpr: // maps.Keys[M]
+		if sel, ok := fun.X.(*ast.SelectorExpr); ok {
+			id = sel.Sel
+		}
+	case *ast.IndexListExpr: // maps.All[M, K, V]
+		if sel, ok := fun.X.(*ast.SelectorExpr); ok {
+			id = sel.Sel
+		}
+	}
+	if id == nil {
+		return false
+	}
+	fn, ok := info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "maps" {
+		return false
+	}
+	switch fn.Name() {
+	case "All", "Keys", "Values":
+		return true
+	}
+	return false
+}
+
 // impurities returns what the non-test sources of pkgs must not do: refer to
-// a banned object by whatever name, or start a goroutine.
+// a banned object by whatever name, start a goroutine, or range over a map,
+// whose order the runtime draws at random.
 func impurities(pkgs []*packages.Package) []finding {
 	var out []finding
 	for _, p := range pkgs {
@@ -225,8 +266,13 @@ func impurities(pkgs []*packages.Package) []finding {
 		}
 		for _, f := range p.Syntax {
 			ast.Inspect(f, func(n ast.Node) bool {
-				if g, ok := n.(*ast.GoStmt); ok {
-					out = append(out, finding{p.Fset.Position(g.Pos()), "a goroutine"})
+				switch n := n.(type) {
+				case *ast.GoStmt:
+					out = append(out, finding{p.Fset.Position(n.Pos()), "a goroutine"})
+				case *ast.RangeStmt:
+					if randomOrder(p.TypesInfo, n.X) {
+						out = append(out, finding{p.Fset.Position(n.Pos()), "a map's random order (range over slices.Sorted(maps.Keys(m)))"})
+					}
 				}
 				return true
 			})
@@ -248,7 +294,8 @@ func impurities(pkgs []*packages.Package) []finding {
 const typed = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedSyntax
 
 // TestCoreIsPure checks that the core reads no clock, sleeps on no timer,
-// starts no goroutine and draws from no global random source.
+// starts no goroutine and draws from no global random source, a map's
+// iteration order included.
 func TestCoreIsPure(t *testing.T) {
 	var patterns []string
 	for _, tree := range core {
