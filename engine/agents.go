@@ -83,11 +83,11 @@ type agent struct {
 	queues []membership
 	cls    class
 
-	pendingLogout bool
-	pendingReason int // -1: none; else go NotReady(reason) once the call ends
-	acwGen        uint32
-	answered      int
-	talk          time.Duration
+	deferred    fsm.Deferred // what it asked for on a call, done when the call ends
+	deferReason int          // the reason of a deferred NotReady
+	acwGen      uint32
+	answered    int
+	talk        time.Duration
 }
 
 func (a *agent) classify() class {
@@ -129,7 +129,7 @@ func (e *Engine) createAgent(spec *AgentSpec) error {
 	if _, dup := e.agents[spec.ID]; dup {
 		return apierr.Invalid("agent.id", "agent %d already exists", spec.ID)
 	}
-	e.agents[spec.ID] = &agent{spec: *spec, pendingReason: -1}
+	e.agents[spec.ID] = &agent{spec: *spec}
 	return nil
 }
 
@@ -337,11 +337,11 @@ func (e *Engine) agentRequest(ev *Event) error {
 		}
 		e.setAgent(a, func() { a.state, a.reason, a.since = next, ev.Reason, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventAgentLogin, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+			e.emit(CTIEvent{Name: agentCTI[how], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
 		}
 	case EvAgentReady:
 		if a.call != nil {
-			a.pendingReason, a.pendingLogout = -1, false
+			deferTo(a, fsm.DeferAskReady)
 			return nil
 		}
 		if a.state == fsm.AgentNotReady && a.reason == fsm.ReasonAfterCall {
@@ -354,29 +354,31 @@ func (e *Engine) agentRequest(ev *Event) error {
 		}
 		e.setAgent(a, func() { a.state, a.reason, a.since = next, 0, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone})
+			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone})
 		}
 	case EvAgentNotReady:
 		if !fsm.ValidReason(ev.Reason) || ev.Reason == 0 {
 			return apierr.Invalid("reason", "reason code %d is not 2, 4, 11 or 12–98", ev.Reason)
 		}
-		if _, err := fsm.AgentNext(a.state, fsm.AgentSetNotReady); err != nil {
+		next, err := fsm.AgentNext(a.state, fsm.AgentSetNotReady)
+		if err != nil {
 			return err
 		}
 		if a.call != nil {
-			a.pendingReason = ev.Reason
+			deferTo(a, fsm.DeferAskNotReady)
+			a.deferReason = ev.Reason
 			return nil
 		}
-		e.setAgent(a, func() { a.state, a.reason, a.since = fsm.AgentNotReady, ev.Reason, e.now })
+		e.setAgent(a, func() { a.state, a.reason, a.since = next, ev.Reason, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
 		}
 	case EvAgentLogout:
 		if _, err := fsm.AgentNext(a.state, fsm.AgentDoLogout); err != nil {
 			return err
 		}
 		if a.call != nil {
-			a.pendingLogout = true
+			deferTo(a, fsm.DeferAskLogout)
 			return nil
 		}
 		e.logout(a)
@@ -385,11 +387,11 @@ func (e *Engine) agentRequest(ev *Event) error {
 }
 
 func (e *Engine) logout(a *agent) {
-	e.setAgent(a, func() {
-		a.state, a.reason, a.since, a.pendingLogout, a.pendingReason = fsm.AgentLogout, 0, e.now, false, -1
-	})
+	state := agentTo(a, fsm.AgentDoLogout)
+	e.setAgent(a, func() { a.state, a.reason, a.since = state, 0, e.now })
+	deferTo(a, fsm.DeferSettle)
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventAgentLogout, Agent: a.spec.ID, ThisDN: a.spec.Phone})
+		e.emit(CTIEvent{Name: agentCTI[fsm.AgentDoLogout], Agent: a.spec.ID, ThisDN: a.spec.Phone})
 	}
 }
 
@@ -401,15 +403,16 @@ func (e *Engine) afterCall(a *agent, talked bool) {
 		a.talk += e.now.Sub(c.rec.AgentAnswer)
 	}
 	acw := c.task.spec.ACWTimeout
-	if a.pendingLogout || a.pendingReason >= 0 || acw <= 0 {
+	if a.deferred != fsm.DeferNone || acw <= 0 {
 		e.setAgent(a, func() { a.call = nil })
-		e.afterWork(a, false)
+		e.afterWork(a, fsm.AgentSetReady, false)
 		return
 	}
 	a.acwGen++
+	state := agentTo(a, fsm.AgentSetNotReady)
 	e.setAgent(a, func() {
 		a.call = nil
-		a.state, a.reason, a.since = fsm.AgentNotReady, fsm.ReasonAfterCall, e.now
+		a.state, a.reason, a.since = state, fsm.ReasonAfterCall, e.now
 		a.phase = pacing.PhaseWrap
 	})
 	e.rd.Commands = append(e.rd.Commands, Command{
@@ -417,7 +420,7 @@ func (e *Engine) afterCall(a *agent, talked bool) {
 		Timer: Timer{Kind: TimerACW, ID: uint64(a.spec.ID), Gen: a.acwGen},
 	})
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+		e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
 	}
 }
 
@@ -433,29 +436,36 @@ func (e *Engine) leaveACW(a *agent, how fsm.AgentEvent) {
 			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsWrapEnd, Duration: wrap})
 		}
 	}
-	e.afterWork(a, true)
+	e.afterWork(a, how, true)
 }
 
-// afterWork settles an agent with no call: pending logout, pending not-ready
-// reason, or Ready. fromACW says whether after-call work just ended.
-func (e *Engine) afterWork(a *agent, fromACW bool) {
-	switch {
-	case a.pendingLogout:
+// afterWork settles an agent with no call: its deferred logout or not-ready
+// request, or Ready (by how, when it is not Ready already). fromACW says
+// whether after-call work just ended.
+func (e *Engine) afterWork(a *agent, how fsm.AgentEvent, fromACW bool) {
+	switch a.deferred {
+	case fsm.DeferLogout:
 		e.logout(a)
-	case a.pendingReason >= 0:
-		r := a.pendingReason
-		e.setAgent(a, func() { a.state, a.reason, a.since, a.pendingReason = fsm.AgentNotReady, r, e.now, -1 })
+	case fsm.DeferNotReady:
+		r := a.deferReason
+		state := agentTo(a, fsm.AgentSetNotReady)
+		e.setAgent(a, func() { a.state, a.reason, a.since = state, r, e.now })
+		deferTo(a, fsm.DeferSettle)
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: r})
+			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: r})
 		}
 	default:
-		e.setAgent(a, func() { a.state, a.reason, a.since = fsm.AgentReady, 0, e.now })
+		state := a.state
+		if state != fsm.AgentReady {
+			state = agentTo(a, how)
+		}
+		e.setAgent(a, func() { a.state, a.reason, a.since = state, 0, e.now })
 		if e.cfg.CTIEvents {
 			reason := 0
 			if fromACW {
 				reason = fsm.ReasonAfterCall
 			}
-			e.emit(CTIEvent{Name: EventAgentReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: reason})
+			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: reason})
 		}
 		if a.cls == classIdle {
 			for _, m := range a.queues {

@@ -9,15 +9,6 @@ import (
 	"github.com/outpace-dev/outpace/pacing"
 )
 
-type callStage uint8
-
-const (
-	stageRinging callStage = iota // originated, no outcome yet
-	stageWaiting                  // answered live, waiting for an agent
-	stageOffered                  // an agent's phone rings for it
-	stageTalk                     // customer and agent bridged
-)
-
 type call struct {
 	id       CallID
 	task     *task
@@ -25,7 +16,7 @@ type call struct {
 	phone    string
 	attempts int
 	alts     bool // the number has an alternative phone
-	stage    callStage
+	stage    fsm.CallState
 	cust     fsm.PartyState
 	agentLeg fsm.PartyState
 	agent    *agent
@@ -78,10 +69,13 @@ func (e *Engine) backendEvent(ev *Event) error {
 		e.hangup(c, ev)
 	case EvHold, EvRetrieve:
 		// Nothing changes for pacing.
-		return e.onHold(c, ev.Kind == EvRetrieve)
+		if err := e.onHold(c, ev.Kind == EvRetrieve); err != nil {
+			return callRefused(c, err)
+		}
+		return nil
 	}
 	if err != nil {
-		return err
+		return callRefused(c, err)
 	}
 	e.markQueue(t.queue)
 	return nil
@@ -96,7 +90,7 @@ func (e *Engine) onProgress(c *call) error {
 	c.cust = next
 	c.rec.Ring = e.now
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventRinging, Task: c.task.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRing], Task: c.task.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
 	}
 	return nil
 }
@@ -105,18 +99,19 @@ func (e *Engine) onProgress(c *call) error {
 // task's message, or none, and the call ends.
 func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 	t := c.task
-	if c.stage != stageRinging {
-		return apierr.New(apierr.InvalidCallType, "call %d is already answered", c.id)
-	}
-	next, err := fsm.PartyNext(c.cust, fsm.PartyAnswer)
+	stage, err := fsm.CallNext(c.stage, fsm.CallAnswer)
 	if err != nil {
 		return err
 	}
-	c.cust = next
+	cust, err := fsm.PartyNext(c.cust, fsm.PartyAnswer)
+	if err != nil {
+		return err
+	}
+	c.stage, c.cust = stage, cust
 	c.rec.Answer = e.now
 	c.answerAt = e.now
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventEstablished, Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
 	if out != pacing.OutcomeLive {
@@ -128,7 +123,7 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 			msg = t.spec.MachineMsg
 		}
 		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: msg})
-		e.closeCall(c, pacing.OutcomeMachine, ResultNotConnected, EndNone)
+		e.closeCall(c, fsm.CallMachineAnswer, pacing.OutcomeMachine, ResultNotConnected, EndNone)
 		return nil
 	}
 	c.rec.Outcome = pacing.OutcomeLive
@@ -141,8 +136,8 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 
 // onFailed: the customer could not be reached; the call ends.
 func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
-	if c.stage != stageRinging {
-		return apierr.New(apierr.InvalidCallType, "call %d is answered; hang it up instead", c.id)
+	if _, err := fsm.CallNext(c.stage, fsm.CallFail); err != nil {
+		return err
 	}
 	if out == pacing.OutcomeNone || out == pacing.OutcomeLive || out == pacing.OutcomeMachine {
 		out = pacing.OutcomeInvalid
@@ -151,26 +146,26 @@ func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
 	c.rec.HangupCause = cause
 	c.rec.EarlyCause = earlyCause(out)
 	c.task.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
-	e.closeCall(c, out, ResultNotConnected, EndNone)
+	e.closeCall(c, fsm.CallFail, out, ResultNotConnected, EndNone)
 	return nil
 }
 
 // onAgentAnswered: the agent picked up; customer and agent talk.
 func (e *Engine) onAgentAnswered(c *call) error {
-	if c.stage != stageOffered {
-		return apierr.New(apierr.InvalidCallType, "call %d is not offered to an agent", c.id)
-	}
-	a := c.agent
-	next, err := fsm.PartyNext(c.agentLeg, fsm.PartyAnswer)
+	stage, err := fsm.CallNext(c.stage, fsm.CallAgentAnswer)
 	if err != nil {
 		return err
 	}
-	c.agentLeg = next
-	c.stage = stageTalk
+	a := c.agent
+	leg, err := fsm.PartyNext(c.agentLeg, fsm.PartyAnswer)
+	if err != nil {
+		return err
+	}
+	c.stage, c.agentLeg = stage, leg
 	c.rec.AgentAnswer = e.now
 	e.setAgent(a, func() { a.phase = pacing.PhaseTalk; a.since = e.now; a.callAt = e.now })
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventEstablished, Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 	return nil
 }
@@ -180,23 +175,25 @@ func (e *Engine) onAgentAnswered(c *call) error {
 // the call waits again for what is left of its deadline.
 func (e *Engine) onAgentFailed(c *call) error {
 	t := c.task
-	if c.stage != stageOffered {
-		return apierr.New(apierr.InvalidCallType, "call %d is not offered to an agent", c.id)
+	stage, err := fsm.CallNext(c.stage, fsm.CallAgentFail)
+	if err != nil {
+		return err
 	}
 	a := c.agent
 	e.releaseAgentLeg(c)
-	e.setAgent(a, func() { a.call = nil; a.state = fsm.AgentNotReady; a.reason = fsm.ReasonOther })
+	state := agentTo(a, fsm.AgentSetNotReady)
+	e.setAgent(a, func() { a.call = nil; a.state = state; a.reason = fsm.ReasonOther })
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventAgentNotReady, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
+		e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
 	}
 	c.agent = nil
-	c.stage = stageRinging // re-enter flight, then wait
+	c.stage = stage // answered again: back in flight, then waiting or abandoned
 	e.enterFlight(c, pacing.CallWaiting)
 	t.waiting++
 	if deadline := c.answerAt.Add(t.spec.ConnectDeadline); !e.now.Before(deadline) {
 		e.abandon(c, false)
 	} else {
-		c.stage = stageWaiting
+		e.moveCall(c, fsm.CallWait)
 		e.waitFor(c, deadline)
 	}
 	return nil
@@ -205,20 +202,21 @@ func (e *Engine) onAgentFailed(c *call) error {
 // onHold puts the customer's leg on hold or back (retrieve). The agent stays
 // on the call, busy, and the talk goes on for the pacer's estimates.
 func (e *Engine) onHold(c *call, retrieve bool) error {
-	if c.stage != stageTalk {
-		return apierr.New(apierr.InvalidCallType, "call %d is not talking to an agent", c.id)
+	stage, err := fsm.CallNext(c.stage, fsm.CallHold)
+	if err != nil {
+		return err
 	}
-	what, name := fsm.PartyHold, EventHeld
+	what := fsm.PartyHold
 	if retrieve {
-		what, name = fsm.PartyRetrieve, EventRetrieved
+		what = fsm.PartyRetrieve
 	}
 	next, err := fsm.PartyNext(c.cust, what)
 	if err != nil {
 		return err
 	}
-	c.cust = next
+	c.stage, c.cust = stage, next
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: name, Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[what], Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
 	}
 	return nil
 }
@@ -246,7 +244,7 @@ func (e *Engine) connectOrWait(c *call) {
 		e.abandon(c, false)
 		return
 	}
-	c.stage = stageWaiting
+	e.moveCall(c, fsm.CallWait)
 	t.flight[c.flightIdx] = pacing.Call{State: pacing.CallWaiting, DialedAt: c.dialAt, AnswerAt: c.answerAt}
 	t.waiting++
 	e.waitFor(c, e.now.Add(t.spec.ConnectDeadline))
@@ -298,13 +296,13 @@ func (e *Engine) unwait(c *call) {
 func (e *Engine) offer(c *call, a *agent) {
 	t := c.task
 	wait := e.now.Sub(c.answerAt)
-	if c.stage == stageWaiting {
+	if c.stage == fsm.CallWaiting {
 		e.unwait(c)
 	}
 	e.leaveFlight(c)
-	c.stage = stageOffered
+	e.moveCall(c, fsm.CallOffer)
 	c.agent = a
-	c.agentLeg = fsm.PartyRinging
+	c.agentLeg = partyTo(c.agentLeg, fsm.PartyRing)
 	c.rec.Agent = a.spec.ID
 	c.rec.AgentStart = e.now
 	c.rec.AgentRing = e.now
@@ -314,7 +312,7 @@ func (e *Engine) offer(c *call, a *agent) {
 		Kind: CmdConnect, At: e.now, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Phone: a.spec.Phone,
 	})
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventRinging, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRing], Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsConnect, Duration: wait})
 }
@@ -324,7 +322,7 @@ func (e *Engine) offer(c *call, a *agent) {
 // while waiting.
 func (e *Engine) abandon(c *call, byCustomer bool) {
 	t := c.task
-	if c.stage == stageWaiting {
+	if c.stage == fsm.CallWaiting {
 		e.unwait(c)
 	}
 	t.abandoned++
@@ -335,36 +333,36 @@ func (e *Engine) abandon(c *call, byCustomer bool) {
 		end = EndNone
 		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
 	}
-	e.closeCall(c, pacing.OutcomeLive, ResultCustomerOnly, end)
+	e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, end)
 }
 
 func (e *Engine) hangup(c *call, ev *Event) {
 	t := c.task
 	switch c.stage {
-	case stageRinging:
+	case fsm.CallRinging:
 		// The far end gave up before answering: a failure by another name.
 		c.rec.Outcome = pacing.OutcomeNoAnswer
 		c.rec.HangupCause = ev.Cause
 		c.rec.EarlyCause = earlyCause(pacing.OutcomeNoAnswer)
 		t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: pacing.OutcomeNoAnswer, Duration: e.now.Sub(c.dialAt)})
-		e.closeCall(c, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
-	case stageWaiting:
+		e.closeCall(c, fsm.CallFail, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
+	case fsm.CallWaiting:
 		// The customer hung up while waiting: abandoned.
 		e.abandon(c, true)
-	case stageOffered, stageTalk:
+	case fsm.CallOffered, fsm.CallTalk:
 		a := c.agent
 		end := EndCustomer
 		if ev.Side == SideAgent {
 			end = EndAgent
 		}
-		talked := c.stage == stageTalk
+		talked := c.stage == fsm.CallTalk
 		if talked {
 			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsTalkEnd, Duration: e.now.Sub(c.rec.AgentAnswer)})
 		}
 		c.rec.AgentEnd = e.now
 		e.releaseAgentLeg(c)
 		e.afterCall(a, talked)
-		e.closeCall(c, pacing.OutcomeLive, ResultBoth, end)
+		e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultBoth, end)
 	}
 }
 
@@ -372,19 +370,22 @@ func (e *Engine) releaseAgentLeg(c *call) {
 	if c.agent == nil || c.agentLeg == fsm.PartyIdle {
 		return
 	}
-	c.agentLeg = fsm.PartyIdle
+	c.agentLeg = partyTo(c.agentLeg, fsm.PartyRelease)
 	if e.cfg.CTIEvents {
 		a := c.agent
-		e.emit(CTIEvent{Name: EventReleased, Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 }
 
-// closeCall writes the call's record and number outcome and forgets the call.
-func (e *Engine) closeCall(c *call, out pacing.Outcome, res CallResult, end EndResult) {
+// closeCall ends the call by how, writes its record and number outcome, and
+// forgets it.
+func (e *Engine) closeCall(c *call, how fsm.CallEvent, out pacing.Outcome, res CallResult, end EndResult) {
 	t := c.task
-	if c.flightIdx >= 0 && c.stage <= stageWaiting {
+	if c.flightIdx >= 0 { // ringing, or answered and not at an agent
 		e.leaveFlight(c)
 	}
+	e.moveCall(c, how)
+	c.cust = partyTo(c.cust, fsm.PartyRelease)
 	c.rec.End = e.now
 	c.rec.Result = res
 	c.rec.EndResult = end
@@ -394,8 +395,8 @@ func (e *Engine) closeCall(c *call, out pacing.Outcome, res CallResult, end EndR
 	e.rd.Records = append(e.rd.Records, c.rec)
 	e.rd.Numbers = append(e.rd.Numbers, e.numberOutcome(c, out, res))
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventReleased, Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
-		e.emit(CTIEvent{Name: EventCallDeleted, Task: t.spec.ID, Call: c.id, ThisDN: c.rec.CallerID, OtherDN: c.phone})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(CTIEvent{Name: callCTI[how], Task: t.spec.ID, Call: c.id, ThisDN: c.rec.CallerID, OtherDN: c.phone})
 	}
 	delete(e.calls, c.id)
 	c.task, c.agent, c.phone = nil, nil, ""

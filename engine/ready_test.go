@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/pacing"
 )
 
@@ -274,7 +275,7 @@ func (w *world) step(t *testing.T, ev Event) {
 func (w *world) invalid(rng *rand.Rand) Event {
 	ringing := func() CallID {
 		for _, c := range w.ringing {
-			if _, ok := w.e.calls[c]; ok && w.e.calls[c].stage == stageRinging {
+			if _, ok := w.e.calls[c]; ok && w.e.calls[c].stage == fsm.CallRinging {
 				return c
 			}
 		}

@@ -229,7 +229,7 @@ func (e *Engine) dial(t *task) bool {
 	c.phone = num.Phone
 	c.attempts = num.Attempts + 1
 	c.alts = len(num.Alternatives) > 0
-	c.cust = fsm.PartyDialing
+	c.cust = partyTo(c.cust, fsm.PartyDial)
 	c.dialAt = e.now
 	var callerID string
 	if ids := t.spec.CallerIDs; len(ids) > 0 {
@@ -252,7 +252,7 @@ func (e *Engine) dial(t *task) bool {
 	})
 	if e.cfg.CTIEvents {
 		e.emit(CTIEvent{Name: EventCallCreated, Task: t.spec.ID, Call: c.id, ThisDN: callerID, OtherDN: c.phone})
-		e.emit(CTIEvent{Name: EventDialing, Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone, OtherDN: callerID})
+		e.emit(CTIEvent{Name: partyCTI[fsm.PartyDial], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone, OtherDN: callerID})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsDial})
 	return true

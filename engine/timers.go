@@ -23,7 +23,7 @@ func (e *Engine) timer(tm Timer) {
 		e.dayEnd(t)
 	case TimerDeadline:
 		c, ok := e.calls[CallID(tm.ID)]
-		if !ok || c.stage != stageWaiting || tm.Gen != c.waitGen {
+		if !ok || c.stage != fsm.CallWaiting || tm.Gen != c.waitGen {
 			return
 		}
 		e.abandon(c, false)
@@ -33,7 +33,7 @@ func (e *Engine) timer(tm Timer) {
 			return
 		}
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventDelayAfterCallWork, Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+			e.emit(CTIEvent{Name: agentCTI[fsm.AgentACWExpire], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
 		}
 		e.leaveACW(a, fsm.AgentACWExpire)
 	}

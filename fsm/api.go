@@ -1,8 +1,12 @@
-// Package fsm defines the party and agent state machines of outpace (seed 002):
-// party IDLE → Dialing → Ringing → Talk ⇄ Held → IDLE, and agent Logout → Ready |
-// NotReady(reason), Ready ⇄ NotReady, any → Logout. The readable source of truth
-// is a github.com/looplab/fsm definition; at package init it is compiled into a
-// dense transition table, which is what the engine uses on its hot path.
+// Package fsm defines the state machines of outpace: the party and agent
+// machines of seed 002 — party IDLE → Dialing → Ringing → Talk ⇄ Held → IDLE,
+// and agent Logout → Ready | NotReady(reason), Ready ⇄ NotReady, any → Logout
+// — and two of the dialer's own: a call's lifecycle (Ringing → Answered →
+// Waiting | Offered → Talk → Ended, see [CallState]) and the request an agent
+// makes during a call, deferred to its end (see [Deferred]). The readable
+// source of truth of each is a github.com/looplab/fsm definition; at package
+// init it is compiled into a dense transition table, which is what the engine
+// uses on its hot path: the engine sets no state that a table did not return.
 //
 // # Party machine
 //

@@ -12,7 +12,7 @@ import (
 // The scenario files in testdata/ drive one party and one agent through the
 // dense tables. Commands:
 //
-//	table party|agent           every (state, event) pair of a machine
+//	table party|agent|call|deferred  every (state, event) pair of a machine
 //	reset                       party to IDLE, agent to Logout
 //	party <event>...            step the party, one line per event
 //	agent login ready           AgentLogin
@@ -45,7 +45,7 @@ func (d *driver) run(t *testing.T, td *datadriven.TestData) string {
 	switch td.Cmd {
 	case "table":
 		if len(args) != 1 {
-			td.Fatalf(t, "usage: table party|agent")
+			td.Fatalf(t, "usage: table party|agent|call|deferred")
 		}
 		return table(t, td, args[0])
 	case "reset":
@@ -144,6 +144,20 @@ func table(t *testing.T, td *datadriven.TestData, machine string) string {
 				fmt.Fprintln(&b, cellLine(s.String(), e.String(), to.String(), e.SeedEvent(), err))
 			}
 		}
+	case "call":
+		for s := range numCallStates {
+			for e := range numCallEvents {
+				to, err := CallNext(s, e)
+				fmt.Fprintln(&b, cellLine(s.String(), e.String(), to.String(), e.SeedEvent(), err))
+			}
+		}
+	case "deferred":
+		for s := range numDeferred {
+			for e := range numDeferEvents {
+				to, err := DeferNext(s, e)
+				fmt.Fprintln(&b, cellLine(s.String(), e.String(), to.String(), "", err))
+			}
+		}
 	default:
 		td.Fatalf(t, "unknown machine %q", machine)
 	}
@@ -154,7 +168,7 @@ func cellLine(from, event, to, seed string, err error) string {
 	if err != nil {
 		return fmt.Sprintf("%-8s %-15s %-8s %v", from, event, "refused", err)
 	}
-	return fmt.Sprintf("%-8s %-15s %-8s %s", from, event, to, seed)
+	return strings.TrimRight(fmt.Sprintf("%-8s %-15s %-8s %s", from, event, to, seed), " ")
 }
 
 func partyEventByName(name string) (PartyEvent, bool) {

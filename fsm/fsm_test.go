@@ -71,6 +71,37 @@ func TestAgentTableMatchesLooplab(t *testing.T) {
 	}
 }
 
+func TestCallTableMatchesLooplab(t *testing.T) {
+	for s := range numCallStates {
+		for e := range numCallEvents {
+			dst, ok := looplabStep(t, CallMachine(), s.String(), e.String())
+			got, err := CallNext(s, e)
+			switch {
+			case ok && err != nil:
+				t.Errorf("%s --%s-->: looplab enters %s, table refuses: %v", s, e, dst, err)
+			case !ok && err == nil:
+				t.Errorf("%s --%s-->: looplab refuses, table enters %s", s, e, got)
+			case ok && got.String() != dst:
+				t.Errorf("%s --%s-->: looplab enters %s, table enters %s", s, e, dst, got)
+			case !ok && (!errors.Is(err, ErrInvalidTransition) || apierr.CodeOf(err) != apierr.InvalidCallType):
+				t.Errorf("%s --%s-->: error %v, want InvalidCallType wrapping ErrInvalidTransition", s, e, err)
+			}
+		}
+	}
+}
+
+func TestDeferredTableMatchesLooplab(t *testing.T) {
+	for s := range numDeferred {
+		for e := range numDeferEvents {
+			dst, ok := looplabStep(t, DeferredMachine(), s.String(), e.String())
+			got, err := DeferNext(s, e)
+			if !ok || err != nil || got.String() != dst {
+				t.Errorf("%s --%s-->: looplab %s (%t), table %s (%v); every event must be accepted", s, e, dst, ok, got, err)
+			}
+		}
+	}
+}
+
 // Expected outcome of every pair: a destination state name, or the seed-002
 // error code of the refusal. Columns follow the event constants.
 var partyWant = [numPartyStates][numPartyEvents]string{
@@ -189,6 +220,11 @@ func TestNoAllocations(t *testing.T) {
 		for s := range numAgentStates {
 			for e := range numAgentEvents {
 				_, _ = AgentNext(s, e)
+			}
+		}
+		for s := range numCallStates {
+			for e := range numCallEvents {
+				_, _ = CallNext(s, e)
 			}
 		}
 	})
