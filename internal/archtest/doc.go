@@ -1,7 +1,8 @@
 // Package archtest holds the architecture tests: which packages may import
 // what (allow.go, printed in ARCHITECTURE.md), that the deterministic core
 // reads no clock, sleeps on no timer, starts no goroutine and draws from no
-// global random source, and that every package documents itself once.
+// global random source (a map's iteration order included), and that every
+// package documents itself once.
 //
 // The core is checked by types, not text: every identifier of a core
 // package is resolved to the object it denotes, so time.Now is found under
