@@ -98,6 +98,12 @@ func Diagrams() (party, agent string) {
 	return diagram(PartyMachine()), diagram(AgentMachine())
 }
 
+// DialerDiagrams returns the mermaid state diagrams of the call lifecycle and
+// of an agent's deferred request, drawn like [Diagrams].
+func DialerDiagrams() (call, deferred string) {
+	return diagram(CallMachine()), diagram(DeferredMachine())
+}
+
 func diagram(m *looplab.FSM) string {
 	s, err := looplab.VisualizeWithType(m, looplab.MERMAID)
 	if err != nil {

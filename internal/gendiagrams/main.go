@@ -1,6 +1,6 @@
-// Command gendiagrams writes the mermaid diagrams of the party and agent state
-// machines, drawn from their looplab definitions, to the markdown file named by
-// its first argument:
+// Command gendiagrams writes the mermaid diagrams of the state machines (party,
+// agent, call, deferred request), drawn from their looplab definitions, to the
+// markdown file named by its first argument:
 //
 //	go run ./internal/gendiagrams docs/state-machines.md
 //
@@ -55,6 +55,24 @@ custom) is kept beside the state; ` + "`acw-expire`" + ` is sent only while it i
 
 `)
 	writeMermaid(&b, agent)
+	call, deferred := fsm.DialerDiagrams()
+	b.WriteString(`
+## Call
+
+The dialer's own machine of a call as a whole, in ` + "`fsm/call.go`" + `: its legs
+follow the party machine. A call is Answered only within one step, while the
+engine routes it; every way to Ended emits EventCallDeleted.
+
+`)
+	writeMermaid(&b, call)
+	b.WriteString(`
+## Deferred request
+
+What an agent asks for during a call, done when the call ends
+(` + "`fsm/deferred.go`" + `); logout outranks not-ready, and ready cancels.
+
+`)
+	writeMermaid(&b, deferred)
 	return b.String()
 }
 
