@@ -3,13 +3,16 @@ package api_test
 import (
 	"context"
 	"crypto/sha256"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/outpace-dev/outpace/api"
@@ -179,5 +182,36 @@ func TestRateLimitPerTenant(t *testing.T) {
 	wantErr(t, err, codes.ResourceExhausted, 301027)
 	if _, err := tasks.ListTasks(globex, &pb.ListTasksRequest{}); err != nil {
 		t.Fatalf("another tenant is limited too: %v", err)
+	}
+}
+
+// TestHealthAndReflection checks what probes and grpcurl use: both answer
+// without a token.
+func TestHealthAndReflection(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	h, err := healthpb.NewHealthClient(e.conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health: %v %v", h, err)
+	}
+	stream, err := reflectionpb.NewServerReflectionClient(e.conn).ServerReflectionInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{
+		MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	for _, want := range []string{"outpace.v1.TaskService", "outpace.v1.EventService", "grpc.health.v1.Health"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("reflection lists %v, not %s", names, want)
+		}
 	}
 }

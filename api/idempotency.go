@@ -89,3 +89,58 @@ func (i *idempotency) unary(ctx context.Context, req any, info *grpc.UnaryServer
 	}
 	return resp, nil
 }
+
+// stream answers a client-streaming call with a client token once: a repeat
+// reads its stream to the end without acting on it (skip) and gets the
+// first answer (send); a first call runs (run) and its answer is kept. The
+// request's hash covers first (the stream's header) only.
+func (i *idempotency) stream(ctx context.Context, method, token string, first proto.Message,
+	run func() (proto.Message, error), skip func() error, send func(proto.Message) error) error {
+	tenant := TenantFrom(ctx)
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(first)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(raw)
+	kh := sha256.Sum256([]byte(tenant + "\x00" + method + "\x00" + token))
+	mu := &i.locks[kh[0]%byte(len(i.locks))]
+	mu.Lock()
+	defer mu.Unlock()
+	prev, found, err := i.st.GetIdempotent(tenant, method, token)
+	if err != nil {
+		return err
+	}
+	if found {
+		if prev.Request != sum {
+			return apierr.Invalid("header.client_token", "was used with a different request")
+		}
+		var a anypb.Any
+		if err := proto.Unmarshal(prev.Response, &a); err != nil {
+			return err
+		}
+		m, err := a.UnmarshalNew()
+		if err != nil {
+			return err
+		}
+		if err := skip(); err != nil {
+			return err
+		}
+		return send(m)
+	}
+	resp, err := run()
+	if err != nil {
+		return err
+	}
+	a, err := anypb.New(resp)
+	if err != nil {
+		return err
+	}
+	b, err := proto.Marshal(a)
+	if err != nil {
+		return err
+	}
+	if err := i.st.PutIdempotent(tenant, method, token, store.Idempotent{Request: sum, Response: b}); err != nil {
+		return err
+	}
+	return send(resp)
+}

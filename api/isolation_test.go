@@ -78,7 +78,7 @@ func isolationCases(st *store.Badger, f fixture, queue uint32) map[string]isoCas
 		}},
 		pb.TaskService_GetTaskStats_FullMethodName:  notFound(&pb.GetTaskStatsRequest{TaskId: f.task}),
 		pb.TaskService_ImportNumbers_FullMethodName: {want: codes.NotFound}, // a stream: run by importCase
-		pb.TaskService_ExplainNumber_FullMethodName: unimpl(&pb.ExplainNumberRequest{TaskId: f.task, Number: &pb.ExplainNumberRequest_NumberId{NumberId: f.number}}),
+		pb.TaskService_ExplainNumber_FullMethodName: notFound(&pb.ExplainNumberRequest{TaskId: f.task, Number: &pb.ExplainNumberRequest_NumberId{NumberId: f.number}}),
 
 		pb.QueueService_CreateQueue_FullMethodName: {req: &pb.CreateQueueRequest{Queue: &pb.Queue{Name: "x"}}, check: func(t *testing.T, r proto.Message) {
 			if _, err := st.GetQueue("globex", records.QueueID(r.(*pb.CreateQueueResponse).GetQueue().GetId())); err != nil {

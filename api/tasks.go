@@ -6,6 +6,8 @@ import (
 	"io"
 	"iter"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/pacing"
@@ -162,6 +164,33 @@ func (h *taskService) ImportNumbers(stream pb.TaskService_ImportNumbersServer) e
 	if err := h.s.limiter.allow(TenantFrom(ctx)); err != nil {
 		return err
 	}
+	if token := hdr.GetClientToken(); token != "" {
+		return h.s.idem.stream(ctx, pb.TaskService_ImportNumbers_FullMethodName, token, hdr,
+			func() (proto.Message, error) { return h.importNumbers(stream, hdr) },
+			func() error { return drain(stream) }, func(m proto.Message) error {
+				return stream.SendAndClose(m.(*pb.ImportNumbersResponse))
+			})
+	}
+	resp, err := h.importNumbers(stream, hdr)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(resp)
+}
+
+// drain reads an import stream to its end without importing it.
+func drain(stream pb.TaskService_ImportNumbersServer) error {
+	for {
+		if _, err := stream.Recv(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// importNumbers imports what follows the header.
+func (h *taskService) importNumbers(stream pb.TaskService_ImportNumbersServer, hdr *pb.ImportHeader) (*pb.ImportNumbersResponse, error) {
 	opt := lists.Options{TZ: hdr.GetTz()}
 	var src iter.Seq2[records.Number, error]
 	switch hdr.GetFormat() {
@@ -170,20 +199,20 @@ func (h *taskService) ImportNumbers(stream pb.TaskService_ImportNumbersServer) e
 	case pb.ListFormat_LIST_FORMAT_LINES:
 		r, err := lists.NewReader(&chunkReader{stream: stream}, opt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		src = store.LinesSource(r)
 	case pb.ListFormat_LIST_FORMAT_TELPHONE_JSON:
 		text, err := io.ReadAll(io.LimitReader(&chunkReader{stream: stream}, MaxListText+1))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(text) > MaxListText {
-			return apierr.Invalid("data", "telphone JSON is limited to %d bytes: send lines or numbers", MaxListText)
+			return nil, apierr.Invalid("data", "telphone JSON is limited to %d bytes: send lines or numbers", MaxListText)
 		}
 		nums, bad, err := lists.ParseTelphone(text, opt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		src = func(yield func(records.Number, error) bool) {
 			for i := range bad {
@@ -198,7 +227,7 @@ func (h *taskService) ImportNumbers(stream pb.TaskService_ImportNumbersServer) e
 			}
 		}
 	default:
-		return apierr.Invalid("header.format", "unknown list format %d", hdr.GetFormat())
+		return nil, apierr.Invalid("header.format", "unknown list format %d", hdr.GetFormat())
 	}
 	var streamErr error
 	guarded := func(yield func(records.Number, error) bool) {
@@ -215,16 +244,16 @@ func (h *taskService) ImportNumbers(stream pb.TaskService_ImportNumbersServer) e
 	}
 	res, err := h.s.cfg.Store.ImportStream(records.TaskID(hdr.GetTaskId()), guarded, nil)
 	if streamErr != nil {
-		return streamErr
+		return nil, streamErr
 	}
 	if err != nil {
 		var se *streamError
 		if errors.As(err, &se) {
-			return se.err
+			return nil, se.err
 		}
-		return err
+		return nil, err
 	}
-	return stream.SendAndClose(&pb.ImportNumbersResponse{Result: pbImportResult(&res, MaxRejected)})
+	return &pb.ImportNumbersResponse{Result: pbImportResult(&res, MaxRejected)}, nil
 }
 
 // streamError carries a failure of the import stream itself (not of one

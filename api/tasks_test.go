@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 )
@@ -178,6 +179,26 @@ func TestImportStreams(t *testing.T) {
 			t.Fatalf("import: %v %v", resp, err)
 		}
 	})
+	t.Run("client token", func(t *testing.T) {
+		send := func() *pb.ImportNumbersResponse {
+			stream, err := tasks.ImportNumbers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Header{Header: &pb.ImportHeader{TaskId: task, ClientToken: "import-1"}}})
+			_ = stream.Send(&pb.ImportNumbersRequest{Part: &pb.ImportNumbersRequest_Numbers{Numbers: &pb.NumberBatch{
+				Numbers: []*pb.Number{{Phone: "+16175550100"}, {Phone: "+16175550101"}}}}})
+			resp, err := stream.CloseAndRecv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		first, again := send(), send()
+		if first.GetResult().GetStored() != 2 || !proto.Equal(first, again) {
+			t.Fatalf("first %v, repeat %v", first, again)
+		}
+	})
 	t.Run("header first", func(t *testing.T) {
 		stream, err := tasks.ImportNumbers(ctx)
 		if err != nil {
@@ -193,3 +214,36 @@ func TestImportStreams(t *testing.T) {
 }
 
 var _ = context.Background
+
+func TestExplainNumber(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := e.login(t, "acme")
+	task := e.createTask(t, ctx, "acme", "+12125550100").GetTask().GetId()
+	if _, err := pb.NewBlacklistServiceClient(e.conn).AddBlacklist(ctx, &pb.AddBlacklistRequest{Phone: "+12125550100"}); err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	at := time.Date(2026, 12, 7, 3, 30, 0, 0, ny) // a Monday, 03:30 in New York
+	resp, err := pb.NewTaskServiceClient(e.conn).ExplainNumber(ctx, &pb.ExplainNumberRequest{TaskId: task,
+		Number: &pb.ExplainNumberRequest_Phone{Phone: "+1 212 555 0100"}, Time: timestamppb.New(at)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetDialable() || resp.GetDialableAt() != nil || len(resp.GetChecks()) != 8 {
+		t.Fatalf("explain: %v", resp)
+	}
+	failed := map[pb.Rule]*pb.Check{}
+	for _, c := range resp.GetChecks() {
+		if !c.GetPassed() {
+			failed[c.GetRule()] = c
+		}
+	}
+	if len(failed) != 3 || failed[pb.Rule_RULE_TASK_STATUS] == nil || failed[pb.Rule_RULE_BLACKLIST] == nil {
+		t.Fatalf("failed checks %v", failed)
+	}
+	w := failed[pb.Rule_RULE_CALLING_WINDOW]
+	if want := time.Date(2026, 12, 7, 8, 0, 0, 0, ny); w == nil || !w.GetAllowedAt().AsTime().Equal(want) ||
+		!strings.Contains(w.GetDetail(), "Mon 03:30") {
+		t.Fatalf("window check %v, want it to open at %v", w, want)
+	}
+}

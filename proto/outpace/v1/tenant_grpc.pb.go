@@ -35,7 +35,8 @@ const (
 // the administrative tenant (created at the server's first start) may call
 // it; any other tenant gets PERMISSION_DENIED.
 type TenantServiceClient interface {
-	// CreateTenant creates a tenant; an existing id fails with ALREADY_EXISTS.
+	// CreateTenant creates a tenant; an existing id fails with
+	// INVALID_ARGUMENT naming tenant.id.
 	CreateTenant(ctx context.Context, in *CreateTenantRequest, opts ...grpc.CallOption) (*CreateTenantResponse, error)
 	// UpdateTenant changes a tenant's name and time zone.
 	UpdateTenant(ctx context.Context, in *UpdateTenantRequest, opts ...grpc.CallOption) (*UpdateTenantResponse, error)
@@ -127,7 +128,8 @@ func (c *tenantServiceClient) DeleteCredential(ctx context.Context, in *DeleteCr
 // the administrative tenant (created at the server's first start) may call
 // it; any other tenant gets PERMISSION_DENIED.
 type TenantServiceServer interface {
-	// CreateTenant creates a tenant; an existing id fails with ALREADY_EXISTS.
+	// CreateTenant creates a tenant; an existing id fails with
+	// INVALID_ARGUMENT naming tenant.id.
 	CreateTenant(context.Context, *CreateTenantRequest) (*CreateTenantResponse, error)
 	// UpdateTenant changes a tenant's name and time zone.
 	UpdateTenant(context.Context, *UpdateTenantRequest) (*UpdateTenantResponse, error)
