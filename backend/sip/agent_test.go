@@ -164,3 +164,20 @@ func TestAgentHangsUpFirst(t *testing.T) {
 	agent.wait(t, 5*time.Second)
 	cust.wait(t, 5*time.Second)
 }
+
+// An agent's phone that holds and resumes the call (re-INVITEs) is reported
+// as the customer's hold and retrieve; the re-INVITEs are answered.
+func TestAgentHoldsAndResumes(t *testing.T) {
+	needSIPp(t)
+	cust := startSIPp(t, "answer.xml", false, "-m", "1")
+	agent := startSIPp(t, "hold.xml", false, "-m", "1")
+	r := newRig(t, Config{Trunk: cust.uri(false), Agents: map[string]string{"1001": "sip:1001@127.0.0.1:" + strconv.Itoa(agent.port)}})
+	answered(t, r, 7)
+	r.send(engine.Command{Kind: engine.CmdConnect, Call: 7, Agent: 1, Phone: "1001"})
+	evs := r.await(t, 7, 5, 5*time.Second)
+	expect(t, evs[2:], engine.EvAgentAnswered, engine.EvHold, engine.EvRetrieve)
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 7})
+	r.await(t, 7, 6, 5*time.Second)
+	agent.wait(t, 5*time.Second)
+	cust.wait(t, 5*time.Second)
+}

@@ -179,9 +179,8 @@ func (b *Backend) listen() error {
 		return err
 	}
 	b.srv.OnBye(b.onBye)
-	b.srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		tx.Respond(sip.NewResponseFromRequest(req, 403, "Outbound only", nil))
-	})
+	b.srv.OnInvite(b.onReinvite)
+	b.srv.OnUpdate(b.onReinvite)
 	b.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
@@ -438,6 +437,61 @@ func (b *Backend) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	l.c.farBye(l)
+}
+
+// onReinvite answers a re-INVITE or UPDATE inside one of our dialogs: the
+// far end moves its media, or holds and resumes the call (a=sendonly,
+// a=inactive or the address 0.0.0.0). An INVITE outside our dialogs is
+// refused: the backend places calls, it takes none.
+func (b *Backend) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	b.mu.Lock()
+	l := b.legs[req.CallID().Value()]
+	b.mu.Unlock()
+	switch {
+	case l == nil && req.Method == sip.INVITE && req.To().Params.Has("tag"):
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	case l == nil:
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Outbound only", nil))
+		return
+	case !l.up.Load() || l.ended.Load():
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	held := false
+	body := req.Body()
+	if len(body) > 0 {
+		held = heldSDP(body)
+		if ap, pt, err := answerSDP(body); err == nil && !ap.Addr().IsUnspecified() {
+			l.media.setRemote(ap, pt)
+		}
+	}
+	var res *sip.Response
+	if len(body) > 0 || req.Method == sip.INVITE {
+		sdp := offerSDP(b.cfg.MediaIP, l.media.port, int(l.media.pt.Load()))
+		if held {
+			sdp = []byte(strings.Replace(string(sdp), "a=sendrecv", "a=recvonly", 1))
+		}
+		res = sip.NewSDPResponseFromRequest(req, sdp)
+	} else {
+		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
+	}
+	res.AppendHeader(sip.HeaderClone(l.req.Contact()))
+	tx.Respond(res)
+	if len(body) > 0 {
+		l.c.hold(held)
+	}
+}
+
+// heldSDP reports whether a session description puts the call on hold.
+func heldSDP(body []byte) bool {
+	for _, line := range strings.Split(string(body), "\n") {
+		switch strings.TrimSpace(line) {
+		case "a=sendonly", "a=inactive", "c=IN IP4 0.0.0.0":
+			return true
+		}
+	}
+	return false
 }
 
 // onRegister keeps the Contact of an agent phone under the user part of its

@@ -43,6 +43,7 @@ type call struct {
 	cust        *leg
 	agent       *leg // the agent leg ringing or up
 	agentUp     bool
+	held        bool // EvHold sent, EvRetrieve not yet
 	cancelAgent context.CancelCauseFunc
 	stopPlay    chan struct{}
 	times       trace
@@ -223,6 +224,22 @@ func (b *Backend) machine(res *sip.Response) bool {
 		}
 	}
 	return false
+}
+
+// hold reports a hold or a resume of either leg while the legs are bridged:
+// for the engine the customer is on hold, whoever's phone pressed it.
+func (c *call) hold(held bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.agentUp || c.stage != stageAnswered || held == c.held {
+		return
+	}
+	c.held = held
+	kind := engine.EvHold
+	if !held {
+		kind = engine.EvRetrieve
+	}
+	c.emitLocked(engine.Event{Kind: kind})
 }
 
 // connect rings the agent's phone and bridges it to the answered customer.

@@ -39,7 +39,11 @@
 // and hangs up; the engine has closed the call, so nothing more is
 // reported. CmdHangup ends every leg (CANCEL while ringing, BYE once
 // answered) and reports EvHangup from the system side. A BYE from either
-// leg hangs up the other and is reported as EvHangup from that side.
+// leg hangs up the other and is reported as EvHangup from that side. A
+// re-INVITE or UPDATE from either leg is answered (the leg's media may
+// move); one that holds the call (a=sendonly, a=inactive, address 0.0.0.0)
+// or resumes it while the legs are bridged is EvHold or EvRetrieve: for the
+// engine the customer is on hold, whichever phone pressed the key.
 //
 // Every call reports at most one ending (EvFailed or EvHangup) and nothing
 // after it; a command repeated for a call id is harmless (an originate is

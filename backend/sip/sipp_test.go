@@ -214,6 +214,7 @@ func kinds(evs []engine.Event) string {
 var kindName = map[engine.EventKind]string{
 	engine.EvProgress: "progress", engine.EvAnswered: "answered", engine.EvFailed: "failed",
 	engine.EvAgentAnswered: "agent-answered", engine.EvAgentFailed: "agent-failed", engine.EvHangup: "hangup",
+	engine.EvHold: "hold", engine.EvRetrieve: "retrieve",
 }
 
 // expect checks the kinds of evs in order.
