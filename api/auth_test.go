@@ -215,3 +215,25 @@ func TestHealthAndReflection(t *testing.T) {
 		}
 	}
 }
+
+func TestBootstrap(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	key, created, err := api.Bootstrap(e.st, "root", "root-app", "", time.Now())
+	if err != nil || !created || len(key) < 16 {
+		t.Fatalf("first start: %q %v %v", key, created, err)
+	}
+	if k, c, err := api.Bootstrap(e.st, "root", "root-app", "", time.Now()); err != nil || c || k != "" {
+		t.Fatalf("second start: %q %v %v", k, c, err)
+	}
+	resp, err := pb.NewAuthServiceClient(e.conn).Login(context.Background(), &pb.LoginRequest{AppId: "root-app", AccessKey: key})
+	if err != nil || resp.GetTenantId() != "root" {
+		t.Fatalf("login with the printed key: %v %v", resp, err)
+	}
+	if _, _, err := api.Bootstrap(e.st, "root", "root-app", "a-key-from-the-environment", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pb.NewAuthServiceClient(e.conn).Login(context.Background(),
+		&pb.LoginRequest{AppId: "root-app", AccessKey: "a-key-from-the-environment"}); err != nil {
+		t.Fatal(err)
+	}
+}
