@@ -72,6 +72,7 @@ type env struct {
 	logs   *syncBuffer
 	queues map[string]uint32
 	agents []uint32 // acme's, with an engine
+	addr   string   // the server's address
 }
 
 const keySuffix = "-secret-access-key"
@@ -114,6 +115,7 @@ func newEnv(t testing.TB, tune func(*env, *api.Config), register func(*grpc.Serv
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.addr = lis.Addr().String()
 	go func() { _ = e.srv.Serve(lis) }()
 	e.conn, err = grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

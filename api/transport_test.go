@@ -1,0 +1,73 @@
+package api_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+
+	"github.com/outpace-dev/outpace/api"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+)
+
+func TestMessageSizeLimit(t *testing.T) {
+	e := newEnv(t, func(_ *env, c *api.Config) { c.MaxRecvMsgSize = 4096 }, nil)
+	ctx := e.login(t, "acme")
+	_, err := pb.NewBlacklistServiceClient(e.conn).BulkAddBlacklist(ctx,
+		&pb.BulkAddBlacklistRequest{Phones: []string{strings.Repeat("1", 5000)}})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("an oversized request: %v", err)
+	}
+	if _, err := pb.NewTaskServiceClient(e.conn).ListTasks(ctx, &pb.ListTasksRequest{}); err != nil {
+		t.Fatalf("the connection after it: %v", err)
+	}
+}
+
+// TestTLS serves with a certificate made for the test and logs in over it.
+func TestTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "outpace test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	e := newEnv(t, func(_ *env, c *api.Config) { c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}} }, nil)
+	// The plain connection of the environment is refused...
+	if _, err := pb.NewAuthServiceClient(e.conn).Login(context.Background(),
+		&pb.LoginRequest{AppId: "acme-app", AccessKey: "acme" + keySuffix}); status.Code(err) != codes.Unavailable {
+		t.Fatalf("plain text to a TLS server: %v", err)
+	}
+	// ...and one that trusts the certificate logs in.
+	parsed, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(parsed)
+	conn, err := grpc.NewClient(e.addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := pb.NewAuthServiceClient(conn).Login(context.Background(),
+		&pb.LoginRequest{AppId: "acme-app", AccessKey: "acme" + keySuffix}); err != nil {
+		t.Fatal(err)
+	}
+}
