@@ -112,14 +112,16 @@ var seedRE = regexp.MustCompile(`msg=serving .* seed=(\d+)`)
 // that the world did not replay the first run: its seed moved.
 func TestRestart(t *testing.T) {
 	dir := t.TempDir()
-	cfg, log := config(t, dir, 1200, 1200, "task.pacing.mode=ratio", "task.pacing.ratio=2:3")
-	cfg.Every = 200 * time.Millisecond
-	first := run(t, cfg, log, 1500*time.Millisecond)
+	cfg, log := config(t, dir, 1200, 600, "task.pacing.mode=ratio", "task.pacing.ratio=2:3")
+	cfg.Every = 20 * time.Millisecond
+	first := runUntil(t, cfg, log, `dials=[1-9][0-9]{2,}`)
 	if !strings.Contains(first, "creating the demo campaign") || !strings.Contains(first, "occupancy") {
 		t.Fatalf("first run:\n%s", first)
 	}
-	cfg2, log2 := config(t, dir, 1200, 1200, "task.pacing.mode=ratio", "task.pacing.ratio=2:3")
-	second := run(t, cfg2, log2, 1500*time.Millisecond)
+	cfg2, log2 := config(t, dir, 1200, 600, "task.pacing.mode=ratio", "task.pacing.ratio=2:3")
+	cfg2.Every = 20 * time.Millisecond
+	// Past the 500-odd numbers left, onto the alternatives.
+	second := runUntil(t, cfg2, log2, `dials=(5[5-9][0-9]|[6-9][0-9]{2}|[0-9]{4,})`)
 	if strings.Contains(second, "creating the demo campaign") {
 		t.Fatalf("second run created the campaign again:\n%s", second)
 	}
@@ -179,8 +181,9 @@ func TestSkipsBlacklisted(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	cfg, log := config(t, dir, 600, 40, "task.pacing.mode=progressive", "agents.count=5")
-	run(t, cfg, log, 1500*time.Millisecond)
+	cfg, log := config(t, dir, 2000, 40, "task.pacing.mode=progressive", "agents.count=5")
+	cfg.Every = 20 * time.Millisecond
+	runUntil(t, cfg, log, `dials=(3[0-9]|[4-9][0-9])`) // past the listed numbers
 	st = open(t, dir)
 	defer st.Close()
 	dialled := 0
