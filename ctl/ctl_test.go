@@ -14,6 +14,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/api/apitest"
 	"github.com/outpace-dev/outpace/ctl"
@@ -380,3 +381,5 @@ func TestUnreachableServer(t *testing.T) {
 		t.Fatalf("unreachable: %v", err)
 	}
 }
+
+func tsOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

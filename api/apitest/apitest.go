@@ -16,6 +16,7 @@ import (
 	"github.com/outpace-dev/outpace/api"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -40,6 +41,12 @@ type Env struct {
 	Conn *grpc.ClientConn
 	// Queues holds each tenant's queue id.
 	Queues map[string]uint32
+	// Agents and Runner are set by WithEngine: the agents it created and
+	// the runner that owns the engine.
+	Agents []uint32
+	Runner *runner.Runner
+
+	cfg api.Config
 }
 
 // Start starts a server and stops it when the test ends. tune, when not
@@ -70,15 +77,8 @@ func Start(t testing.TB, tune func(*Env, *api.Config)) *Env {
 	if tune != nil {
 		tune(e, &cfg)
 	}
-	if e.Server, err = api.New(cfg); err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Addr = lis.Addr().String()
-	go func() { _ = e.Server.Serve(lis) }()
+	e.cfg = cfg
+	e.serve(t, "127.0.0.1:0")
 	if e.Conn, err = grpc.NewClient(e.Addr, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +88,31 @@ func Start(t testing.TB, tune func(*Env, *api.Config)) *Env {
 		st.Close()
 	})
 	return e
+}
+
+// serve starts a server of e's configuration on addr.
+func (e *Env) serve(t testing.TB, addr string) {
+	t.Helper()
+	var err error
+	if e.Server, err = api.New(e.cfg); err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Addr = lis.Addr().String()
+	srv := e.Server
+	go func() { _ = srv.Serve(lis) }()
+}
+
+// Restart closes every connection to the server and serves again on the
+// same address, over the same store and engine: what a client sees of a
+// server restart or a network break.
+func (e *Env) Restart(t testing.TB) {
+	t.Helper()
+	e.Server.Stop()
+	e.serve(t, e.Addr)
 }
 
 // Login returns a fresh token of tenant.

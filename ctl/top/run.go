@@ -42,7 +42,9 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 
 	events := make(chan tea.Msg, 4096)
 	go func() {
-		req := &pb.SubscribeRequest{TaskIds: o.Tasks}
+		// Every event of the tenant: agent events name no task, so a
+		// filter by task would hide them; the model keeps its tasks.
+		req := &pb.SubscribeRequest{}
 		err := a.Follow(ctx, req, func(ev *pb.Event) error {
 			select {
 			case events <- EventMsg{Event: ev}:
@@ -97,7 +99,8 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 }
 
 // ReadSnapshot reads the tasks to show (the named ones, or every task not
-// ended), their statistics and the queues' members with their status.
+// ended), their statistics and their queues' members with their device
+// status (from the campaign status of each queue).
 // Statistics and members a server cannot give yet are left out.
 func ReadSnapshot(ctx context.Context, a *ctl.App, tasks []uint64) (Snapshot, error) {
 	s := Snapshot{Stats: map[uint64]*pb.TaskStats{}}
@@ -125,11 +128,27 @@ func ReadSnapshot(ctx context.Context, a *ctl.App, tasks []uint64) (Snapshot, er
 			return s, ctl.APIError(a, err)
 		}
 	}
-	r, err := a.QueueService.ListQueueAgentStats(ctx, &pb.ListQueueAgentStatsRequest{})
-	if err == nil {
-		s.Members = r.GetAgents()
-	} else if !optional(err) {
-		return s, ctl.APIError(a, err)
+	// The members of each queue the tasks dial for, with their device
+	// status.
+	seen := map[uint32]bool{}
+	for _, t := range s.Tasks {
+		q := t.GetQueueId()
+		if q == 0 || seen[q] {
+			continue
+		}
+		seen[q] = true
+		r, err := a.CampaignService.GetCampaignStatus(ctx, &pb.GetCampaignStatusRequest{QueueId: q})
+		if err != nil {
+			if optional(err) {
+				continue
+			}
+			return s, ctl.APIError(a, err)
+		}
+		for _, cq := range r.GetQueues() {
+			for _, ag := range cq.GetAgents() {
+				s.Members = append(s.Members, &pb.QueueAgentStats{QueueId: cq.GetQueueId(), AgentId: ag.GetAgentId(), Status: int32(ag.GetStatus())})
+			}
+		}
 	}
 	return s, nil
 }

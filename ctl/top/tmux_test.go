@@ -70,6 +70,18 @@ func (s *tmuxSession) waitFor(want ...string) string {
 	return ""
 }
 
+// eventsSeen reads the board's count of events.
+func eventsSeen(t *testing.T, screen string) int {
+	i := strings.Index(screen, " events ·")
+	if i < 0 {
+		t.Fatalf("no count of events:\n%s", screen)
+	}
+	f := strings.Fields(screen[:i])
+	var n int
+	fmt.Sscan(f[len(f)-1], &n)
+	return n
+}
+
 // buildOutpace builds the outpace binary into a temporary directory.
 func buildOutpace(t *testing.T) string {
 	t.Helper()
@@ -87,19 +99,47 @@ func TestTopInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and drives a terminal")
 	}
-	e := apitest.Start(t, nil)
+	e := apitest.Start(t, apitest.WithEngine(t, "acme", 3))
 	token := e.Login(t, "acme")
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
-	_, err := pb.NewTaskServiceClient(e.Conn).CreateTask(ctx, &pb.CreateTaskRequest{Task: &pb.Task{Name: "spring",
-		QueueId: e.Queues["acme"], Pacing: &pb.Pacing{AbandonTarget: 0.03}}})
-	if err != nil {
+	req := &pb.CreateTaskRequest{Task: &pb.Task{Name: "spring", QueueId: e.Queues["acme"],
+		Pacing: &pb.Pacing{Mode: pb.PacingMode_PACING_MODE_PREDICTIVE, AbandonTarget: 0.03}}}
+	for i := range 2000 {
+		req.Numbers = append(req.Numbers, &pb.Number{Phone: fmt.Sprintf("+1415%07d", 5550000+i)})
+	}
+	tasks := pb.NewTaskServiceClient(e.Conn)
+	if _, err := tasks.CreateTask(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: 1, Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
 		t.Fatal(err)
 	}
 	bin := buildOutpace(t)
 	cmd := fmt.Sprintf("env XDG_CONFIG_HOME=%s HOME=%s %s ctl top --server %s --token %s",
 		t.TempDir(), t.TempDir(), bin, e.Addr, token)
 	s := newTmux(t, 140, 20, cmd)
-	screen := s.waitFor("outpace top", "tenant acme", "spring", "TARGET", "3.0%")
+	screen := s.waitFor("outpace top", "tenant acme", "stream live", "spring", "running", "TARGET", "3.0%")
+	// The board follows the stream: its count of events grows, and every
+	// agent of the team is on it in one state or another.
+	first := eventsSeen(t, screen)
+	for eventsSeen(t, screen) <= first {
+		screen = s.waitFor("stream live")
+	}
+	var f []string
+	for _, l := range strings.Split(screen, "\n") {
+		if fs := strings.Fields(l); len(fs) > 7 && fs[0] == "1" {
+			f = fs
+		}
+	}
+	sum := 0
+	for _, c := range f[3:7] {
+		var n int
+		fmt.Sscan(c, &n)
+		sum += n
+	}
+	if sum != 3 {
+		t.Fatalf("the team of 3 is not on the board:\n%s", screen)
+	}
 	t.Logf("the board:\n%s", screen)
 	s.run("send-keys", "-t", "top", "q")
 	deadline := time.Now().Add(10 * time.Second)

@@ -39,7 +39,7 @@ var allowed = map[string][]string{
 	"api": {"apierr", "engine", "fsm", "pacing", "records", "proto/outpace/v1", "runner", "store", "store/lists",
 		"github.com/grpc-ecosystem/go-grpc-middleware", "github.com/prometheus/client_golang",
 		"google.golang.org/genproto/googleapis/rpc", "google.golang.org/grpc", "google.golang.org/protobuf"},
-	"api/apitest":          {"api", "proto/outpace/v1", "records", "store", "google.golang.org/grpc"},
+	"api/apitest":          {"api", "proto/outpace/v1", "records", "runner", "sim", "store", "google.golang.org/grpc"},
 	"internal/archtest":    {},
 	"internal/gendiagrams": {"fsm"},
 }
