@@ -99,15 +99,15 @@ func (e *Engine) onProgress(c *call) error {
 // task's message, or none, and the call ends.
 func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 	t := c.task
-	stage, err := fsm.CallNext(c.stage, fsm.CallAnswer)
-	if err != nil {
+	if _, _, err := fsm.CallNext(c.stage, fsm.CallAnswer); err != nil {
 		return err
 	}
 	cust, err := fsm.PartyNext(c.cust, fsm.PartyAnswer)
 	if err != nil {
 		return err
 	}
-	c.stage, c.cust = stage, cust
+	e.applyCall(c, fsm.CallAnswer)
+	c.cust = cust
 	c.rec.Answer = e.now
 	c.answerAt = e.now
 	if e.cfg.CTIEvents {
@@ -136,7 +136,7 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 
 // onFailed: the customer could not be reached; the call ends.
 func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
-	if _, err := fsm.CallNext(c.stage, fsm.CallFail); err != nil {
+	if _, _, err := fsm.CallNext(c.stage, fsm.CallFail); err != nil {
 		return err
 	}
 	if out == pacing.OutcomeNone || out == pacing.OutcomeLive || out == pacing.OutcomeMachine {
@@ -152,8 +152,7 @@ func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
 
 // onAgentAnswered: the agent picked up; customer and agent talk.
 func (e *Engine) onAgentAnswered(c *call) error {
-	stage, err := fsm.CallNext(c.stage, fsm.CallAgentAnswer)
-	if err != nil {
+	if _, _, err := fsm.CallNext(c.stage, fsm.CallAgentAnswer); err != nil {
 		return err
 	}
 	a := c.agent
@@ -161,7 +160,8 @@ func (e *Engine) onAgentAnswered(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.stage, c.agentLeg = stage, leg
+	e.applyCall(c, fsm.CallAgentAnswer)
+	c.agentLeg = leg
 	c.rec.AgentAnswer = e.now
 	e.setAgent(a, func() { a.phase = pacing.PhaseTalk; a.since = e.now; a.callAt = e.now })
 	if e.cfg.CTIEvents {
@@ -175,8 +175,7 @@ func (e *Engine) onAgentAnswered(c *call) error {
 // the call waits again for what is left of its deadline.
 func (e *Engine) onAgentFailed(c *call) error {
 	t := c.task
-	stage, err := fsm.CallNext(c.stage, fsm.CallAgentFail)
-	if err != nil {
+	if _, _, err := fsm.CallNext(c.stage, fsm.CallAgentFail); err != nil {
 		return err
 	}
 	a := c.agent
@@ -187,14 +186,11 @@ func (e *Engine) onAgentFailed(c *call) error {
 		e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
 	}
 	c.agent = nil
-	c.stage = stage // answered again: back in flight, then waiting or abandoned
-	e.enterFlight(c, pacing.CallWaiting)
-	t.waiting++
-	if deadline := c.answerAt.Add(t.spec.ConnectDeadline); !e.now.Before(deadline) {
+	e.applyCall(c, fsm.CallAgentFail) // answered again: back in flight
+	if !e.now.Before(c.answerAt.Add(t.spec.ConnectDeadline)) {
 		e.abandon(c, false)
 	} else {
-		e.moveCall(c, fsm.CallWait)
-		e.waitFor(c, deadline)
+		e.applyCall(c, fsm.CallWait)
 	}
 	return nil
 }
@@ -202,8 +198,7 @@ func (e *Engine) onAgentFailed(c *call) error {
 // onHold puts the customer's leg on hold or back (retrieve). The agent stays
 // on the call, busy, and the talk goes on for the pacer's estimates.
 func (e *Engine) onHold(c *call, retrieve bool) error {
-	stage, err := fsm.CallNext(c.stage, fsm.CallHold)
-	if err != nil {
+	if _, _, err := fsm.CallNext(c.stage, fsm.CallHold); err != nil {
 		return err
 	}
 	what := fsm.PartyHold
@@ -214,7 +209,8 @@ func (e *Engine) onHold(c *call, retrieve bool) error {
 	if err != nil {
 		return err
 	}
-	c.stage, c.cust = stage, next
+	e.applyCall(c, fsm.CallHold)
+	c.cust = next
 	if e.cfg.CTIEvents {
 		e.emit(CTIEvent{Name: partyCTI[what], Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
 	}
@@ -244,10 +240,7 @@ func (e *Engine) connectOrWait(c *call) {
 		e.abandon(c, false)
 		return
 	}
-	e.moveCall(c, fsm.CallWait)
-	t.flight[c.flightIdx] = pacing.Call{State: pacing.CallWaiting, DialedAt: c.dialAt, AnswerAt: c.answerAt}
-	t.waiting++
-	e.waitFor(c, e.now.Add(t.spec.ConnectDeadline))
+	e.applyCall(c, fsm.CallWait)
 }
 
 func (e *Engine) waitFor(c *call, deadline time.Time) {
@@ -296,11 +289,7 @@ func (e *Engine) unwait(c *call) {
 func (e *Engine) offer(c *call, a *agent) {
 	t := c.task
 	wait := e.now.Sub(c.answerAt)
-	if c.stage == fsm.CallWaiting {
-		e.unwait(c)
-	}
-	e.leaveFlight(c)
-	e.moveCall(c, fsm.CallOffer)
+	e.applyCall(c, fsm.CallOffer)
 	c.agent = a
 	c.agentLeg = partyTo(c.agentLeg, fsm.PartyRing)
 	c.rec.Agent = a.spec.ID
@@ -322,9 +311,6 @@ func (e *Engine) offer(c *call, a *agent) {
 // while waiting.
 func (e *Engine) abandon(c *call, byCustomer bool) {
 	t := c.task
-	if c.stage == fsm.CallWaiting {
-		e.unwait(c)
-	}
 	t.abandoned++
 	t.abandons.add(e.now, 0, 1)
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
@@ -381,10 +367,7 @@ func (e *Engine) releaseAgentLeg(c *call) {
 // forgets it.
 func (e *Engine) closeCall(c *call, how fsm.CallEvent, out pacing.Outcome, res CallResult, end EndResult) {
 	t := c.task
-	if c.flightIdx >= 0 { // ringing, or answered and not at an agent
-		e.leaveFlight(c)
-	}
-	e.moveCall(c, how)
+	e.applyCall(c, how)
 	c.cust = partyTo(c.cust, fsm.PartyRelease)
 	c.rec.End = e.now
 	c.rec.Result = res

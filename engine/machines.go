@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/pacing"
 
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/records"
@@ -17,13 +18,34 @@ import (
 // live answer, ending a call) being refused is a broken invariant, and
 // panics naming it.
 
-// moveCall applies a call transition the engine decided.
-func (e *Engine) moveCall(c *call, ev fsm.CallEvent) {
-	next, err := fsm.CallNext(c.stage, ev)
+// applyCall applies a call transition the engine decided, and its effects
+// but the record (closeCall writes it): the table says what changes, this
+// does it, in the order of the effect constants.
+func (e *Engine) applyCall(c *call, ev fsm.CallEvent) fsm.CallEffect {
+	next, fx, err := fsm.CallNext(c.stage, ev)
 	if err != nil {
 		panic(fmt.Sprintf("engine: call %d: %v", c.id, err))
 	}
+	t := c.task
+	if fx&fsm.EffectUnwait != 0 {
+		e.unwait(c)
+	}
+	if fx&fsm.EffectLeaveFlight != 0 {
+		e.leaveFlight(c)
+	}
+	if fx&fsm.EffectEnterFlight != 0 {
+		e.enterFlight(c, pacing.CallWaiting)
+		t.waiting++
+	}
 	c.stage = next
+	if fx&fsm.EffectMarkWaiting != 0 && t.flight[c.flightIdx].State != pacing.CallWaiting {
+		t.flight[c.flightIdx] = pacing.Call{State: pacing.CallWaiting, DialedAt: c.dialAt, AnswerAt: c.answerAt}
+		t.waiting++
+	}
+	if fx&fsm.EffectArmDeadline != 0 {
+		e.waitFor(c, c.answerAt.Add(t.spec.ConnectDeadline))
+	}
+	return fx
 }
 
 // callRefused names the call in the error of a refused transition, so that

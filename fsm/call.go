@@ -78,7 +78,79 @@ var (
 	}
 )
 
-var callTable [numCallStates][numCallEvents]cell[CallState]
+// CallEffect is the bookkeeping a call transition asks of the engine, as
+// data: the table says what to do, the engine does it, in the order of the
+// constants.
+type CallEffect uint8
+
+// Call effects.
+const (
+	// EffectUnwait: the call leaves its queue's list of live answers
+	// waiting for an agent (its deadline timer goes stale).
+	EffectUnwait CallEffect = 1 << iota
+	// EffectLeaveFlight: the call no longer counts as in flight for pacing.
+	EffectLeaveFlight
+	// EffectEnterFlight: the call counts as in flight again, as an answer
+	// waiting for an agent.
+	EffectEnterFlight
+	// EffectMarkWaiting: the call counts for pacing as an answer waiting
+	// for an agent (if it did not already).
+	EffectMarkWaiting
+	// EffectArmDeadline: the call joins its queue's wait list, with a timer
+	// at its connect deadline (its answer plus the task's deadline).
+	EffectArmDeadline
+	// EffectRecord: the call's record and its number's outcome are written,
+	// and the call is forgotten.
+	EffectRecord
+)
+
+var effectNames = [...]string{"unwait", "leave-flight", "enter-flight", "mark-waiting", "arm-deadline", "record"}
+
+// String lists the effects by name, e.g. "unwait leave-flight".
+func (fx CallEffect) String() string {
+	var b []byte
+	for i, n := range effectNames {
+		if fx&(1<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, n...)
+		}
+	}
+	return string(b)
+}
+
+// callEffects derives the effects of a transition from its two states: they
+// follow from what each state means for pacing and for the wait list.
+func callEffects(from, to CallState) CallEffect {
+	var fx CallEffect
+	if from == CallWaiting && to != CallWaiting {
+		fx |= EffectUnwait
+	}
+	switch {
+	case from.InFlight() && !to.InFlight():
+		fx |= EffectLeaveFlight
+	case !from.InFlight() && to.InFlight():
+		fx |= EffectEnterFlight
+	}
+	if to == CallWaiting && from != CallWaiting {
+		fx |= EffectMarkWaiting | EffectArmDeadline
+	}
+	if to == CallEnded {
+		fx |= EffectRecord
+	}
+	return fx
+}
+
+// callCell is one entry of the call table: the destination and its effects,
+// or the state unchanged and the prebuilt error of a refusal.
+type callCell struct {
+	to  CallState
+	fx  CallEffect
+	err error
+}
+
+var callTable [numCallStates][numCallEvents]callCell
 
 func init() {
 	call := compile("call", CallMachine, callEvents, callStateNames[:], callEventNames[:])
@@ -87,6 +159,7 @@ func init() {
 			c := &callTable[s][e]
 			if dst := call[s][e]; dst >= 0 {
 				c.to = CallState(dst)
+				c.fx = callEffects(s, c.to)
 				continue
 			}
 			c.to = s
@@ -102,15 +175,16 @@ func CallMachine() *looplab.FSM {
 	return looplab.NewFSM(CallRinging.String(), callEvents, nil)
 }
 
-// CallNext returns the state a call in state s enters on event e. A refused
-// transition returns s and an error wrapping [ErrInvalidTransition] with
-// code 301005 InvalidCallType. It is a table lookup and does not allocate.
-func CallNext(s CallState, e CallEvent) (CallState, error) {
+// CallNext returns the state a call in state s enters on event e, and the
+// effects the engine must apply. A refused transition returns s, no effect
+// and an error wrapping [ErrInvalidTransition] with code 301005
+// InvalidCallType. It is a table lookup and does not allocate.
+func CallNext(s CallState, e CallEvent) (CallState, CallEffect, error) {
 	if s < numCallStates && e < numCallEvents {
 		c := &callTable[s][e]
-		return c.to, c.err
+		return c.to, c.fx, c.err
 	}
-	return s, callOutOfRange(s, e)
+	return s, 0, callOutOfRange(s, e)
 }
 
 //go:noinline

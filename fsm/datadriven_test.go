@@ -147,8 +147,9 @@ func table(t *testing.T, td *datadriven.TestData, machine string) string {
 	case "call":
 		for s := range numCallStates {
 			for e := range numCallEvents {
-				to, err := CallNext(s, e)
-				fmt.Fprintln(&b, cellLine(s.String(), e.String(), to.String(), e.SeedEvent(), err))
+				to, fx, err := CallNext(s, e)
+				seed := strings.TrimSpace(e.SeedEvent() + " " + fx.String())
+				fmt.Fprintln(&b, cellLine(s.String(), e.String(), to.String(), seed, err))
 			}
 		}
 	case "deferred":

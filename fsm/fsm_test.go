@@ -75,7 +75,7 @@ func TestCallTableMatchesLooplab(t *testing.T) {
 	for s := range numCallStates {
 		for e := range numCallEvents {
 			dst, ok := looplabStep(t, CallMachine(), s.String(), e.String())
-			got, err := CallNext(s, e)
+			got, _, err := CallNext(s, e)
 			switch {
 			case ok && err != nil:
 				t.Errorf("%s --%s-->: looplab enters %s, table refuses: %v", s, e, dst, err)
@@ -224,7 +224,7 @@ func TestNoAllocations(t *testing.T) {
 		}
 		for s := range numCallStates {
 			for e := range numCallEvents {
-				_, _ = CallNext(s, e)
+				_, _, _ = CallNext(s, e)
 			}
 		}
 	})
