@@ -204,9 +204,19 @@ func (a *authenticator) allowed(s *session, method string) error {
 type authService struct {
 	pb.UnimplementedAuthServiceServer
 	s *Server
+	// logins bounds the credential checks running at once: each hashes the
+	// key with argon2id in 19 MiB, so a flood of logins queues instead of
+	// exhausting memory.
+	logins chan struct{}
 }
 
 func (h *authService) Login(ctx context.Context, req *pb.LoginRequest) (*pb.LoginResponse, error) {
+	select {
+	case h.logins <- struct{}{}:
+		defer func() { <-h.logins }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	st := h.s.cfg.Store
 	tenant, err := st.CheckCredentials(req.GetAppId(), req.GetAccessKey())
 	if errors.Is(err, store.ErrBadCredentials) {

@@ -182,6 +182,7 @@ func New(cfg Config) (*Server, error) {
 			recovery.StreamServerInterceptor(recoverOpt),
 			s.auth.stream,
 			s.limiter.stream,
+			validateStream,
 		),
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(cfg.MaxSendMsgSize),
@@ -205,7 +206,7 @@ func New(cfg Config) (*Server, error) {
 
 // register registers the outpace services.
 func (s *Server) register() {
-	pb.RegisterAuthServiceServer(s.grpc, &authService{s: s})
+	pb.RegisterAuthServiceServer(s.grpc, &authService{s: s, logins: make(chan struct{}, 4)})
 	pb.RegisterTenantServiceServer(s.grpc, &tenantService{s: s})
 	pb.RegisterTaskServiceServer(s.grpc, &taskService{s: s})
 	pb.RegisterQueueServiceServer(s.grpc, &queueService{s: s})

@@ -247,3 +247,17 @@ func TestExplainNumber(t *testing.T) {
 		t.Fatalf("window check %v, want it to open at %v", w, want)
 	}
 }
+
+func TestStreamRequestsAreValidated(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	stream, err := pb.NewEventServiceClient(e.conn).Subscribe(e.login(t, "acme"),
+		&pb.SubscribeRequest{Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_AGENT, 42}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stream.Recv()
+	st := wantErr(t, err, codes.InvalidArgument, 301018)
+	if badRequest(st)["kinds[1]"] == "" {
+		t.Errorf("violations %v, want kinds[1]", badRequest(st))
+	}
+}

@@ -107,6 +107,21 @@ func validateUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handle
 	return handler(ctx, req)
 }
 
+// validateStream validates every message a stream receives, before its
+// handler sees it.
+func validateStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, &validatingStream{ss})
+}
+
+type validatingStream struct{ grpc.ServerStream }
+
+func (s *validatingStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return validate(m)
+}
+
 // validate checks the shape of a request: presence, lengths, ranges, sizes.
 // What needs the store (does the task exist, is the phone valid in its
 // country) is the handlers' part.
