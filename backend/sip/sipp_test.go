@@ -93,7 +93,29 @@ func (s *sipp) run(t testing.TB, scenario string, tcp bool, extra ...string) {
 		_ = s.cmd.Process.Kill()
 		<-done
 	})
-	time.Sleep(150 * time.Millisecond) // SIPp binds its sockets
+	// Wait until SIPp holds its SIP port: until we can no longer bind it.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if !bindable(s.port, tcp) {
+			return
+		}
+	}
+	t.Fatalf("sipp did not bind port %d\n%s", s.port, s.out.String())
+}
+
+func bindable(port int, tcp bool) bool {
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if tcp {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+		}
+		return err == nil
+	}
+	pc, err := net.ListenPacket("udp", addr)
+	if err == nil {
+		pc.Close()
+	}
+	return err == nil
 }
 
 // wait waits for SIPp to exit (it does with -m) and fails on an error exit.
