@@ -27,6 +27,7 @@ type Backend struct {
 	cfg  Config
 	log  *slog.Logger
 	msgs map[string]*message
+	rtp  ports
 
 	ua       *sipgo.UserAgent
 	srv      *sipgo.Server
@@ -122,6 +123,7 @@ func New(cfg Config) (*Backend, error) {
 		wake:  make(chan struct{}, 1),
 	}
 	b.events.sig = make(chan struct{}, 1)
+	b.rtp.min, b.rtp.max = cfg.RTPPortMin, cfg.RTPPortMax
 	for name, path := range cfg.Messages {
 		m, err := loadWAV(path)
 		if err != nil {

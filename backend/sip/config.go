@@ -29,6 +29,11 @@ type Config struct {
 	// MediaIP is the address of our RTP sockets, announced in SDP; default
 	// the Listen address.
 	MediaIP string `yaml:"media_ip" json:"media_ip,omitempty"`
+	// RTPPortMin and RTPPortMax bound the UDP ports of our RTP sockets (one
+	// per leg), for a firewall to open; both 0 lets the system pick free
+	// ports.
+	RTPPortMin int `yaml:"rtp_port_min" json:"rtp_port_min,omitempty"`
+	RTPPortMax int `yaml:"rtp_port_max" json:"rtp_port_max,omitempty"`
 	// FromHost is the host part of the From URI of a customer call, whose
 	// user part is the task's caller ID; default the Listen address.
 	FromHost string `yaml:"from_host" json:"from_host,omitempty"`
@@ -109,6 +114,9 @@ func (c *Config) Validate() error {
 	}
 	if ip, err := netip.ParseAddr(c.MediaIP); err != nil || ip.IsUnspecified() {
 		return apierr.Invalid("sip.media_ip", "must be a reachable IP address, got %q", c.MediaIP)
+	}
+	if (c.RTPPortMin == 0) != (c.RTPPortMax == 0) || c.RTPPortMin < 0 || c.RTPPortMax > 65535 || c.RTPPortMin > c.RTPPortMax {
+		return apierr.Invalid("sip.rtp_port_min", "the RTP ports must be both 0 or a range within 1–65535, got %d–%d", c.RTPPortMin, c.RTPPortMax)
 	}
 	if c.FromHost == "" {
 		c.FromHost = ap.Addr().String()

@@ -95,8 +95,31 @@ type rtpPort struct {
 	closed  atomic.Bool
 }
 
-func openRTP(ip string) (*rtpPort, error) {
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
+// ports hands out RTP ports of a range in turn, skipping those in use; the
+// zero value lets the system pick.
+type ports struct {
+	min, max int
+	next     atomic.Int64
+}
+
+func (ps *ports) listen(ip net.IP) (*net.UDPConn, error) {
+	if ps.min == 0 {
+		return net.ListenUDP("udp", &net.UDPAddr{IP: ip})
+	}
+	n := ps.max - ps.min + 1
+	var err error
+	for range min(n, 1000) {
+		port := ps.min + int((ps.next.Add(1)-1)%int64(n))
+		var conn *net.UDPConn
+		if conn, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port}); err == nil {
+			return conn, nil
+		}
+	}
+	return nil, fmt.Errorf("no free RTP port in %d–%d: %w", ps.min, ps.max, err)
+}
+
+func openRTP(ip string, ps *ports) (*rtpPort, error) {
+	conn, err := ps.listen(net.ParseIP(ip))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -44,6 +45,9 @@ func TestConfigValidate(t *testing.T) {
 		{"sip.max_expires", func(c *Config) { c.MaxExpires = time.Millisecond }},
 		{"sip.messages", func(c *Config) { c.Messages = map[string]string{"safe": ""} }},
 		{"sip.machine_header", func(c *Config) { c.MachineHeader = "X-AMD: x" }},
+		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin = 10000 }},
+		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin, c.RTPPortMax = 20000, 10000 }},
+		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin, c.RTPPortMax = 10000, 70000 }},
 	} {
 		c := good()
 		tc.edit(&c)
@@ -52,6 +56,32 @@ func TestConfigValidate(t *testing.T) {
 		if !errors.As(err, &ae) || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("%+v: got %v, want an error naming %s", c, err, tc.field)
 		}
+	}
+}
+
+// RTP ports come from the configured range in turn, skipping one in use.
+func TestRTPPortRange(t *testing.T) {
+	base := freePort(t)
+	busy, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: base + 1})
+	if err != nil || !bindable(base+2, false) {
+		t.Skip("the ports after a free one are taken")
+	}
+	defer busy.Close()
+	ps := &ports{min: base, max: base + 2}
+	var got []int
+	for range 2 {
+		p, err := openRTP("127.0.0.1", ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.close()
+		got = append(got, p.port)
+	}
+	if got[0] != base || got[1] != base+2 {
+		t.Fatalf("ports %v, want %d and %d", got, base, base+2)
+	}
+	if _, err := openRTP("127.0.0.1", ps); err == nil {
+		t.Fatal("a third port from a range of three with one taken")
 	}
 }
 
