@@ -54,7 +54,8 @@
 // # Media: how the legs are bridged
 //
 // The backend is a back-to-back user agent for media too: each leg has its
-// own RTP socket on Config.MediaIP. The agent's INVITE offers only the codec
+// own RTP socket on Config.MediaIP (its port from Config.RTPPortMin to
+// RTPPortMax when set). The agent's INVITE offers only the codec
 // the customer chose, so the two legs speak the same G.711 law and bridging
 // needs no transcoding: a relay reads each socket and sends every packet on,
 // unchanged, from the other leg's socket to the address the other leg's SDP
