@@ -70,7 +70,7 @@ func (h *taskService) CreateTask(ctx context.Context, req *pb.CreateTaskRequest)
 		return nil, err
 	}
 	if eng := h.s.cfg.Engine; eng != nil {
-		spec := t.Spec
+		spec := t.EngineSpec() // with the calling window the engine checks
 		if err := eng.Submit(ctx, engine.Event{At: h.s.cfg.Now(), Kind: engine.EvCreateTask, Task: spec.ID, TaskSpec: &spec}); err != nil {
 			return nil, err
 		}
