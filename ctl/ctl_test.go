@@ -205,10 +205,10 @@ func TestTasksTablesAndJSON(t *testing.T) {
 func TestFieldViolationsArePrinted(t *testing.T) {
 	e := apitest.Start(t, nil)
 	c := loggedIn(t, e, "acme", false)
-	spec := ctl.TaskSpec{Name: "", Queue: e.Queues["acme"], AbandonTarget: 1.5}
+	spec := ctl.TaskSpec{Name: "x", Queue: e.Queues["acme"], AbandonTarget: 1.5, LinesPerAgent: 99}
 	err := c.TaskCreate(context.Background(), spec, nil, "")
 	var ce *ctl.Error
-	if !errors.As(err, &ce) || ce.Code != codes.InvalidArgument || ce.Number != "301018" || len(ce.Fields) == 0 {
+	if !errors.As(err, &ce) || ce.Code != codes.InvalidArgument || ce.Number != "301018" || len(ce.Fields) != 2 {
 		t.Fatalf("bad task: %#v", err)
 	}
 	msg := err.Error()

@@ -34,13 +34,25 @@ type FieldViolation struct {
 	Field, Reason, Description string
 }
 
-// Error prints the message, the number and one line per field:
+// Error prints the message, the code and number, and one line per
+// offending field when the message does not already name the only one:
 //
-//	invalid params: task.name: is required [INVALID_ARGUMENT 301018 InvalidParams]
+//	task.name: is required (and 1 more) [INVALID_ARGUMENT 301018 InvalidParams]
 //	  task.name: is required
+//	  task.pacing.abandon_target: must be in [0, 1)
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Msg)
+	msg := e.Msg
+	// The server's message starts with the name and number the tags
+	// repeat: "TaskNotExist(1024) task: task 9 does not exist".
+	if e.Reason != "" && e.Number != "" {
+		msg = strings.TrimPrefix(msg, e.Reason+"("+e.Number+") ")
+	}
+	fields := e.Fields
+	if len(fields) == 1 && msg == fields[0].Field+": "+fields[0].Description {
+		fields = nil // the message says it already
+	}
+	b.WriteString(msg)
 	var tags []string
 	if e.Code != codes.OK {
 		tags = append(tags, codeName(e.Code))
@@ -54,7 +66,7 @@ func (e *Error) Error() string {
 	if len(tags) > 0 {
 		fmt.Fprintf(&b, " [%s]", strings.Join(tags, " "))
 	}
-	for _, f := range e.Fields {
+	for _, f := range fields {
 		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Description)
 	}
 	if e.Hint != "" {
