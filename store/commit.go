@@ -128,7 +128,12 @@ func (c *committer) number(u *records.NumberUpdate) error {
 	if u.Call != 0 {
 		r.call = u.Call
 	}
-	r.outcome, r.updated, r.reason = u.Outcome, u.At, 0
+	// A number the engine hands back unused (NumberPending with no call:
+	// not dialled at the time) keeps the outcome of its last attempt.
+	if u.State != records.NumberPending || u.Call != 0 {
+		r.outcome = u.Outcome
+	}
+	r.updated, r.reason = u.At, 0
 	state := u.State
 	switch state {
 	case records.NumberDialing:

@@ -46,7 +46,8 @@ type Serving interface {
 	// Number updates follow the engine's contract: NumberDialing marks the
 	// number in flight (NextNumbers never returns it again and Recover finds
 	// it); NumberPending puts it back in the due index at max(NotBefore,
-	// NextAt); NumberDone and NumberSkipped take it out for good. An update for
+	// NextAt), and one with no Call (handed back undialled) keeps the outcome
+	// of its last attempt; NumberDone and NumberSkipped take it out for good. An update for
 	// a number or task the store does not know is skipped and logged.
 	Commit(w records.Writes, hooks []Webhook, seqs []uint64) ([]uint64, error)
 
