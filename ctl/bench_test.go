@@ -12,15 +12,15 @@ import (
 	"github.com/outpace-dev/outpace/ctl"
 )
 
-// BenchmarkImport streams a list of 200 000 lines through gRPC into a new
+// BenchmarkImport streams a list of 1 000 000 lines through gRPC into a new
 // task of a loopback server on Badger, as `outpace ctl import` does, and
 // reports numbers stored per second end to end.
 func BenchmarkImport(b *testing.B) {
-	const lines = 200000
+	const lines = 1000000
 	e := apitest.Start(b, nil)
 	var sb strings.Builder
 	for i := range lines {
-		fmt.Fprintf(&sb, "spring;+1415%07d;id=%d;;;\n", 5550000+i%4000000, i)
+		fmt.Fprintf(&sb, "spring;+1415%07d;id=%d;;;\n", 2000000+i, i)
 	}
 	path := filepath.Join(b.TempDir(), "leads.txt")
 	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
