@@ -34,4 +34,16 @@
 // when NotReady for any other reason. Each queue keeps its members' counts and
 // a dense slice of busy agents, and each task a dense slice of its calls that
 // have not yet reached an agent, so that a pacing snapshot costs nothing to build.
+//
+// State: calls, their legs, agents and the requests agents make during a call
+// move only by the tables of package fsm. The engine asks for the next state,
+// applies it and, for a call, the effects the table lists; an input whose
+// transition a table refuses is rejected before anything changes.
+//
+// Compliance is decided when a number is dialled, since the engine may hold
+// it a while after the fetch: the blacklists (kept current by EvBlacklist),
+// the number's NotBefore and NotAfter, and the task's calling window in each
+// of the number's zones. What fails is skipped for good or handed back to the
+// number source due when it may be dialled; at the day's end the numbers held
+// that may not be dialled then are handed back too.
 package engine
