@@ -73,37 +73,48 @@ type env struct {
 	queues map[string]uint32
 	agents []uint32 // acme's, with an engine
 	addr   string   // the server's address
+	dir    string   // the store's directory
+	// stopEngine stops the runner, if one runs.
+	stopEngine func()
 }
 
 const keySuffix = "-secret-access-key"
 
 func newEnv(t testing.TB, tune func(*env, *api.Config), register func(*grpc.Server)) *env {
-	st, err := store.Open(store.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{st: st, clock: &clock{}, logs: &syncBuffer{}, queues: map[string]uint32{}}
+	e := &env{dir: t.TempDir(), clock: &clock{}, logs: &syncBuffer{}, queues: map[string]uint32{}}
 	if tt, ok := t.(*testing.T); ok {
 		e.t = tt
 	}
+	var err error
+	if e.st, err = store.Open(store.Config{Dir: e.dir}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.close)
 	for _, tenant := range []string{"admin", "acme", "globex"} {
-		if err := st.PutTenant(store.Tenant{ID: tenant, Name: tenant + " inc"}); err != nil {
+		if err := e.st.PutTenant(store.Tenant{ID: tenant, Name: tenant + " inc"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SetCredential(tenant, tenant+"-app", tenant+keySuffix); err != nil {
+		if err := e.st.SetCredential(tenant, tenant+"-app", tenant+keySuffix); err != nil {
 			t.Fatal(err)
 		}
 		q := store.Queue{Spec: records.QueueSpec{Tenant: tenant, Name: "sales", Strategy: records.StrategyLongestIdle}}
-		if err := st.PutQueue(&q); err != nil {
+		if err := e.st.PutQueue(&q); err != nil {
 			t.Fatal(err)
 		}
 		e.queues[tenant] = uint32(q.Spec.ID)
 	}
-	cfg := api.Config{Store: st, AdminTenant: "admin", Now: e.clock.Now, Rate: -1,
+	e.serve(t, tune, register)
+	return e
+}
+
+// serve starts the server (and, through tune, its engine) on e.st.
+func (e *env) serve(t testing.TB, tune func(*env, *api.Config), register func(*grpc.Server)) {
+	cfg := api.Config{Store: e.st, AdminTenant: "admin", Now: e.clock.Now, Rate: -1,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(e, &cfg)
 	}
+	var err error
 	e.srv, err = api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -121,12 +132,32 @@ func newEnv(t testing.TB, tune func(*env, *api.Config), register func(*grpc.Serv
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+}
+
+// close stops the client, the server, the engine and the store.
+func (e *env) close() {
+	if e.conn != nil {
 		e.conn.Close()
+	}
+	if e.srv != nil {
 		e.srv.Stop()
-		st.Close()
-	})
-	return e
+	}
+	if e.stopEngine != nil {
+		e.stopEngine()
+		e.stopEngine = nil
+	}
+	e.st.Close()
+}
+
+// restart stops everything and starts it again on the same directory, as a
+// server restart does.
+func (e *env) restart(t testing.TB, tune func(*env, *api.Config)) {
+	e.close()
+	var err error
+	if e.st, err = store.Open(store.Config{Dir: e.dir}); err != nil {
+		t.Fatal(err)
+	}
+	e.serve(t, tune, nil)
 }
 
 // login returns a context carrying a fresh token of tenant.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/outpace-dev/outpace/api"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
@@ -41,16 +42,18 @@ func withEngine(t testing.TB) func(*env, *api.Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range 3 {
-			a := records.AgentSpec{Tenant: "acme", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
-			if err := e.st.PutAgent(&a); err != nil {
+		if len(e.agents) == 0 {
+			for i := range 3 {
+				a := records.AgentSpec{Tenant: "acme", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
+				if err := e.st.PutAgent(&a); err != nil {
+					t.Fatal(err)
+				}
+				q.Members = append(q.Members, a.ID)
+				e.agents = append(e.agents, uint32(a.ID))
+			}
+			if err := e.st.PutQueue(&q); err != nil {
 				t.Fatal(err)
 			}
-			q.Members = append(q.Members, a.ID)
-			e.agents = append(e.agents, uint32(a.ID))
-		}
-		if err := e.st.PutQueue(&q); err != nil {
-			t.Fatal(err)
 		}
 		sc, err := sim.ParseScenario([]byte(world), nil, nil)
 		if err != nil {
@@ -60,10 +63,10 @@ func withEngine(t testing.TB) func(*env, *api.Config) {
 		r := runner.New(runner.Config{Store: e.st, Backend: live, Clock: runner.Real{}, Seed: 1, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { _ = r.Run(ctx) }()
-		t.Cleanup(func() {
+		e.stopEngine = func() {
 			cancel()
 			<-r.Done()
-		})
+		}
 		c.Engine = r
 		// The world logs its team in as it starts.
 		deadline := time.Now().Add(10 * time.Second)
@@ -214,4 +217,63 @@ func TestAgentRequests(t *testing.T) {
 	if _, err := pb.NewQueueServiceClient(e.conn).SignIn(ctx, &pb.SignInRequest{QueueId: nq.GetQueue().GetId(), AgentId: na.GetAgent().GetId()}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRestartMidCampaign stops the server, its runner and the store in the
+// middle of a campaign and starts them again on the same directory: the
+// same token still works, the API answers the same about what was there,
+// and the campaign goes on.
+func TestRestartMidCampaign(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	var phones []string
+	for i := range 60 {
+		phones = append(phones, fmt.Sprintf("+1415%07d", 5560000+i))
+	}
+	task := e.createTask(t, ctx, "acme", phones...).GetTask().GetId()
+	if _, err := pb.NewTaskServiceClient(e.conn).SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task,
+		Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
+		t.Fatal(err)
+	}
+	records := func(min int) []*pb.CallRecord {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			r, err := pb.NewRecordServiceClient(e.conn).SearchRecords(ctx, &pb.SearchRecordsRequest{TaskId: task,
+				SyncFlag: pb.SyncFlag_SYNC_FLAG_ALL, PageSize: 1000, Peek: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.GetRecords()) >= min {
+				return r.GetRecords()
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d records, want %d", len(r.GetRecords()), min)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	before := records(5)
+	getTask := func() *pb.Task {
+		r, err := pb.NewTaskServiceClient(e.conn).GetTask(ctx, &pb.GetTaskRequest{TaskId: task})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetTask()
+	}
+	taskBefore := getTask()
+
+	e.restart(t, withEngine(t))
+
+	taskAfter := getTask() // with the token issued before the restart
+	if taskAfter.GetStatus() != pb.TaskStatus_TASK_STATUS_RUNNING || taskAfter.GetName() != taskBefore.GetName() ||
+		!proto.Equal(taskAfter.GetCreateTime(), taskBefore.GetCreateTime()) {
+		t.Fatalf("task before %v, after %v", taskBefore, taskAfter)
+	}
+	for _, r := range before {
+		got, err := pb.NewRecordServiceClient(e.conn).GetRecord(ctx, &pb.GetRecordRequest{CallId: r.GetCallId()})
+		if err != nil || !proto.Equal(got.GetRecord(), r) {
+			t.Fatalf("record of call %d before %v, after %v (%v)", r.GetCallId(), r, got.GetRecord(), err)
+		}
+	}
+	records(len(before) + 5) // the campaign goes on
 }
