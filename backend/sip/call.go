@@ -507,6 +507,9 @@ func (b *Backend) newLeg(c *call, side engine.Side, uri, fromUser string, media 
 	req.AppendHeader(&maxfwd)
 	req.AppendHeader(contact)
 	req.AppendHeader(&ct)
+	if side == engine.SideCustomer && b.cfg.AssertIdentity && fromUser != "" {
+		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+fromUser+"@"+b.cfg.FromHost+">"))
+	}
 	req.SetBody(offerSDP(b.cfg.MediaIP, media.port, pt))
 	l := &leg{c: c, side: side, client: client, req: req, media: media, callID: string(callID), dest: dest}
 	b.mu.Lock()

@@ -38,6 +38,11 @@ type Config struct {
 	// user part is the task's caller ID; default the Listen address.
 	FromHost string `yaml:"from_host" json:"from_host,omitempty"`
 
+	// AssertIdentity adds a P-Asserted-Identity header with the caller ID
+	// (RFC 3325), for trunks that take the caller ID from it rather than
+	// from From.
+	AssertIdentity bool `yaml:"assert_identity" json:"assert_identity,omitempty"`
+
 	// Username and Password answer the trunk's digest challenge (401 or
 	// 407); with no Password a challenged call fails.
 	Username string `yaml:"username" json:"username,omitempty"`
