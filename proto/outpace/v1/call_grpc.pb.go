@@ -31,7 +31,8 @@ const (
 // CallService acts on calls: hang one up, record an agent's disposition.
 type CallServiceClient interface {
 	// HangupCall ends every leg of a call in progress; an unknown or ended
-	// call fails with NOT_FOUND and code 301004 NotFoundCallID.
+	// call fails with NOT_FOUND and code 301004 NotFoundCallID. Not served
+	// yet: answers UNIMPLEMENTED.
 	HangupCall(ctx context.Context, in *HangupCallRequest, opts ...grpc.CallOption) (*HangupCallResponse, error)
 	// SetDisposition records what the agent concluded about a call, with up
 	// to three levels, and may schedule a callback of the called number
@@ -87,7 +88,8 @@ func (c *callServiceClient) GetDisposition(ctx context.Context, in *GetDispositi
 // CallService acts on calls: hang one up, record an agent's disposition.
 type CallServiceServer interface {
 	// HangupCall ends every leg of a call in progress; an unknown or ended
-	// call fails with NOT_FOUND and code 301004 NotFoundCallID.
+	// call fails with NOT_FOUND and code 301004 NotFoundCallID. Not served
+	// yet: answers UNIMPLEMENTED.
 	HangupCall(context.Context, *HangupCallRequest) (*HangupCallResponse, error)
 	// SetDisposition records what the agent concluded about a call, with up
 	// to three levels, and may schedule a callback of the called number

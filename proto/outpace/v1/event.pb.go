@@ -38,7 +38,7 @@ const (
 	EventKind_EVENT_KIND_AGENT EventKind = 3
 	// Errors: EventPartyError, EventAgentError.
 	EventKind_EVENT_KIND_ERROR EventKind = 4
-	// Pacing decisions.
+	// Pacing decisions (not sent yet: the server streams none so far).
 	EventKind_EVENT_KIND_PACING EventKind = 5
 )
 

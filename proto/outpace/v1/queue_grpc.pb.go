@@ -61,10 +61,12 @@ type QueueServiceClient interface {
 	// SignOut signs a member out of the queue (SipSignOut).
 	SignOut(ctx context.Context, in *SignOutRequest, opts ...grpc.CallOption) (*SignOutResponse, error)
 	// SetAgentAvailability shows a member busy or idle in the queue
-	// (SetSeatsStatus settype 1 busy, 2 idle).
+	// (SetSeatsStatus settype 1 busy, 2 idle). Not served yet: answers
+	// UNIMPLEMENTED after checking the queue and the agent.
 	SetAgentAvailability(ctx context.Context, in *SetAgentAvailabilityRequest, opts ...grpc.CallOption) (*SetAgentAvailabilityResponse, error)
 	// ListQueueAgentStats returns each member's state and figures
-	// (GetQueueSipStatus).
+	// (GetQueueSipStatus). Not served yet: answers UNIMPLEMENTED after
+	// checking the queue.
 	ListQueueAgentStats(ctx context.Context, in *ListQueueAgentStatsRequest, opts ...grpc.CallOption) (*ListQueueAgentStatsResponse, error)
 }
 
@@ -215,10 +217,12 @@ type QueueServiceServer interface {
 	// SignOut signs a member out of the queue (SipSignOut).
 	SignOut(context.Context, *SignOutRequest) (*SignOutResponse, error)
 	// SetAgentAvailability shows a member busy or idle in the queue
-	// (SetSeatsStatus settype 1 busy, 2 idle).
+	// (SetSeatsStatus settype 1 busy, 2 idle). Not served yet: answers
+	// UNIMPLEMENTED after checking the queue and the agent.
 	SetAgentAvailability(context.Context, *SetAgentAvailabilityRequest) (*SetAgentAvailabilityResponse, error)
 	// ListQueueAgentStats returns each member's state and figures
-	// (GetQueueSipStatus).
+	// (GetQueueSipStatus). Not served yet: answers UNIMPLEMENTED after
+	// checking the queue.
 	ListQueueAgentStats(context.Context, *ListQueueAgentStatsRequest) (*ListQueueAgentStatsResponse, error)
 	mustEmbedUnimplementedQueueServiceServer()
 }

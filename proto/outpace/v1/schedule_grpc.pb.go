@@ -45,6 +45,7 @@ type ScheduleServiceClient interface {
 	RemoveSchedules(ctx context.Context, in *RemoveSchedulesRequest, opts ...grpc.CallOption) (*RemoveSchedulesResponse, error)
 	// Respool puts a number back in its task's list now, with new
 	// alternatives, priority or data, its attempts counted afresh (Respool).
+	// Not served yet: answers UNIMPLEMENTED after checking the task.
 	Respool(ctx context.Context, in *RespoolRequest, opts ...grpc.CallOption) (*RespoolResponse, error)
 	// RemoveContact removes a phone from a task's list (RemoveContact).
 	RemoveContact(ctx context.Context, in *RemoveContactRequest, opts ...grpc.CallOption) (*RemoveContactResponse, error)
@@ -127,6 +128,7 @@ type ScheduleServiceServer interface {
 	RemoveSchedules(context.Context, *RemoveSchedulesRequest) (*RemoveSchedulesResponse, error)
 	// Respool puts a number back in its task's list now, with new
 	// alternatives, priority or data, its attempts counted afresh (Respool).
+	// Not served yet: answers UNIMPLEMENTED after checking the task.
 	Respool(context.Context, *RespoolRequest) (*RespoolResponse, error)
 	// RemoveContact removes a phone from a task's list (RemoveContact).
 	RemoveContact(context.Context, *RemoveContactRequest) (*RemoveContactResponse, error)

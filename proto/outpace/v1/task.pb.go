@@ -1583,11 +1583,12 @@ type TaskStats struct {
 	CallsWaiting int32 `protobuf:"varint,9,opt,name=calls_waiting,json=callsWaiting,proto3" json:"calls_waiting,omitempty"`
 	// Calls connected to an agent.
 	CallsTalking int32 `protobuf:"varint,10,opt,name=calls_talking,json=callsTalking,proto3" json:"calls_talking,omitempty"`
-	// Calls placed since the task opened.
+	// Calls placed since the task opened (not counted yet: the server sends 0).
 	Dials int64 `protobuf:"varint,11,opt,name=dials,proto3" json:"dials,omitempty"`
 	// Live answers since the task opened.
 	LiveAnswers int64 `protobuf:"varint,12,opt,name=live_answers,json=liveAnswers,proto3" json:"live_answers,omitempty"`
-	// Live answers connected to an agent.
+	// Live answers neither abandoned nor waiting: connected to an agent or
+	// being offered to one.
 	Connected int64 `protobuf:"varint,13,opt,name=connected,proto3" json:"connected,omitempty"`
 	// Live answers abandoned.
 	Abandoned int64 `protobuf:"varint,14,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
@@ -1601,11 +1602,11 @@ type TaskStats struct {
 	DialLevel float64 `protobuf:"fixed64,18,opt,name=dial_level,json=dialLevel,proto3" json:"dial_level,omitempty"`
 	// Agent occupancy since the task opened: busy time over logged-in time.
 	Occupancy float64 `protobuf:"fixed64,19,opt,name=occupancy,proto3" json:"occupancy,omitempty"`
-	// Numbers waiting to be dialled.
+	// Numbers waiting to be dialled (not counted yet: the server sends 0).
 	NumbersPending int64 `protobuf:"varint,20,opt,name=numbers_pending,json=numbersPending,proto3" json:"numbers_pending,omitempty"`
-	// Numbers finished.
+	// Numbers finished (not counted yet: the server sends 0).
 	NumbersDone int64 `protobuf:"varint,21,opt,name=numbers_done,json=numbersDone,proto3" json:"numbers_done,omitempty"`
-	// Numbers skipped (blacklisted, expired).
+	// Numbers skipped, blacklisted or expired (not counted yet: the server sends 0).
 	NumbersSkipped int64 `protobuf:"varint,22,opt,name=numbers_skipped,json=numbersSkipped,proto3" json:"numbers_skipped,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
