@@ -244,3 +244,29 @@ func TestCallerID(t *testing.T) {
 	r.await(t, 11, 3, 5*time.Second)
 	peer.wait(t, 5*time.Second)
 }
+
+// When Run's context ends, a ringing call is cancelled and an answered one
+// hung up before Run returns: the peers see CANCEL and BYE.
+func TestRunEndsCalls(t *testing.T) {
+	needSIPp(t)
+	for _, scenario := range []string{"noanswer.xml", "answer.xml"} {
+		t.Run(scenario, func(t *testing.T) {
+			peer := startSIPp(t, scenario, false, "-m", "1")
+			r := newRig(t, Config{Trunk: peer.uri(false)})
+			r.originate(12, "15551230012", 10*time.Second)
+			n := 1 // ringing
+			if scenario == "answer.xml" {
+				n = 2 // answered
+			}
+			r.await(t, 12, n, 5*time.Second)
+			r.stop()
+			select {
+			case err := <-r.done:
+				r.done <- err
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run did not return")
+			}
+			peer.wait(t, 5*time.Second)
+		})
+	}
+}
