@@ -161,6 +161,11 @@ func TestCampaignThroughTheAPI(t *testing.T) {
 		}
 		last++
 	}
+	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task.GetId(), Status: pb.TaskStatus_TASK_STATUS_ENDED}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task.GetId(), Status: pb.TaskStatus_TASK_STATUS_RUNNING})
+	wantErr(t, err, codes.FailedPrecondition, 1028)
 	recs, err := pb.NewRecordServiceClient(e.conn).SearchRecords(ctx, &pb.SearchRecordsRequest{TaskId: task.GetId(),
 		SyncFlag: pb.SyncFlag_SYNC_FLAG_ALL, PageSize: 1000})
 	if err != nil || len(recs.GetRecords()) < 5 {

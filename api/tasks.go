@@ -66,6 +66,13 @@ func (h *taskService) CreateTask(ctx context.Context, req *pb.CreateTaskRequest)
 		return nil, err
 	}
 	t := storeTask(tenant, req.GetTask(), h.s.cfg.Now())
+	// The engine's own checks, before anything is stored, so that no task
+	// is stored that the engine refuses.
+	check := t.EngineSpec()
+	check.ID = 1
+	if err := check.Normalize(); err != nil {
+		return nil, err
+	}
 	if err := st.CreateTask(&t); err != nil {
 		return nil, err
 	}
@@ -335,10 +342,12 @@ var statusEvents = map[pb.TaskStatus]engine.EventKind{
 }
 
 func (h *taskService) SetTaskStatus(ctx context.Context, req *pb.SetTaskStatusRequest) (*pb.SetTaskStatusResponse, error) {
-	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
-		return nil, err
-	}
 	id := records.TaskID(req.GetTaskId())
+	if t, err := h.s.cfg.Store.GetTask(TenantFrom(ctx), id); err != nil {
+		return nil, err
+	} else if t.Status == records.TaskEnded {
+		return nil, apierr.New(apierr.TaskOver, "task %d has ended", id)
+	}
 	if err := h.s.submit(ctx, engine.Event{Kind: statusEvents[req.GetStatus()], Task: id}); err != nil {
 		return nil, err
 	}
@@ -358,9 +367,11 @@ func (h *taskService) GetTaskStats(ctx context.Context, req *pb.GetTaskStatsRequ
 	if err != nil {
 		return nil, err
 	}
+	// A task the snapshot does not show yet (created since, or ended) has
+	// its stored status and nothing live.
 	st, ok := snap.Tasks[t.Spec.ID]
 	if !ok {
-		return nil, apierr.New(apierr.TaskNotStarted, "task %d is not in the engine yet", t.Spec.ID)
+		st.Status = t.Status
 	}
 	target := t.Spec.Pacing.AbandonTarget
 	if target == 0 {
