@@ -10,6 +10,7 @@ import (
 
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 func mustStep(t *testing.T, e *Engine, ev Event) {
@@ -139,7 +140,8 @@ func TestAdvanceTwicePanics(t *testing.T) {
 // event so far. Both must produce the same output, step for step: a rejected
 // input moves neither the engine's time nor anything else.
 func TestRejectedStepChangesNothing(t *testing.T) {
-	for _, mode := range []pacing.Mode{pacing.ModeRatio, pacing.ModePredictive} {
+	for _, mode := range []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio, pacing.ModePredictive,
+		pacing.ModeVicidial, pacing.ModeIssabel, pacing.ModeClosedForm, pacing.ModeTable} {
 		t.Run(string(mode), func(t *testing.T) {
 			seed := uint64(7)
 			a := newWorld(seed, mode)
@@ -195,7 +197,8 @@ func newWorld(seed uint64, mode pacing.Mode) *world {
 	}
 	w.push(Event{Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
 	w.push(Event{Kind: EvCreateTask, TaskSpec: &TaskSpec{
-		ID: 1, Queue: 1, Pacing: pacing.Config{Mode: mode, Ratio: "2:3"}, ACWTimeout: 5 * time.Second,
+		ID: 1, Queue: 1, Pacing: pacing.Config{Mode: mode, Ratio: "2:3", Table: []int{1, 2, 4, 6, 8, 10}},
+		ACWTimeout: 5 * time.Second, Window: records.AlwaysOpen,
 	}})
 	for i := AgentID(1); i <= 5; i++ {
 		w.push(Event{Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: i}})
