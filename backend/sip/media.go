@@ -84,7 +84,7 @@ func answerSDP(body []byte) (netip.AddrPort, int, error) {
 type rtpPort struct {
 	conn   *net.UDPConn
 	port   int
-	remote atomic.Pointer[net.UDPAddr] // from the peer's SDP
+	remote atomic.Pointer[netip.AddrPort] // from the far end's SDP
 	peer   atomic.Pointer[rtpPort]
 	pt     atomic.Int32 // negotiated payload type
 	played atomic.Bool  // a message plays: what arrives is not relayed
@@ -130,14 +130,14 @@ func openRTP(ip string, ps *ports) (*rtpPort, error) {
 }
 
 func (p *rtpPort) setRemote(ap netip.AddrPort, pt int) {
-	p.remote.Store(net.UDPAddrFromAddrPort(ap))
+	p.remote.Store(&ap)
 	p.pt.Store(int32(pt))
 }
 
 func (p *rtpPort) serve() {
 	buf := make([]byte, 1500)
 	for {
-		n, _, err := p.conn.ReadFromUDP(buf)
+		n, _, err := p.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
 		}
@@ -150,7 +150,7 @@ func (p *rtpPort) serve() {
 			continue
 		}
 		if to := peer.remote.Load(); to != nil {
-			if _, err := peer.conn.WriteToUDP(buf[:n], to); err == nil {
+			if _, err := peer.conn.WriteToUDPAddrPort(buf[:n], *to); err == nil {
 				p.relayed.Add(1)
 			}
 		}
@@ -202,7 +202,7 @@ func (p *rtpPort) play(msg *message, stop <-chan struct{}) {
 		for i := 12 + n; i < len(pkt); i++ {
 			pkt[i] = silence(pt)
 		}
-		if _, err := p.conn.WriteToUDP(pkt, to); err == nil {
+		if _, err := p.conn.WriteToUDPAddrPort(pkt, *to); err == nil {
 			p.sent.Add(1)
 		}
 		seq++
