@@ -87,8 +87,8 @@ func TestAgentNoAnswerThenSafeHarbor(t *testing.T) {
 	cm, _ := media(t, r, 2)
 	r.send(engine.Command{Kind: engine.CmdPlayHangup, Call: 2, Message: "safe"})
 	cust.wait(t, 5*time.Second) // SIPp got our BYE
-	if sent, back := cm.sent.Load(), cm.rx.Load(); sent != 20 || back < 15 {
-		t.Fatalf("safe harbor: %d packets sent (want 20 for 400 ms), %d echoed back by the customer (want most)", sent, back)
+	if sent, back := cm.sent.Load(), cm.rx.Load(); sent != 20 || back < 5 {
+		t.Fatalf("safe harbor: %d packets sent (want 20 for 400 ms), %d echoed back by the customer (want some: echoes still on the way at the BYE are lost)", sent, back)
 	}
 	r.quiet(t, 2, 3, 50*time.Millisecond)
 }
