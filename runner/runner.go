@@ -143,7 +143,6 @@ type Runner struct {
 	drainCh chan struct{}
 	drainMu sync.Once
 	done    chan struct{}
-	running atomic.Bool
 	err     atomic.Pointer[error]
 	snap    atomic.Pointer[Snapshot]
 
@@ -319,7 +318,6 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 		if err != nil {
 			r.err.Store(&err)
 		}
-		r.running.Store(false)
 		close(r.done)
 	}()
 	if ctx.Err() != nil {
@@ -372,13 +370,19 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 		}
 		r.be.Send(hang)
 	}
-	r.running.Store(true)
 
 	drainCh := r.drainCh
 	if r.draining {
 		drainCh = nil
 	}
 	for {
+		select {
+		case <-drainCh: // seen even by a runner that is never idle
+			drainCh = nil
+			r.draining = true
+			r.local = append(r.local, engine.Event{Kind: engine.EvDrain})
+		default:
+		}
 		if err := r.turn(); err != nil {
 			return err
 		}
@@ -409,10 +413,7 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("backend: %w", berr)
 		case req := <-r.reqs:
 			r.accept(req)
-		case <-drainCh:
-			drainCh = nil
-			r.draining = true
-			r.local = append(r.local, engine.Event{Kind: engine.EvDrain})
+		case <-drainCh: // stepped at the top of the loop
 		}
 	}
 }
@@ -514,6 +515,7 @@ func (r *Runner) turn() error {
 		r.answerWaiters(nil)
 	}
 	r.arm()
+	r.snapshot(false) // a runner that is never idle still publishes
 	return nil
 }
 
