@@ -48,18 +48,6 @@ func config(t *testing.T, dir string, speed float64, numbers int, sets ...string
 		Drain: time.Minute, Logger: slog.New(slog.NewTextHandler(&log, nil)), Out: &log}, &log
 }
 
-// run serves for wall, then stops as Ctrl-C does (a drain of at most
-// cfg.Drain), and returns the log.
-func run(t *testing.T, cfg Config, log *syncBuffer, wall time.Duration) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wall)
-	defer cancel()
-	if err := Run(ctx, nil, cfg); err != nil {
-		t.Fatalf("serve: %v\n%s", err, log.String())
-	}
-	return log.String()
-}
-
 // runUntil serves until the log matches re (or 20 s pass), then stops as
 // Ctrl-C does, and returns the log.
 func runUntil(t *testing.T, cfg Config, log *syncBuffer, re string) string {
@@ -223,7 +211,8 @@ func interrupted(t *testing.T, dir string) int {
 func TestDrain(t *testing.T) {
 	dir := t.TempDir()
 	cfg, log := config(t, dir, 600, 2000, "task.pacing.mode=progressive", "agents.count=5")
-	out := run(t, cfg, log, time.Second)
+	cfg.Every = 20 * time.Millisecond
+	out := runUntil(t, cfg, log, `dials=[1-9]`)
 	if !strings.Contains(out, "stopping: no new call") || !strings.Contains(out, "calls_in_flight=0") {
 		t.Fatalf("drained run:\n%s", out)
 	}
@@ -321,7 +310,7 @@ func TestSettingsOnStoredCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, log := config(t, dir, 600, 50, "task.pacing.mode=ratio", "task.pacing.ratio=1:2")
-	out := run(t, cfg, log, 300*time.Millisecond)
+	out := runUntil(t, cfg, log, `msg=serving`)
 	if !strings.Contains(out, "applying them") || !strings.Contains(out, "pacing=ratio") {
 		t.Errorf("log:\n%s", out)
 	}
@@ -386,7 +375,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, nil, cfg) }()
 	get := func(path string) (int, string) {
-		for range 100 {
+		for range 1000 {
 			resp, err := http.Get("http://" + cfg.Metrics + path)
 			if err != nil {
 				time.Sleep(20 * time.Millisecond)
@@ -400,7 +389,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		return 0, ""
 	}
 	var body string
-	for range 100 {
+	for range 1000 {
 		if _, body = get("/metrics"); regexp.MustCompile(`outpace_dials_total [1-9]`).MatchString(body) {
 			break
 		}
