@@ -81,6 +81,10 @@ with backoff when the connection breaks, resuming its calls.
 It logs in as an app of the administrative tenant: --app (or OUTPACE_APP_ID)
 with the access key in OUTPACE_ACCESS_KEY, or a token (--token or
 OUTPACE_TOKEN).`,
+		Example: `  # the simulated carrier and agents, attached to a server on this machine
+  OUTPACE_ACCESS_KEY=... outpace backend sim --app backend --server 127.0.0.1:7070
+  # the same world ten times faster than real time
+  outpace backend sim --token "$OUTPACE_TOKEN" --speed 10`,
 		Args: cobra.NoArgs,
 	}
 	c.AddCommand(backendSimCmd())

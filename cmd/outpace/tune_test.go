@@ -160,7 +160,7 @@ func TestTuneFlagErrors(t *testing.T) {
 // The root lists every subcommand, and each one's --help teaches: an
 // example of its use and a long description.
 func TestHelpTeaches(t *testing.T) {
-	want := []string{"bound", "compare", "ctl", "import", "report", "serve", "sim", "tune"}
+	want := []string{"backend", "bound", "compare", "ctl", "import", "report", "serve", "sim", "tune"}
 	var got []string
 	for _, c := range rootCmd().Commands() {
 		if c.Name() != "help" && c.Name() != "completion" {
