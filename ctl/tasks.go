@@ -73,7 +73,7 @@ func taskTable(w io.Writer, ts ...*pb.Task) {
 			status += " (exhausted)"
 		}
 		mode := EnumName(t.GetPacing().GetMode())
-		if r := t.GetPacing().GetRatio(); r != "" {
+		if r := t.GetPacing().GetRatio(); r != "" && t.GetPacing().GetMode() == pb.PacingMode_PACING_MODE_RATIO {
 			mode += " " + r
 		}
 		target := "-"

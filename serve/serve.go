@@ -44,6 +44,12 @@ type Config struct {
 	Every time.Duration
 	// Metrics is the address of /metrics and /healthz ("" = none).
 	Metrics string
+	// GRPC is the address of the gRPC API ("" = none; port 0 picks a free
+	// one, which the log names).
+	GRPC string
+	// AdminKey, when set, is the administrative tenant's access key;
+	// otherwise a store without that tenant gets a random key, logged once.
+	AdminKey string
 	// Drain is the longest wait, in wall time, for the calls in flight to
 	// end after the stop (0 = stop at once).
 	Drain time.Duration
@@ -109,6 +115,14 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 		}
 		defer ln.Close()
 	}
+	var grpcLn net.Listener
+	if cfg.GRPC != "" {
+		var err error
+		if grpcLn, err = net.Listen("tcp", cfg.GRPC); err != nil {
+			return fmt.Errorf("gRPC address %s: %w", cfg.GRPC, err)
+		}
+		defer grpcLn.Close()
+	}
 	if ctx.Err() != nil {
 		log.Info("stopped before the start: no call placed")
 		return nil
@@ -158,6 +172,13 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 	defer stopHard()
 	if ln != nil {
 		m.serveHTTP(hard, ln, st, log)
+	}
+	if grpcLn != nil {
+		stopAPI, err := serveAPI(grpcLn, st, r, cfg.AdminKey, m.reg, log)
+		if err != nil {
+			return err
+		}
+		defer stopAPI()
 	}
 	if ctx.Err() != nil {
 		r.Drain() // a stop during the start: the runner places no call

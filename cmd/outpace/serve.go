@@ -29,6 +29,8 @@ type serveFlags struct {
 	every    time.Duration
 	json     bool
 	metrics  string
+	grpc     string
+	adminKey string
 }
 
 func serveCmd() *cobra.Command {
@@ -57,7 +59,12 @@ in flight end, for at most --drain, then prints what it did. A second Ctrl-C
 stops it at once; the calls still up are then closed with a record on the
 next start. Either way the campaign keeps its status and dials again on the
 next start. /healthz (next to /metrics) answers 200 while the runner steps
-and the store takes writes, 503 otherwise.`,
+and the store takes writes, 503 otherwise.
+
+The gRPC API (--grpc, with server reflection) serves the store and the
+runner; outpace ctl is its client. Its administrative tenant "admin" logs in
+with app "admin" and the key of --admin-key (or OUTPACE_ADMIN_KEY); without
+one, the first start draws a key and logs it once.`,
 		Example: `  outpace serve                      # ./data, real time
   outpace serve --speed 20           # twenty times faster than real time
   outpace serve --data /var/lib/outpace --scenario my-team.yaml`,
@@ -95,6 +102,8 @@ and the store takes writes, 503 otherwise.`,
 	c.Flags().DurationVar(&f.every, "every", 10*time.Second, "how often to log the campaign's figures (0 = never)")
 	c.Flags().BoolVar(&f.json, "log-json", false, "log as JSON lines instead of text")
 	c.Flags().StringVar(&f.metrics, "metrics", "127.0.0.1:9464", `serve Prometheus metrics at http://ADDR/metrics and health at /healthz ("" = off)`)
+	c.Flags().StringVar(&f.grpc, "grpc", "127.0.0.1:7070", `serve the gRPC API at ADDR ("" = off; outpace ctl is its client)`)
+	c.Flags().StringVar(&f.adminKey, "admin-key", os.Getenv("OUTPACE_ADMIN_KEY"), "access key of the administrative tenant's app \"admin\" (default $OUTPACE_ADMIN_KEY; unset: drawn on the first start and logged once)")
 	c.Flags().DurationVar(&f.drain, "drain", 30*time.Second, "on Ctrl-C, the longest wait (wall time) for the calls in flight to end (0 = stop at once)")
 	return c
 }
@@ -137,6 +146,7 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 	return server.Run(ctx, now, server.Config{
 		Data: f.data, Scenario: sc, ApplySettings: f.scenario != "" || len(f.sets) > 0,
 		Speed: f.speed, Numbers: f.numbers, Every: f.every, Metrics: f.metrics, Drain: f.drain,
+		GRPC: f.grpc, AdminKey: f.adminKey,
 		Logger: slog.New(h), Out: cmd.OutOrStdout(),
 		Progress: func(read, total int) {
 			if bar == nil {

@@ -94,6 +94,9 @@ type Model struct {
 	// FetchTask, when set, makes the command that fetches a task an event
 	// names but the board does not show yet.
 	FetchTask func(id uint64) tea.Cmd
+	// Refresh, when set, makes the command that reads a new snapshot, on
+	// the r key: the event stream carries no change of a task's status.
+	Refresh func() tea.Cmd
 
 	ready   bool
 	order   []uint64
@@ -134,6 +137,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch msg.String() {
 		case "q", "Q", "ctrl+c", "esc":
 			return m, tea.Quit
+		case "r", "R":
+			if m.Refresh != nil {
+				return m, m.Refresh()
+			}
 		}
 	case tea.WindowSizeMsg:
 		m.width = msg.Width
@@ -179,9 +186,7 @@ func (m *Model) snapshot(s Snapshot) {
 		if !contains(m.members[q], a.GetAgentId()) {
 			m.members[q] = append(m.members[q], a.GetAgentId())
 		}
-		if _, seen := m.agents[a.GetAgentId()]; !seen {
-			m.agents[a.GetAgentId()] = fromStatus(pb.AgentStatusCode(a.GetStatus()))
-		}
+		m.agents[a.GetAgentId()] = fromStatus(pb.AgentStatusCode(a.GetStatus()))
 	}
 }
 
@@ -431,7 +436,7 @@ func (m Model) View() string {
 		}
 		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
-	b.WriteString("\n" + dimStyle.Render("q quit · agents by state from agent events; ringing, waiting, abandon and level from the pacer's decisions") + "\n")
+	b.WriteString("\n" + dimStyle.Render("q quit · r re-read tasks and agents (a task's status changes with no event)") + "\n")
 	return b.String()
 }
 

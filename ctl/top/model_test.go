@@ -178,3 +178,25 @@ func TestQuitKeys(t *testing.T) {
 		t.Fatalf("an error does not end the board: %s", next.View())
 	}
 }
+
+// r reads a new snapshot: a paused task shows paused, agents their state
+// then.
+func TestRefreshKey(t *testing.T) {
+	m := run(t, top.New("", nil), snapshot())
+	called := 0
+	m.Refresh = func() tea.Cmd {
+		called++
+		s := snapshot()
+		s.Tasks[0].Status = pb.TaskStatus_TASK_STATUS_PAUSED
+		s.Members[0].Status = int32(pb.AgentStatusCode_AGENT_STATUS_CODE_WRAPUP)
+		return func() tea.Msg { return s }
+	}
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
+	if called != 1 || cmd == nil {
+		t.Fatalf("r: %d refreshes", called)
+	}
+	m = run(t, next.(top.Model), cmd())
+	if got := strings.Join(line(t, m.View(), "1"), " "); !strings.HasPrefix(got, "1 spring paused 0 1 2 0") {
+		t.Fatalf("after the refresh: %s", got)
+	}
+}

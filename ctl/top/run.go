@@ -38,6 +38,15 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 			return TaskMsg{Task: r.GetTask()}
 		}
 	}
+	m.Refresh = func() tea.Cmd {
+		return func() tea.Msg {
+			snap, err := ReadSnapshot(ctx, a, o.Tasks)
+			if err != nil {
+				return StreamMsg{Err: fmt.Errorf("re-reading the tasks: %w", err)}
+			}
+			return SnapshotMsg{snap}
+		}
+	}
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen())
 
 	events := make(chan tea.Msg, 4096)
