@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -178,6 +179,32 @@ func TestAgentHoldsAndResumes(t *testing.T) {
 	expect(t, evs[2:], engine.EvAgentAnswered, engine.EvHold, engine.EvRetrieve)
 	r.send(engine.Command{Kind: engine.CmdHangup, Call: 7})
 	r.await(t, 7, 6, 5*time.Second)
+	agent.wait(t, 5*time.Second)
+	cust.wait(t, 5*time.Second)
+}
+
+// With symmetric RTP, an agent phone whose SDP names a port it does not use
+// (behind NAT) is sent its audio where its own audio comes from.
+func TestSymmetricRTP(t *testing.T) {
+	needSIPp(t)
+	cust := startSIPp(t, "answer.xml", false, "-m", "1")
+	bogus := freePort(t)
+	agent := startSIPp(t, "nat.xml", false, "-m", "1", "-key", "bogus", strconv.Itoa(bogus))
+	r := newRig(t, Config{Trunk: cust.uri(false), SymmetricRTP: true, Agents: map[string]string{"1001": "sip:1001@127.0.0.1:" + strconv.Itoa(agent.port)}})
+	answered(t, r, 8)
+	r.send(engine.Command{Kind: engine.CmdConnect, Call: 8, Agent: 1, Phone: "1001"})
+	expect(t, r.await(t, 8, 3, 5*time.Second)[2:], engine.EvAgentAnswered)
+	_, am := media(t, r, 8)
+	want := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(agent.mport))
+	deadline := time.Now().Add(5 * time.Second)
+	for got := am.remote.Load(); got == nil || *got != want; got = am.remote.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent leg sends to %v, want %v where the agent's RTP comes from (its SDP said port %d)", got, want, bogus)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.send(engine.Command{Kind: engine.CmdHangup, Call: 8})
+	r.await(t, 8, 4, 5*time.Second)
 	agent.wait(t, 5*time.Second)
 	cust.wait(t, 5*time.Second)
 }

@@ -74,7 +74,7 @@ func (c *call) dial(ctx context.Context) {
 		c.release()
 		return
 	}
-	media, err := openRTP(b.cfg.MediaIP, &b.rtp)
+	media, err := openRTP(b.cfg.MediaIP, &b.rtp, b.cfg.SymmetricRTP)
 	var l *leg
 	if err == nil {
 		l, err = b.newLeg(c, engine.SideCustomer, strings.ReplaceAll(b.cfg.Trunk, "{number}", c.phone), c.callerID, media, -1, "")
@@ -257,7 +257,7 @@ func (c *call) connect(phone string) {
 		c.mu.Unlock()
 		return
 	}
-	media, err := openRTP(b.cfg.MediaIP, &b.rtp)
+	media, err := openRTP(b.cfg.MediaIP, &b.rtp, b.cfg.SymmetricRTP)
 	var l *leg
 	if err == nil {
 		l, err = b.newLeg(c, engine.SideAgent, uri.String(), c.phone, media, int(c.cust.media.pt.Load()), dest)

@@ -34,6 +34,11 @@ type Config struct {
 	// ports.
 	RTPPortMin int `yaml:"rtp_port_min" json:"rtp_port_min,omitempty"`
 	RTPPortMax int `yaml:"rtp_port_max" json:"rtp_port_max,omitempty"`
+	// SymmetricRTP sends each leg's RTP to where that leg's RTP comes from
+	// (RFC 4961) rather than to the address of its SDP, once a packet has
+	// come: for phones and trunks behind NAT, whose SDP names a private
+	// address. Anyone who can reach a leg's port can then redirect it.
+	SymmetricRTP bool `yaml:"symmetric_rtp" json:"symmetric_rtp,omitempty"`
 	// FromHost is the host part of the From URI of a customer call, whose
 	// user part is the task's caller ID; default the Listen address.
 	FromHost string `yaml:"from_host" json:"from_host,omitempty"`

@@ -55,14 +55,15 @@
 //
 // The backend is a back-to-back user agent for media too: each leg has its
 // own RTP socket on Config.MediaIP (its port from Config.RTPPortMin to
-// RTPPortMax when set). The agent's INVITE offers only the codec
-// the customer chose, so the two legs speak the same G.711 law and bridging
+// RTPPortMax when set). The agent's INVITE offers only the codec the
+// customer chose, so the two legs speak the same G.711 law and bridging
 // needs no transcoding: a relay reads each socket and sends every packet on,
 // unchanged, from the other leg's socket to the address the other leg's SDP
-// announced. Packets that arrive before the bridge, or while a message
-// plays, are dropped. Messages are WAV files (8 kHz mono, 16-bit PCM or
-// G.711) loaded once by New and sent as 20 ms RTP packets in the customer's
-// law.
+// announced (with Config.SymmetricRTP, to where that leg's own RTP comes
+// from, for peers behind NAT). Packets that arrive before the bridge, or
+// while a message plays, are dropped. Messages are WAV files (8 kHz mono,
+// 16-bit PCM or G.711) loaded once by New and sent as 20 ms RTP packets in
+// the customer's law.
 //
 // # Outcomes and causes
 //

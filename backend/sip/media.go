@@ -88,6 +88,8 @@ type rtpPort struct {
 	peer   atomic.Pointer[rtpPort]
 	pt     atomic.Int32 // negotiated payload type
 	played atomic.Bool  // a message plays: what arrives is not relayed
+	// symmetric makes remote follow the source of what arrives.
+	symmetric bool
 
 	rx      atomic.Uint64 // packets received
 	relayed atomic.Uint64 // packets received and sent on to the peer
@@ -118,12 +120,12 @@ func (ps *ports) listen(ip net.IP) (*net.UDPConn, error) {
 	return nil, fmt.Errorf("no free RTP port in %d–%d: %w", ps.min, ps.max, err)
 }
 
-func openRTP(ip string, ps *ports) (*rtpPort, error) {
+func openRTP(ip string, ps *ports, symmetric bool) (*rtpPort, error) {
 	conn, err := ps.listen(net.ParseIP(ip))
 	if err != nil {
 		return nil, err
 	}
-	p := &rtpPort{conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port}
+	p := &rtpPort{conn: conn, port: conn.LocalAddr().(*net.UDPAddr).Port, symmetric: symmetric}
 	p.pt.Store(-1)
 	go p.serve()
 	return p, nil
@@ -137,11 +139,17 @@ func (p *rtpPort) setRemote(ap netip.AddrPort, pt int) {
 func (p *rtpPort) serve() {
 	buf := make([]byte, 1500)
 	for {
-		n, _, err := p.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := p.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
 		}
 		p.rx.Add(1)
+		if p.symmetric {
+			if r := p.remote.Load(); r == nil || *r != from {
+				latched := from
+				p.remote.Store(&latched)
+			}
+		}
 		if n < 12 || p.played.Load() {
 			continue
 		}

@@ -70,7 +70,7 @@ func TestRTPPortRange(t *testing.T) {
 	ps := &ports{min: base, max: base + 2}
 	var got []int
 	for range 2 {
-		p, err := openRTP("127.0.0.1", ps)
+		p, err := openRTP("127.0.0.1", ps, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestRTPPortRange(t *testing.T) {
 	if got[0] != base || got[1] != base+2 {
 		t.Fatalf("ports %v, want %d and %d", got, base, base+2)
 	}
-	if _, err := openRTP("127.0.0.1", ps); err == nil {
+	if _, err := openRTP("127.0.0.1", ps, false); err == nil {
 		t.Fatal("a third port from a range of three with one taken")
 	}
 }
