@@ -13,7 +13,8 @@
 // caller ID, and an SDP offer of G.711 (PCMU, PCMA) on an RTP port of its
 // own. Then:
 //
-//   - 100 is ignored; the first 180 or 183 is EvProgress.
+//   - 100 is ignored; the first 180 or 183 is EvProgress (a call answered
+//     at once may have none: the engine needs none).
 //   - 401 or 407 is answered with Config.Username and Password (the digest
 //     of RFC 2617), twice at most (a stale nonce is challenged again);
 //     a third challenge fails the call.
