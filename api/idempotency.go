@@ -84,9 +84,9 @@ func (i *idempotency) unary(ctx context.Context, req any, info *grpc.UnaryServer
 	if err != nil {
 		return nil, err
 	}
-	if err := i.st.PutIdempotent(tenant, info.FullMethod, token, store.Idempotent{Request: sum, Response: b}); err != nil {
-		return nil, err
-	}
+	// The request took effect: its answer goes back even if it cannot be
+	// kept (a repeat would then run again, as it would without a token).
+	_ = i.st.PutIdempotent(tenant, info.FullMethod, token, store.Idempotent{Request: sum, Response: b})
 	return resp, nil
 }
 
@@ -139,8 +139,6 @@ func (i *idempotency) stream(ctx context.Context, method, token string, first pr
 	if err != nil {
 		return err
 	}
-	if err := i.st.PutIdempotent(tenant, method, token, store.Idempotent{Request: sum, Response: b}); err != nil {
-		return err
-	}
+	_ = i.st.PutIdempotent(tenant, method, token, store.Idempotent{Request: sum, Response: b})
 	return send(resp)
 }
