@@ -163,6 +163,8 @@ type Runner struct {
 	lastAt   time.Time
 	snapAt   time.Time
 	draining bool
+	stale    bool // the engine moved since the last snapshot
+	snapWait *time.Timer
 
 	// the limiter
 	limiter  Limiter
@@ -399,7 +401,18 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 		}
 		r.snapshot(false)
 		r.answerFlushers()
+		var refresh <-chan time.Time
+		if r.stale { // publish what the last turn did, a little later
+			if r.snapWait == nil {
+				r.snapWait = time.NewTimer(snapEvery)
+			} else {
+				r.snapWait.Reset(snapEvery)
+			}
+			refresh = r.snapWait.C
+		}
 		select {
+		case <-refresh:
+			r.snapshot(true)
 		case <-ctx.Done():
 			r.snapshot(true)
 			return nil
@@ -782,14 +795,18 @@ func (r *Runner) integrate(now time.Time) {
 	}
 }
 
+// snapEvery is the shortest wall time between two snapshots.
+const snapEvery = 100 * time.Millisecond
+
 // snapshot publishes the engine's figures for readers in other goroutines,
 // at most every 100 ms of wall time unless forced.
 func (r *Runner) snapshot(force bool) {
 	wall := time.Now()
-	if !force && wall.Sub(r.snapAt) < 100*time.Millisecond {
+	if !force && wall.Sub(r.snapAt) < snapEvery {
+		r.stale = true
 		return
 	}
-	r.snapAt = wall
+	r.snapAt, r.stale = wall, false
 	now := r.clock.Now()
 	r.integrate(now)
 	s := &Snapshot{
