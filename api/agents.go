@@ -133,6 +133,9 @@ func (h *agentService) GetAgentStatus(ctx context.Context, req *pb.GetAgentStatu
 	return &pb.GetAgentStatusResponse{Status: out}, nil
 }
 
+// reasonACW is the not-ready reason of after-call work (seed 002).
+const reasonACW = 4
+
 // agentState maps an agent's state to the API's state and device status
 // code (0–9).
 func agentState(st engine.AgentStatus) (pb.AgentState, pb.AgentStatusCode) {
@@ -146,7 +149,7 @@ func agentState(st engine.AgentStatus) (pb.AgentState, pb.AgentStatusCode) {
 		switch {
 		case st.OnCall:
 			return pb.AgentState_AGENT_STATE_NOT_READY, pb.AgentStatusCode_AGENT_STATUS_CODE_INUSE
-		case st.Reason == 4:
+		case st.Reason == reasonACW:
 			return pb.AgentState_AGENT_STATE_NOT_READY, pb.AgentStatusCode_AGENT_STATUS_CODE_WRAPUP
 		}
 		return pb.AgentState_AGENT_STATE_NOT_READY, pb.AgentStatusCode_AGENT_STATUS_CODE_BUSY

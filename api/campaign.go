@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/fsm"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
@@ -84,6 +85,16 @@ func (h *campaignService) GetCampaignStatus(ctx context.Context, req *pb.GetCamp
 				}
 				cs.ServiceLevelThreshold = durationpb.New(d)
 			}
+		}
+		err := h.s.cfg.Engine.Inspect(ctx, func(e *engine.Engine) {
+			for _, id := range q.Members {
+				if as, err := e.AgentStatus(id); err == nil && as.State == fsm.AgentNotReady && as.Reason == reasonACW && !as.OnCall {
+					cs.OnWrapUp++
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
 		}
 		cs.Abandoned = abandoned
 		if live64 > 0 {

@@ -289,7 +289,7 @@ type CampaignStatus struct {
 	TotalAgents int32 `protobuf:"varint,7,opt,name=total_agents,json=totalAgents,proto3" json:"total_agents,omitempty"`
 	// Agents logged in (logged).
 	LoggedIn int32 `protobuf:"varint,8,opt,name=logged_in,json=loggedIn,proto3" json:"logged_in,omitempty"`
-	// Agents in after-call work (onwrapup; not counted yet: the server sends 0).
+	// Agents in after-call work (onwrapup).
 	OnWrapUp int32 `protobuf:"varint,9,opt,name=on_wrap_up,json=onWrapUp,proto3" json:"on_wrap_up,omitempty"`
 	// Calls connected to an agent and ended (completed; not counted yet: the server sends 0).
 	Completed int64 `protobuf:"varint,10,opt,name=completed,proto3" json:"completed,omitempty"`
