@@ -8,8 +8,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,8 +53,23 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	e := newEnv(t, func(_ *env, c *api.Config) { c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}} }, nil)
+	dir := t.TempDir()
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := api.LoadTLS(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(_ *env, c *api.Config) { c.TLS = cfg }, nil)
 	// The plain connection of the environment is refused...
 	if _, err := pb.NewAuthServiceClient(e.conn).Login(context.Background(),
 		&pb.LoginRequest{AppId: "acme-app", AccessKey: "acme" + keySuffix}); status.Code(err) != codes.Unavailable {
