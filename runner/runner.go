@@ -420,6 +420,10 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 		case berr := <-bdone:
 			// A backend that stops on its own leaves calls nobody answers.
 			bdone = nil
+			if ctx.Err() != nil {
+				r.snapshot(true)
+				return nil // it stopped with us
+			}
 			if berr == nil {
 				berr = errors.New("stopped")
 			}
