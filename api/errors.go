@@ -45,8 +45,9 @@ func grpcCode(c apierr.Code) codes.Code {
 // one conversion of the API. An *apierr.Error, or several joined with
 // errors.Join, gives its code's gRPC code (NOT_FOUND for a missing object,
 // UNAUTHENTICATED for bad credentials) with a google.rpc.ErrorInfo (reason
-// the code's name, metadata "code" its number) and, for InvalidParams, a
-// google.rpc.BadRequest with one violation per field. A status error passes
+// the code's name, metadata "code" its number) and, for bad input
+// (INVALID_ARGUMENT), a google.rpc.BadRequest with one violation per field;
+// the field of another error is the ErrorInfo's metadata "field". A status error passes
 // as it is; context errors become CANCELED and DEADLINE_EXCEEDED; anything
 // else is INTERNAL carrying only the request id. ok is false for that last
 // kind: the caller logs the error.
@@ -85,9 +86,14 @@ func Status(ctx context.Context, err error) (st *status.Status, ok bool) {
 	if id := RequestID(ctx); id != "" {
 		info.Metadata["request_id"] = id
 	}
+	// Bad input names its fields in a BadRequest; another error about one
+	// field (the task that does not exist) names it in the ErrorInfo.
+	if first.Field != "" && code != codes.InvalidArgument {
+		info.Metadata["field"] = first.Field
+	}
 	var br *errdetails.BadRequest
 	for _, e := range errs {
-		if e.Field == "" {
+		if e.Field == "" || code != codes.InvalidArgument {
 			continue
 		}
 		if br == nil {

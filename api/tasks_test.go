@@ -53,8 +53,8 @@ func TestValidationNamesEveryField(t *testing.T) {
 	}
 	_, err = tasks.CreateTask(ctx, &pb.CreateTaskRequest{Task: &pb.Task{QueueId: 9999}})
 	st = wantErr(t, err, codes.NotFound, 301018)
-	if got := badRequest(st); got["task.queue_id"] == "" {
-		t.Errorf("violations %v, want task.queue_id", got)
+	if got := errorInfo(st).GetMetadata()["field"]; got != "task.queue_id" {
+		t.Errorf("error info names %q, want task.queue_id", got)
 	}
 }
 
