@@ -150,6 +150,15 @@ func (c *call) dial(ctx context.Context) {
 		c.stage = stageAnswered
 		b.stats.answered.Add(1)
 		c.emitLocked(engine.Event{Kind: engine.EvAnswered, Outcome: out})
+		if l.ended.Load() {
+			// The customer's BYE was handled before its 200 OK (they
+			// arrived together): farBye left the call to us.
+			c.stage = stageEnded
+			c.closeLocked(engine.Event{Kind: engine.EvHangup, Side: engine.SideCustomer, Cause: CauseCalled})
+			c.mu.Unlock()
+			c.release()
+			return
+		}
 		c.mu.Unlock()
 		return
 	}
@@ -429,7 +438,7 @@ func (c *call) farBye(l *leg) {
 	l.cleanup()
 	c.mu.Lock()
 	if c.stage != stageAnswered {
-		c.mu.Unlock()
+		c.mu.Unlock() // still ringing: dial sees the leg ended once the 200 is in
 		return
 	}
 	side, cause := engine.SideCustomer, CauseCalled
