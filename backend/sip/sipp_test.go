@@ -60,15 +60,32 @@ type sipp struct {
 }
 
 // startSIPp runs scenario (a file of testdata) as a server on a free port
-// (TCP when tcp), with extra arguments; the test kills it when it ends.
+// (TCP when tcp), with extra arguments; the test kills it when it ends. A
+// port taken by someone else between its choice and SIPp's start is
+// replaced by another.
 func startSIPp(t testing.TB, scenario string, tcp bool, extra ...string) *sipp {
 	t.Helper()
-	s := &sipp{port: freePort(t), mport: freePort(t), done: make(chan error, 1)}
-	s.run(t, scenario, tcp, extra...)
-	return s
+	for try := 0; ; try++ {
+		s := &sipp{port: freePort(t), mport: freePort(t)}
+		err := s.start(t, scenario, tcp, extra...)
+		if err == nil {
+			return s
+		}
+		if try == 2 {
+			t.Fatal(err)
+		}
+	}
 }
 
+// run runs scenario on s's ports, which must be free.
 func (s *sipp) run(t testing.TB, scenario string, tcp bool, extra ...string) {
+	t.Helper()
+	if err := s.start(t, scenario, tcp, extra...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *sipp) start(t testing.TB, scenario string, tcp bool, extra ...string) error {
 	t.Helper()
 	tr := "u1"
 	if tcp {
@@ -80,6 +97,7 @@ func (s *sipp) run(t testing.TB, scenario string, tcp bool, extra ...string) {
 	if !slices.Contains(extra, "amd") {
 		args = append(args, "-key", "amd", "live")
 	}
+	s.out.Reset()
 	s.cmd = exec.Command("sipp", args...)
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	s.cmd.Dir, _ = os.Getwd()
@@ -93,29 +111,20 @@ func (s *sipp) run(t testing.TB, scenario string, tcp bool, extra ...string) {
 		_ = s.cmd.Process.Kill()
 		<-done
 	})
-	// Wait until SIPp holds its SIP port: until we can no longer bind it.
+	// Wait until SIPp holds its SIP port: until we can no longer bind it
+	// while SIPp still runs.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("sipp exited before it served port %d: %v\n%s", s.port, err, s.out.String())
+		default:
+		}
 		if !bindable(s.port, tcp) {
-			return
+			return nil
 		}
 	}
-	t.Fatalf("sipp did not bind port %d\n%s", s.port, s.out.String())
-}
-
-func bindable(port int, tcp bool) bool {
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	if tcp {
-		ln, err := net.Listen("tcp", addr)
-		if err == nil {
-			ln.Close()
-		}
-		return err == nil
-	}
-	pc, err := net.ListenPacket("udp", addr)
-	if err == nil {
-		pc.Close()
-	}
-	return err == nil
+	return fmt.Errorf("sipp did not bind port %d\n%s", s.port, s.out.String())
 }
 
 // wait waits for SIPp to exit (it does with -m) and fails on an error exit.
@@ -276,4 +285,20 @@ func writeTone(t testing.TB, d time.Duration) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func bindable(port int, tcp bool) bool {
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if tcp {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+		}
+		return err == nil
+	}
+	pc, err := net.ListenPacket("udp", addr)
+	if err == nil {
+		pc.Close()
+	}
+	return err == nil
 }
