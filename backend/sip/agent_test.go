@@ -117,10 +117,24 @@ func TestAgentRegistered(t *testing.T) {
 	needSIPp(t)
 	cust := startSIPp(t, "answer.xml", false, "-m", "1")
 	r := newRig(t, Config{Trunk: cust.uri(false), Registrar: true})
-	agent := &sipp{port: freePort(t), mport: freePort(t)}
-	agent.run(t, "register.xml", false, "-m", "1", "-s", "2001", r.b.Addr().String())
-	agent.wait(t, 5*time.Second)
-	agent.run(t, "answer.xml", false, "-m", "1")
+	// The phone registers from a free port, then answers on it: a port taken
+	// meanwhile by someone else makes SIPp exit, and the phone starts over
+	// on another.
+	var agent *sipp
+	for try := 0; agent == nil; try++ {
+		agent = &sipp{port: freePort(t), mport: freePort(t)}
+		err := agent.start(t, "register.xml", false, "-m", "1", "-s", "2001", r.b.Addr().String())
+		if err == nil {
+			agent.wait(t, 5*time.Second)
+			err = agent.start(t, "answer.xml", false, "-m", "1")
+		}
+		if err != nil {
+			if try == 2 {
+				t.Fatal(err)
+			}
+			agent = nil
+		}
+	}
 	answered(t, r, 4)
 	r.send(engine.Command{Kind: engine.CmdConnect, Call: 4, Agent: 1, Phone: "2001"})
 	expect(t, r.await(t, 4, 3, 5*time.Second)[2:], engine.EvAgentAnswered)
