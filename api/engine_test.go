@@ -282,3 +282,58 @@ func TestRestartMidCampaign(t *testing.T) {
 	}
 	records(len(before) + 5) // the campaign goes on
 }
+
+// TestPacingDecisionsStream: a subscriber that asks for pacing decisions
+// gets the task's, live, with what the pacer saw and placed, numbered after
+// the last logged event; one that asks for nothing in particular gets none.
+func TestPacingDecisionsStream(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	var phones []string
+	for i := range 20 {
+		phones = append(phones, fmt.Sprintf("+1415%07d", 5570000+i))
+	}
+	task := e.createTask(t, ctx, "acme", phones...).GetTask().GetId()
+	sctx, stop := context.WithTimeout(ctx, 20*time.Second)
+	defer stop()
+	events := pb.NewEventServiceClient(e.conn)
+	pacingSub, err := events.Subscribe(sctx, &pb.SubscribeRequest{Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_PACING}, TaskIds: []uint64{task}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allSub, err := events.Subscribe(sctx, &pb.SubscribeRequest{TaskIds: []uint64{task}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pb.NewTaskServiceClient(e.conn).SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task,
+		Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
+		t.Fatal(err)
+	}
+	placed := 0
+	for placed < 5 {
+		m, err := pacingSub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := m.GetEvent().GetPacing()
+		if d == nil || d.GetTaskId() != task || m.GetEvent().GetTime() == nil {
+			t.Fatalf("not a decision of task %d: %v", task, m)
+		}
+		if d.GetPlaced() > d.GetWanted() || d.GetAgentsLoggedIn() != 3 || d.GetAbandonTarget() == 0 {
+			t.Fatalf("decision %v", d)
+		}
+		if d.GetPlaced() > 0 && m.GetEvent().GetSeq() == 0 {
+			t.Fatalf("a decision after the task opened numbered 0: %v", m)
+		}
+		placed += int(d.GetPlaced())
+	}
+	for range 20 {
+		m, err := allSub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.GetEvent().GetPacing() != nil {
+			t.Fatalf("a decision to a subscriber that did not ask: %v", m)
+		}
+	}
+}

@@ -63,6 +63,14 @@ func (f *eventFilter) match(ev *records.CTIEvent) bool {
 		(f.kinds == nil || f.kinds[eventKind(ev.Name)])
 }
 
+// matchDecision reports whether a subscriber asked for pacing decisions of
+// d's task. Decisions come only to a subscriber that names their kind (they
+// are many), and concern no agent: one that names agents gets none.
+func (f *eventFilter) matchDecision(d *records.Decision) bool {
+	return f.kinds[pb.EventKind_EVENT_KIND_PACING] && f.agents == nil &&
+		(f.tasks == nil || f.tasks[uint64(d.Task)])
+}
+
 func eventKind(n records.CTIName) pb.EventKind {
 	switch {
 	case n >= records.EventDialing && n <= records.EventReleased:
@@ -84,8 +92,28 @@ func pbEvent(seq uint64, ev *records.CTIEvent) *pb.Event {
 	return &pb.Event{Seq: seq, Time: ts(ev.At), Body: &pb.Event_Cti{Cti: c}}
 }
 
+// pbDecision converts a pacing decision; seq is the number of the last
+// logged event before it, since decisions are not logged themselves.
+func pbDecision(seq uint64, d *records.Decision) *pb.Event {
+	p := &pb.PacingDecision{TaskId: uint64(d.Task), Level: d.Level, Placed: int32(d.Placed), Wanted: int32(d.Wanted),
+		AgentsLoggedIn: int32(d.LoggedIn), AgentsIdle: int32(d.Idle), AgentsBusy: int32(d.Busy),
+		CallsRinging: int32(d.Ringing), CallsWaiting: int32(d.Waiting),
+		AbandonRate: d.AbandonRate, AbandonRateWindow: d.WindowAbandonRate, AbandonTarget: d.AbandonTarget}
+	if e := &d.Estimates; e.Known {
+		fallback := 0.0
+		if e.Fallback {
+			fallback = 1
+		}
+		p.Estimates = map[string]float64{"answer_rate": e.AnswerRate, "live_rate": e.LiveRate,
+			"expected_free_agents": e.FreeSoon, "expected_abandons": e.ExpectedAbandons, "risk": e.Risk, "fallback": fallback}
+	}
+	return &pb.Event{Seq: seq, Time: ts(d.At), Body: &pb.Event_Pacing{Pacing: p}}
+}
+
 // Subscribe sends the tenant's events from the log from req.from_seq on,
-// then live ones as the runner publishes them. The runner never waits for
+// then live ones as the runner publishes them, with the pacing decisions
+// of each batch after its events (decisions are live only: one missed is
+// replaced by the next). The runner never waits for
 // a subscriber: one that falls behind is dropped, and this handler goes
 // back to the log from the next number it owes the client, so the client
 // loses nothing and the dialer is never slowed.
@@ -187,6 +215,15 @@ func (h *eventService) follow(stream pb.EventService_SubscribeServer, live <-cha
 					}
 				}
 				*next = seq + 1
+			}
+			for i := range p.Decisions {
+				d := &p.Decisions[i]
+				if d.Tenant != tenant || !f.matchDecision(d) {
+					continue
+				}
+				if err := stream.Send(&pb.SubscribeResponse{Event: pbDecision(*next-1, d)}); err != nil {
+					return err
+				}
 			}
 		}
 	}

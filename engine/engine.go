@@ -16,6 +16,9 @@ type Config struct {
 	// CTIEvents turns on the seed-002 events in Ready.Events. The server wants
 	// them; a simulation that only needs the report may leave them off.
 	CTIEvents bool
+	// Decisions turns on the pacing decisions in Ready.Decisions, for a
+	// supervisor who wants to see why a task dials.
+	Decisions bool
 	// FetchBatch is how many numbers the engine asks for at a time
 	// (CmdFetchNumbers); it asks again when fewer than half remain. Default 256.
 	FetchBatch int
@@ -85,19 +88,20 @@ func (e *Engine) HasReady() bool { return !e.rd.Empty() }
 // Ready. Calling Ready again before Advance returns everything not yet
 // advanced, the earlier output first.
 func (e *Engine) Ready() Ready {
-	h := handed{len(e.rd.Numbers), len(e.rd.Records), len(e.rd.Tasks), len(e.rd.Commands), len(e.rd.Events)}
+	h := handed{len(e.rd.Numbers), len(e.rd.Records), len(e.rd.Tasks), len(e.rd.Commands), len(e.rd.Events), len(e.rd.Decisions)}
 	e.handed = h
 	return Ready{
-		Numbers:  e.rd.Numbers[:h.numbers:h.numbers],
-		Records:  e.rd.Records[:h.records:h.records],
-		Tasks:    e.rd.Tasks[:h.tasks:h.tasks],
-		Commands: e.rd.Commands[:h.commands:h.commands],
-		Events:   e.rd.Events[:h.events:h.events],
+		Numbers:   e.rd.Numbers[:h.numbers:h.numbers],
+		Records:   e.rd.Records[:h.records:h.records],
+		Tasks:     e.rd.Tasks[:h.tasks:h.tasks],
+		Commands:  e.rd.Commands[:h.commands:h.commands],
+		Events:    e.rd.Events[:h.events:h.events],
+		Decisions: e.rd.Decisions[:h.decisions:h.decisions],
 	}
 }
 
 // handed counts what the latest Ready handed out of each slice.
-type handed struct{ numbers, records, tasks, commands, events int }
+type handed struct{ numbers, records, tasks, commands, events, decisions int }
 
 // Advance tells the engine that rd, the latest Ready, was handled. It drops
 // exactly what rd holds and keeps what was stepped after it; rd's slices are
@@ -106,7 +110,7 @@ type handed struct{ numbers, records, tasks, commands, events int }
 func (e *Engine) Advance(rd Ready) {
 	h := e.handed
 	if len(rd.Numbers) > h.numbers || len(rd.Records) > h.records || len(rd.Tasks) > h.tasks ||
-		len(rd.Commands) > h.commands || len(rd.Events) > h.events {
+		len(rd.Commands) > h.commands || len(rd.Events) > h.events || len(rd.Decisions) > h.decisions {
 		panic("engine: Advance of a Ready that was not handed out (advanced twice?)")
 	}
 	e.handed = handed{}
@@ -118,6 +122,7 @@ func (e *Engine) Advance(rd Ready) {
 		clear(e.rd.Events) // drop string references
 	}
 	e.rd.Events = drop(e.rd.Events, len(rd.Events))
+	e.rd.Decisions = drop(e.rd.Decisions, len(rd.Decisions))
 }
 
 // drop removes the first n elements of s in place. What was stepped after

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Ready is what one or more Steps produced. The caller must handle it in this
@@ -15,22 +16,25 @@ import (
 //  2. Commands go to the telephony backend (or the runner's timer wheel) in
 //     slice order.
 //  3. Events go to the event log and to subscribers, in slice order.
+//  4. Decisions (with Config.Decisions) go to subscribers only: each is a
+//     complete picture of a task's pacing, so none needs to be durable.
 //
 // The slices are owned by the engine. They stay valid and unchanged until
 // Advance, even while more events are stepped (the engine appends only past
 // what it handed out), and are reused after it: copy what you keep longer.
 type Ready struct {
-	Numbers  []NumberUpdate
-	Records  []CallRecord
-	Tasks    []TaskUpdate
-	Commands []Command
-	Events   []CTIEvent
+	Numbers   []NumberUpdate
+	Records   []CallRecord
+	Tasks     []TaskUpdate
+	Commands  []Command
+	Events    []CTIEvent
+	Decisions []records.Decision
 }
 
 // Empty reports whether there is nothing to do.
 func (rd *Ready) Empty() bool {
 	return len(rd.Numbers) == 0 && len(rd.Records) == 0 && len(rd.Tasks) == 0 &&
-		len(rd.Commands) == 0 && len(rd.Events) == 0
+		len(rd.Commands) == 0 && len(rd.Events) == 0 && len(rd.Decisions) == 0
 }
 
 // CommandKind says what a Command asks for.

@@ -22,11 +22,12 @@ func mustStep(t *testing.T, e *Engine, ev Event) {
 
 func cloneReady(rd Ready) Ready {
 	return Ready{
-		Numbers:  slices.Clone(rd.Numbers),
-		Records:  slices.Clone(rd.Records),
-		Tasks:    slices.Clone(rd.Tasks),
-		Commands: slices.Clone(rd.Commands),
-		Events:   slices.Clone(rd.Events),
+		Numbers:   slices.Clone(rd.Numbers),
+		Records:   slices.Clone(rd.Records),
+		Tasks:     slices.Clone(rd.Tasks),
+		Commands:  slices.Clone(rd.Commands),
+		Events:    slices.Clone(rd.Events),
+		Decisions: slices.Clone(rd.Decisions),
 	}
 }
 

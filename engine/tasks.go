@@ -40,6 +40,7 @@ type task struct {
 	dirty     bool
 	level     float64
 	snap      pacing.Snapshot
+	told      records.Decision // the latest decision in Ready.Decisions
 }
 
 func (e *Engine) task(id TaskID) (*task, error) {
@@ -176,10 +177,14 @@ func (e *Engine) pace(t *task) {
 	d := t.pacer.Decide(s)
 	t.level = d.Level
 	n := min(d.Place, s.MaxInFlight-len(s.Calls))
-	for i := 0; i < n; i++ {
+	placed := 0
+	for ; placed < n; placed++ {
 		if !e.dial(t) {
 			break
 		}
+	}
+	if e.cfg.Decisions {
+		e.decided(t, &d, placed)
 	}
 	e.refill(t)
 	if !d.Next.IsZero() && d.Next.After(e.now) && !d.Next.Equal(t.pacingAt) {
@@ -268,4 +273,31 @@ func (e *Engine) emit(ev CTIEvent) {
 		}
 	}
 	e.rd.Events = append(e.rd.Events, ev)
+}
+
+// decided adds the decision the pacer of t just made to Ready.Decisions
+// when it says something new: calls placed, or a level or a number of
+// calls asked for that differ from the last one told. The snapshot's
+// counts are those before the calls were placed.
+func (e *Engine) decided(t *task, d *pacing.Decision, placed int) {
+	if placed == 0 && d.Level == t.told.Level && d.Place == t.told.Wanted && !t.told.At.IsZero() {
+		return
+	}
+	s := &t.snap
+	dec := records.Decision{
+		At: e.now, Tenant: t.spec.Tenant, Task: t.spec.ID, Level: d.Level, Wanted: d.Place, Placed: placed,
+		LoggedIn: s.LoggedIn, Idle: s.Idle, Busy: s.Busy, Paused: s.Paused, Ringing: s.Ringing, Waiting: s.Waiting,
+		AbandonTarget: s.AbandonTarget,
+	}
+	if s.LiveAnswers > 0 {
+		dec.AbandonRate = float64(s.Abandoned) / float64(s.LiveAnswers)
+	}
+	if s.WindowLiveAnswers > 0 {
+		dec.WindowAbandonRate = float64(s.WindowAbandoned) / float64(s.WindowLiveAnswers)
+	}
+	if est, ok := t.pacer.(pacing.Estimator); ok {
+		dec.Estimates = est.Estimates()
+	}
+	t.told = dec
+	e.rd.Decisions = append(e.rd.Decisions, dec)
 }

@@ -14,7 +14,11 @@
 // tunes it on.
 package pacing
 
-import "time"
+import (
+	"time"
+
+	"github.com/outpace-dev/outpace/records"
+)
 
 // ObsKind says what an Observation measures.
 type ObsKind uint8
@@ -137,4 +141,11 @@ type Pacer interface {
 	Observe(o Observation)
 	// Decide returns how many calls to place now.
 	Decide(s *Snapshot) Decision
+}
+
+// Estimator is implemented by a pacer that forecasts (predictive):
+// Estimates returns the figures behind its latest decision, for a
+// supervisor who wants to see why it dials. It does not allocate.
+type Estimator interface {
+	Estimates() records.Estimates
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // numHorizons is the number of points at which the forecast is made: the
@@ -57,6 +58,7 @@ type Predictive struct {
 	ctl control
 
 	decisions, fallbacks int64
+	liveRate             float64 // the live-answer rate of the latest decision
 }
 
 // NewPredictive returns the predictive pacer for the abandon target (a
@@ -102,6 +104,7 @@ func (p *Predictive) Decide(s *Snapshot) Decision {
 	}
 	capRate := target * (1 - p.cfg.CapMargin)
 	liveRate := p.est.liveRate.get(now)
+	p.liveRate = liveRate
 	c := &p.ctl
 	dt := c.clock(now, &p.cfg, capRate, liveRate, p.fc.abandonRate)
 
@@ -157,4 +160,18 @@ func (p *Predictive) String() string {
 		line += fmt.Sprintf(" guard=%.2f", c.guard)
 	}
 	return line
+}
+
+// Estimates implements Estimator: the forecast of the latest decision.
+func (p *Predictive) Estimates() records.Estimates {
+	fc, c := &p.fc, &p.ctl
+	return records.Estimates{
+		Known:            fc.ok,
+		AnswerRate:       fc.pLive,
+		LiveRate:         p.liveRate,
+		FreeSoon:         fc.freeSoon,
+		ExpectedAbandons: fc.committed,
+		Risk:             c.theta * c.share,
+		Fallback:         c.fallback,
+	}
 }

@@ -102,6 +102,13 @@ type Published struct {
 	Records []records.CallRecord // call records written
 	Tasks   []records.TaskUpdate // task status changes written
 	Dials   int                  // originates the engine placed
+	// Decisions are the pacing decisions made, in order. They are not in
+	// the event log: each is a complete picture of a task's pacing that
+	// the next one replaces, made up to every input stepped, so a
+	// subscriber that misses some (it fell behind, it was not there) sees
+	// the state again at the next; writing them all would add a durable
+	// write for every event the dialer steps.
+	Decisions []records.Decision
 }
 
 // Snapshot is the runner's state as last published, readable from any
@@ -333,6 +340,7 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	r.eng = engine.New(engine.Config{
 		Rand:       rand.New(rand.NewPCG(r.cfg.Seed, 0x656e67696e65)),
 		CTIEvents:  true,
+		Decisions:  true,
 		FetchBatch: r.cfg.FetchBatch,
 		LastCall:   rs.LastCall,
 	})
@@ -636,7 +644,7 @@ func (r *Runner) handleReady(now time.Time) error {
 		}
 	}
 	r.release(now)
-	p := Published{At: now, Events: rd.Events, Seqs: r.seqs, Records: rd.Records, Tasks: rd.Tasks, Dials: dials}
+	p := Published{At: now, Events: rd.Events, Seqs: r.seqs, Records: rd.Records, Tasks: rd.Tasks, Dials: dials, Decisions: rd.Decisions}
 	if r.cfg.Observe != nil {
 		r.cfg.Observe(&p)
 	}
@@ -864,10 +872,11 @@ func (r *Runner) publish(p *Published) {
 	}
 	c := Published{
 		At: p.At, Dials: p.Dials,
-		Events:  append([]records.CTIEvent(nil), p.Events...),
-		Seqs:    append([]uint64(nil), p.Seqs...),
-		Records: append([]records.CallRecord(nil), p.Records...),
-		Tasks:   append([]records.TaskUpdate(nil), p.Tasks...),
+		Events:    append([]records.CTIEvent(nil), p.Events...),
+		Seqs:      append([]uint64(nil), p.Seqs...),
+		Records:   append([]records.CallRecord(nil), p.Records...),
+		Tasks:     append([]records.TaskUpdate(nil), p.Tasks...),
+		Decisions: append([]records.Decision(nil), p.Decisions...),
 	}
 	for s := range r.subs {
 		select {

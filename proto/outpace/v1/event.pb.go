@@ -38,7 +38,10 @@ const (
 	EventKind_EVENT_KIND_AGENT EventKind = 3
 	// Errors: EventPartyError, EventAgentError.
 	EventKind_EVENT_KIND_ERROR EventKind = 4
-	// Pacing decisions (not sent yet: the server streams none so far).
+	// Pacing decisions: sent live only, never kept in the event log, so a
+	// client catching up from from_seq gets none of the past ones. A task's
+	// pacer is told when it places calls or its level or its ask changes;
+	// each decision is a complete picture of the task's pacing.
 	EventKind_EVENT_KIND_PACING EventKind = 5
 )
 
@@ -256,7 +259,9 @@ type SubscribeRequest struct {
 	TaskIds []uint64 `protobuf:"varint,2,rep,packed,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
 	// Only events of these agents; empty = all.
 	AgentIds []uint32 `protobuf:"varint,3,rep,packed,name=agent_ids,json=agentIds,proto3" json:"agent_ids,omitempty"`
-	// Only events of these kinds; empty = all.
+	// Only events of these kinds; empty = all but EVENT_KIND_PACING. Pacing
+	// decisions, up to one per event the dialer handles, are sent only to a
+	// client that names their kind.
 	Kinds         []EventKind `protobuf:"varint,4,rep,packed,name=kinds,proto3,enum=outpace.v1.EventKind" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -370,7 +375,9 @@ func (x *SubscribeResponse) GetEvent() *Event {
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Per-tenant sequence number, from 1, without holes in what the log
-	// keeps. Events filtered out leave gaps in what a client sees.
+	// keeps. Events filtered out leave gaps in what a client sees. A pacing
+	// decision, which the log does not keep, carries the number of the last
+	// logged event before it: resuming from seq + 1 loses nothing.
 	Seq uint64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// When it happened.
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
@@ -631,9 +638,14 @@ type PacingDecision struct {
 	AbandonRateWindow float64 `protobuf:"fixed64,11,opt,name=abandon_rate_window,json=abandonRateWindow,proto3" json:"abandon_rate_window,omitempty"`
 	// The abandon target.
 	AbandonTarget float64 `protobuf:"fixed64,12,opt,name=abandon_target,json=abandonTarget,proto3" json:"abandon_target,omitempty"`
-	// The estimates behind the decision, by name (for the predictive pacer
-	// "answer_rate", "expected_free_agents", "expected_answers"); which
-	// names appear depends on the pacing mode.
+	// The estimates behind the decision, by name; empty for a pacer that
+	// makes none. The predictive pacer sends "answer_rate" (share of calls
+	// answered live), "live_rate" (live answers a second),
+	// "expected_free_agents" (busy agents free within the connect deadline),
+	// "expected_abandons" (abandons the calls in flight are expected to
+	// cause), "risk" (the threshold each further call's risk of an abandon
+	// was held under) and "fallback" (1 while it dials progressively because
+	// the abandon budget ran out).
 	Estimates     map[string]float64 `protobuf:"bytes,13,rep,name=estimates,proto3" json:"estimates,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
