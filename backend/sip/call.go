@@ -296,6 +296,9 @@ func (c *call) connect(phone string) {
 func (c *call) ringAgent(ctx context.Context, l *leg) {
 	res, _ := l.invite(ctx, nil)
 	cause := context.Cause(ctx)
+	if cause == context.Canceled {
+		cause = errShutdown
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if res != nil && res.IsSuccess() {
