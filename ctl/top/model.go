@@ -12,8 +12,11 @@
 // makes an agent ready, not ready with reason 4 (after-call work) puts it
 // in wrap-up, any other reason not ready, an agent leg being dialled,
 // ringing or established makes it busy, a logout takes it off the board.
-// Calls ringing and waiting, the abandon rates, the target and the dial
-// level come from the task's last pacing decision. Occupancy is busy and
+// Calls ringing and waiting are followed call by call through the party
+// events, from a base the snapshot gives (and each pacing decision
+// resets); the run's abandon rate counts the records of deleted calls on
+// top of the snapshot's figures. The window's abandon rate, the target and
+// the dial level come from the snapshot and the pacing decisions. Occupancy is busy and
 // wrap-up time over logged-in time, integrated between events from the
 // moment top started; until time has passed it shows the run's figure
 // from the snapshot.
@@ -75,10 +78,26 @@ type TaskMsg struct{ Task *pb.Task }
 // ErrMsg ends the board with an error.
 type ErrMsg struct{ Err error }
 
+// callState is what the board knows of a call it saw start.
+type callState uint8
+
+const (
+	callRinging callState = iota + 1
+	callWaiting
+	callTalking
+	callEnded
+)
+
 // taskView is one task's line.
 type taskView struct {
-	task                   *pb.Task
-	ringing, waiting       int32
+	task *pb.Task
+	// Calls ringing and waiting: those the board saw start, by state,
+	// plus a base of calls it did not see start (from the snapshot or the
+	// last pacing decision), which their next event takes off.
+	calls                  map[uint64]callState
+	baseRinging            int32
+	baseWaiting            int32
+	live, abandoned        int64 // since the task opened: the rate's terms
 	abandon, window, level float64
 	target                 float64
 	placed, wanted         int32
@@ -232,9 +251,14 @@ func (m *Model) addTask(t *pb.Task, st *pb.TaskStats) {
 		v.target = t.GetPacing().GetAbandonTarget()
 	}
 	if st != nil {
-		v.ringing, v.waiting = st.GetCallsRinging(), st.GetCallsWaiting()
+		v.calls = map[uint64]callState{}
+		v.baseRinging, v.baseWaiting = st.GetCallsRinging(), st.GetCallsWaiting()
+		v.live, v.abandoned = st.GetLiveAnswers(), st.GetAbandoned()
 		v.abandon, v.window, v.target = st.GetAbandonRate(), st.GetAbandonRateWindow(), st.GetAbandonTarget()
 		v.level, v.occ0 = st.GetDialLevel(), st.GetOccupancy()
+	}
+	if v.calls == nil {
+		v.calls = map[uint64]callState{}
 	}
 }
 
@@ -252,7 +276,9 @@ func (m *Model) event(ev *pb.Event) tea.Cmd {
 		p := b.Pacing
 		task = p.GetTaskId()
 		if v := m.tasks[task]; v != nil {
-			v.ringing, v.waiting = p.GetCallsRinging(), p.GetCallsWaiting()
+			r, w := v.counts()
+			v.baseRinging += p.GetCallsRinging() - r
+			v.baseWaiting += p.GetCallsWaiting() - w
 			v.abandon, v.window, v.target = p.GetAbandonRate(), p.GetAbandonRateWindow(), p.GetAbandonTarget()
 			v.level, v.placed, v.wanted = p.GetLevel(), p.GetPlaced(), p.GetWanted()
 			v.decisions++
@@ -261,6 +287,9 @@ func (m *Model) event(ev *pb.Event) tea.Cmd {
 		c := b.Cti
 		task = c.GetTaskId()
 		m.agentEvent(c)
+		if v := m.tasks[task]; v != nil && c.GetCallId() != 0 {
+			v.callEvent(c)
+		}
 	}
 	if task != 0 && m.tasks[task] == nil && !m.asked[task] && (m.only == nil || m.only[task]) && m.FetchTask != nil {
 		m.asked[task] = true
@@ -292,6 +321,79 @@ func (m *Model) agentEvent(c *pb.CtiEvent) {
 			m.agents[id] = Busy
 		}
 	}
+}
+
+// callEvent follows a call of the task through its party events; a call
+// deleted with its record counts in the run's abandon rate.
+func (v *taskView) callEvent(c *pb.CtiEvent) {
+	id := c.GetCallId()
+	st, known := v.calls[id]
+	customer := c.GetRole() == pb.PartyRole_PARTY_ROLE_CUSTOMER
+	switch c.GetName() {
+	case pb.CtiName_CTI_NAME_DIALING, pb.CtiName_CTI_NAME_RINGING:
+		if customer && !known {
+			v.calls[id] = callRinging
+		}
+	case pb.CtiName_CTI_NAME_ESTABLISHED:
+		switch {
+		case customer && (!known || st == callRinging):
+			if !known {
+				v.baseRinging--
+			}
+			v.calls[id] = callWaiting
+		case !customer && (!known || st == callWaiting):
+			if !known {
+				v.baseWaiting--
+			}
+			v.calls[id] = callTalking
+		}
+	case pb.CtiName_CTI_NAME_RELEASED, pb.CtiName_CTI_NAME_CALL_DELETED:
+		if c.GetName() == pb.CtiName_CTI_NAME_RELEASED && !customer {
+			return
+		}
+		if !known && c.GetReason() == 0 {
+			// A call the board did not see start: its record says where
+			// it was.
+			switch r := c.GetRecord(); {
+			case r == nil:
+			case r.GetAnswerTime() == nil:
+				v.baseRinging--
+			case r.GetAgentAnswerTime() == nil:
+				v.baseWaiting--
+			}
+		}
+		if c.GetName() == pb.CtiName_CTI_NAME_CALL_DELETED {
+			delete(v.calls, id)
+			if r := c.GetRecord(); r != nil && c.GetReason() == 0 {
+				if r.GetOutcome() == pb.Outcome_OUTCOME_LIVE {
+					v.live++
+				}
+				if r.GetResult() == 1 {
+					v.abandoned++
+				}
+				if v.live > 0 {
+					v.abandon = float64(v.abandoned) / float64(v.live)
+				}
+			}
+		} else {
+			v.calls[id] = callEnded
+		}
+	}
+	v.baseRinging, v.baseWaiting = max(v.baseRinging, 0), max(v.baseWaiting, 0)
+}
+
+// counts returns the calls ringing and waiting.
+func (v *taskView) counts() (ringing, waiting int32) {
+	ringing, waiting = v.baseRinging, v.baseWaiting
+	for _, st := range v.calls {
+		switch st {
+		case callRinging:
+			ringing++
+		case callWaiting:
+			waiting++
+		}
+	}
+	return ringing, waiting
 }
 
 // notReady is the state of an agent logging in or going not ready with
@@ -412,10 +514,11 @@ func (m Model) View() string {
 			status = "new"
 		}
 		var line strings.Builder
+		ringing, waiting := v.counts()
 		cells := []string{
 			fmt.Sprint(id), v.task.GetName(), status,
 			fmt.Sprint(c[Ready]), fmt.Sprint(c[Busy]), fmt.Sprint(c[WrapUp]), fmt.Sprint(c[NotReady]),
-			fmt.Sprint(v.ringing), fmt.Sprint(v.waiting), pct(m.Occupancy(id)),
+			fmt.Sprint(ringing), fmt.Sprint(waiting), pct(m.Occupancy(id)),
 			pct(v.abandon), pct(v.window), pct(v.target), fmt.Sprintf("%.2f", v.level),
 		}
 		for i, s := range cells {

@@ -200,3 +200,36 @@ func TestRefreshKey(t *testing.T) {
 		t.Fatalf("after the refresh: %s", got)
 	}
 }
+
+func callEv(seq uint64, s int, call uint64, name pb.CtiName, role pb.PartyRole, rec *pb.CallRecord) top.EventMsg {
+	return top.EventMsg{Event: &pb.Event{Seq: seq, Time: at(s), Body: &pb.Event_Cti{Cti: &pb.CtiEvent{Name: name, TaskId: 1,
+		CallId: call, Role: role, Record: rec}}}}
+}
+
+// Calls are followed through their party events, those that started
+// before the board from the snapshot's counts; deleted calls' records
+// move the run's abandon rate.
+func TestCallsFollowed(t *testing.T) {
+	snap := snapshot()
+	snap.Stats[1].LiveAnswers, snap.Stats[1].Abandoned = 100, 1
+	cust, agent := pb.PartyRole_PARTY_ROLE_CUSTOMER, pb.PartyRole_PARTY_ROLE_AGENT
+	m := run(t, top.New("", nil), snap,
+		callEv(1, 0, 50, pb.CtiName_CTI_NAME_DIALING, cust, nil),      // ringing 4+1
+		callEv(2, 1, 50, pb.CtiName_CTI_NAME_ESTABLISHED, cust, nil),  // waiting 1
+		callEv(3, 1, 7, pb.CtiName_CTI_NAME_ESTABLISHED, cust, nil),   // one of the 4 ringing: waiting 2
+		callEv(4, 2, 50, pb.CtiName_CTI_NAME_ESTABLISHED, agent, nil), // 50 talks: waiting 1
+		callEv(5, 3, 99, pb.CtiName_CTI_NAME_RELEASED, cust, &pb.CallRecord{Outcome: pb.Outcome_OUTCOME_NO_ANSWER}),
+		callEv(6, 3, 99, pb.CtiName_CTI_NAME_CALL_DELETED, 0, &pb.CallRecord{Outcome: pb.Outcome_OUTCOME_NO_ANSWER}),
+		callEv(7, 4, 7, pb.CtiName_CTI_NAME_CALL_DELETED, 0, &pb.CallRecord{Outcome: pb.Outcome_OUTCOME_LIVE, Result: 1,
+			AnswerTime: at(1)}),
+	)
+	// TASK NAME STATUS READY BUSY WRAP NOTRDY RINGING WAITING OCC ABANDON ...
+	if got := line(t, m.View(), "1"); got[7] != "2" || got[8] != "0" || got[10] != "2.0%" {
+		t.Fatalf("ringing %s waiting %s abandon %s, want 2 0 2.0%%\n%s", got[7], got[8], got[10], m.View())
+	}
+	// A pacing decision resets the counts.
+	m = run(t, m, pacingEv(8, 5, &pb.PacingDecision{TaskId: 1, CallsRinging: 9, CallsWaiting: 3, AbandonRate: 0.02}))
+	if got := line(t, m.View(), "1"); got[7] != "9" || got[8] != "3" {
+		t.Fatalf("after a decision: %v", got)
+	}
+}
