@@ -4,6 +4,22 @@
 // It sees only the engine's commands and answers only with the events a
 // carrier and phones produce, as the runner's Backend contract asks.
 //
+// # Use
+//
+// New binds the sockets; the runner calls Run and Send:
+//
+//	b, err := sip.New(sip.Config{
+//		Trunk:          "sip:{number}@203.0.113.5:5060",
+//		Listen:         "192.0.2.10:5060",
+//		Lines:          100,
+//		CallsPerSecond: 20,
+//		Agents:         map[string]string{"1001": "sip:1001@192.0.2.30"},
+//		Messages:       map[string]string{"safe-harbor": "/etc/outpace/safe-harbor.wav"},
+//	})
+//	if err != nil { ... }
+//	r := runner.New(runner.Config{Store: st, Backend: b})
+//	err = r.Run(ctx)
+//
 // # Call flow
 //
 // CmdOriginate queues the call; a dispatcher takes it when the trunk has a
