@@ -4,17 +4,43 @@ import (
 	"context"
 	"time"
 
+	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/engine"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
-// callService implements CallService: dispositions in the store. Hanging
-// up a call needs a request the engine does not take yet: HangupCall
-// answers UNIMPLEMENTED.
+// callService implements CallService: hang-ups through the engine,
+// dispositions in the store.
 type callService struct {
 	pb.UnimplementedCallServiceServer
 	s *Server
+}
+
+// HangupCall asks the engine to end an active call of the caller's: the
+// backend hangs up every leg and the call's record is written, ended by our
+// side. Another tenant's call, like an ended one, does not exist.
+func (h *callService) HangupCall(ctx context.Context, req *pb.HangupCallRequest) (*pb.HangupCallResponse, error) {
+	eng, err := h.s.engine()
+	if err != nil {
+		return nil, err
+	}
+	call := records.CallID(req.GetCallId())
+	var task records.TaskID
+	active := false
+	if err := eng.Inspect(ctx, func(e *engine.Engine) { task, active = e.CallTask(call) }); err != nil {
+		return nil, err
+	}
+	if !active || h.s.ownTask(ctx, uint64(task)) != nil {
+		return nil, apierr.New(apierr.NotFoundCallID, "call %d is not active", call)
+	}
+	// Call ids are never reused: the call is still this task's, or over
+	// (which the engine answers NotFoundCallID).
+	if err := h.s.submit(ctx, engine.Event{Kind: engine.EvHangupRequest, Call: call, Task: task, Side: engine.SideSystem}); err != nil {
+		return nil, err
+	}
+	return &pb.HangupCallResponse{}, nil
 }
 
 func (h *callService) SetDisposition(ctx context.Context, req *pb.SetDispositionRequest) (*pb.SetDispositionResponse, error) {

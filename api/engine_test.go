@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/outpace-dev/outpace/api"
@@ -334,6 +335,77 @@ func TestPacingDecisionsStream(t *testing.T) {
 		}
 		if m.GetEvent().GetPacing() != nil {
 			t.Fatalf("a decision to a subscriber that did not ask: %v", m)
+		}
+	}
+}
+
+// TestHangupCall: a supervisor hangs up a call an agent is talking on; the
+// call ends at once with a record ended by our side (endresult 12), and the
+// campaign goes on. Another tenant cannot hang it up, and an ended call is
+// not found.
+func TestHangupCall(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	globex := e.login(t, "globex")
+	var phones []string
+	for i := range 40 {
+		phones = append(phones, fmt.Sprintf("+1415%07d", 5580000+i))
+	}
+	task := e.createTask(t, ctx, "acme", phones...).GetTask().GetId()
+	sctx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	sub, err := pb.NewEventServiceClient(e.conn).Subscribe(sctx, &pb.SubscribeRequest{TaskIds: []uint64{task},
+		Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_PARTY}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pb.NewTaskServiceClient(e.conn).SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task,
+		Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
+		t.Fatal(err)
+	}
+	calls := pb.NewCallServiceClient(e.conn)
+	var hung uint64
+	// The simulated agents talk for half a second or more: the hang-up
+	// comes well inside that, but a slow machine may see the talk end
+	// first, so the test takes the first call it could hang up.
+	for tries := 0; hung == 0 && tries < 10; {
+		m, err := sub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := m.GetEvent().GetCti()
+		if c.GetName() != pb.CtiName_CTI_NAME_ESTABLISHED || c.GetRole() != pb.PartyRole_PARTY_ROLE_AGENT {
+			continue
+		}
+		tries++
+		_, err = calls.HangupCall(globex, &pb.HangupCallRequest{CallId: c.GetCallId()})
+		wantErr(t, err, codes.NotFound, 301004)
+		if _, err := calls.HangupCall(ctx, &pb.HangupCallRequest{CallId: c.GetCallId()}); err == nil {
+			hung = c.GetCallId()
+		} else if status.Code(err) != codes.NotFound {
+			t.Fatal(err)
+		}
+	}
+	if hung == 0 {
+		t.Fatal("every call ended before it could be hung up")
+	}
+	rec, err := pb.NewRecordServiceClient(e.conn).GetRecord(ctx, &pb.GetRecordRequest{CallId: hung})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.GetRecord(); r.GetEndResult() != 12 || r.GetAgentId() == 0 {
+		t.Fatalf("record of the call hung up: %v", r)
+	}
+	_, err = calls.HangupCall(ctx, &pb.HangupCallRequest{CallId: hung})
+	wantErr(t, err, codes.NotFound, 301004)
+	// The agent is freed and the campaign goes on.
+	for {
+		m, err := sub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := m.GetEvent().GetCti(); c.GetName() == pb.CtiName_CTI_NAME_ESTABLISHED && c.GetCallId() > hung {
+			break
 		}
 	}
 }

@@ -352,6 +352,30 @@ func (e *Engine) hangup(c *call, ev *Event) {
 	}
 }
 
+// hangupRequest ends a call at the request of its agent or a supervisor
+// (EvHangupRequest). The backend hangs up every leg (CmdHangup) and the
+// call is closed at once, ended by our side: a call still ringing as not
+// answered, one offered or talking with EndAgent. A live answer waiting for
+// an agent is abandoned instead, with the safe-harbor message the law asks
+// for when nobody spoke to the customer. The backend's own report of the
+// hang-up then finds no call and is refused, changing nothing.
+func (e *Engine) hangupRequest(ev *Event) error {
+	c, ok := e.calls[ev.Call]
+	if !ok || (ev.Task != 0 && c.task.spec.ID != ev.Task) {
+		return apierr.New(apierr.NotFoundCallID, "call %d is not active", ev.Call)
+	}
+	t := c.task
+	if c.stage == fsm.CallWaiting {
+		e.abandon(c, false)
+		e.markQueue(t.queue)
+		return nil
+	}
+	e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdHangup, At: e.now, Task: t.spec.ID, Call: c.id, Number: c.number})
+	e.hangup(c, &Event{Side: SideAgent})
+	e.markQueue(t.queue)
+	return nil
+}
+
 func (e *Engine) releaseAgentLeg(c *call) {
 	if c.agent == nil || c.agentLeg == fsm.PartyIdle {
 		return

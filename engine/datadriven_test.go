@@ -336,6 +336,16 @@ func TestDataDriven(t *testing.T) {
 					side = SideAgent
 				}
 				h.step(Event{Kind: EvHangup, Call: call, Side: side}, &b)
+			case "hangup-request": // an agent or a supervisor ends the call
+				var task TaskID
+				if v := arg("task", ""); v != "" {
+					n, err := strconv.ParseUint(v, 10, 64)
+					if err != nil {
+						t.Fatalf("%s: task=%s: %v", d.Pos, v, err)
+					}
+					task = TaskID(n)
+				}
+				h.step(Event{Kind: EvHangupRequest, Call: call, Task: task, Side: SideAgent}, &b)
 			case "advance":
 				if len(d.CmdArgs) != 1 {
 					t.Fatalf("%s: advance takes one duration", d.Pos)

@@ -187,6 +187,8 @@ func (e *Engine) step(ev *Event) error {
 		return e.signInOut(ev)
 	case EvProgress, EvAnswered, EvFailed, EvAgentAnswered, EvAgentFailed, EvHangup, EvHold, EvRetrieve:
 		return e.backendEvent(ev)
+	case EvHangupRequest:
+		return e.hangupRequest(ev)
 	case EvTimer:
 		e.timer(ev.Timer)
 		return nil

@@ -135,6 +135,9 @@ const (
 
 	// Administration, continued.
 	EvBlacklist // Blacklist: phones added to or removed from a tenant's or a task's blacklist
+
+	// Agents and supervisors, continued.
+	EvHangupRequest // Call, Task (0 = any), Side (SideAgent, or SideSystem for a supervisor): end the call
 )
 
 // Side says who hung up.

@@ -285,7 +285,9 @@ func (w *world) invalid(rng *rand.Rand) Event {
 		}
 		return 1 << 40
 	}
-	switch rng.IntN(12) {
+	switch rng.IntN(13) {
+	case 12:
+		return Event{Kind: EvHangupRequest, Call: ringing(), Task: 99} // another task's call
 	case 10:
 		return Event{Kind: EvBlacklist}
 	case 11:

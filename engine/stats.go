@@ -44,3 +44,12 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 
 // ActiveCalls returns how many calls are active (originated and not ended).
 func (e *Engine) ActiveCalls() int { return len(e.calls) }
+
+// CallTask returns the task of an active call (originated and not ended).
+func (e *Engine) CallTask(id CallID) (TaskID, bool) {
+	c, ok := e.calls[id]
+	if !ok {
+		return 0, false
+	}
+	return c.task.spec.ID, true
+}

@@ -31,8 +31,12 @@ const (
 // CallService acts on calls: hang one up, record an agent's disposition.
 type CallServiceClient interface {
 	// HangupCall ends every leg of a call in progress; an unknown or ended
-	// call fails with NOT_FOUND and code 301004 NotFoundCallID. Not served
-	// yet: answers UNIMPLEMENTED.
+	// call fails with NOT_FOUND and code 301004 NotFoundCallID. The call's
+	// record is written at once: a call still ringing ends not answered (and
+	// is retried by the task's rule), one offered to or talking with an
+	// agent ends with endresult 12 (our side hung up) and the agent goes to
+	// after-call work, and a live answer still waiting for an agent is
+	// abandoned with the task's safe-harbor message.
 	HangupCall(ctx context.Context, in *HangupCallRequest, opts ...grpc.CallOption) (*HangupCallResponse, error)
 	// SetDisposition records what the agent concluded about a call, with up
 	// to three levels, and may schedule a callback of the called number
@@ -88,8 +92,12 @@ func (c *callServiceClient) GetDisposition(ctx context.Context, in *GetDispositi
 // CallService acts on calls: hang one up, record an agent's disposition.
 type CallServiceServer interface {
 	// HangupCall ends every leg of a call in progress; an unknown or ended
-	// call fails with NOT_FOUND and code 301004 NotFoundCallID. Not served
-	// yet: answers UNIMPLEMENTED.
+	// call fails with NOT_FOUND and code 301004 NotFoundCallID. The call's
+	// record is written at once: a call still ringing ends not answered (and
+	// is retried by the task's rule), one offered to or talking with an
+	// agent ends with endresult 12 (our side hung up) and the agent goes to
+	// after-call work, and a live answer still waiting for an agent is
+	// abandoned with the task's safe-harbor message.
 	HangupCall(context.Context, *HangupCallRequest) (*HangupCallResponse, error)
 	// SetDisposition records what the agent concluded about a call, with up
 	// to three levels, and may schedule a callback of the called number
