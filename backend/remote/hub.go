@@ -77,6 +77,8 @@ type Hub struct {
 
 	mu       sync.Mutex
 	emitFn   func(engine.Event)
+	early    []engine.Event // events that came before Run
+	stopped  bool           // Run returned: events go nowhere
 	sessions map[string]*session
 	calls    map[records.CallID]*call
 	pending  []held // originates waiting for a free line, in order
@@ -162,10 +164,14 @@ func (h *Hub) Stats() Stats {
 func (h *Hub) Run(ctx context.Context, emit func(engine.Event)) error {
 	h.mu.Lock()
 	h.emitFn = emit
+	for _, ev := range h.early {
+		emit(ev)
+	}
+	h.early = nil
 	h.mu.Unlock()
 	<-ctx.Done()
 	h.mu.Lock()
-	h.emitFn = nil
+	h.emitFn, h.stopped = nil, true
 	if h.holdStop != nil {
 		h.holdStop()
 		h.holdStop = nil
@@ -362,11 +368,16 @@ func (h *Hub) dispatch(now time.Time) {
 	})
 }
 
-// emit hands an event to the runner; the caller holds h.mu (the runner's
-// emit never blocks and never calls back).
+// emit hands an event to the runner, or keeps it until Run when the runner
+// has not started the hub yet; the caller holds h.mu (the runner's emit
+// never blocks and never calls back).
 func (h *Hub) emit(ev engine.Event) {
 	if h.emitFn != nil {
 		h.emitFn(ev)
+		return
+	}
+	if !h.stopped {
+		h.early = append(h.early, ev)
 	}
 }
 

@@ -85,7 +85,7 @@ func clientConfig(addr string) remote.ClientConfig {
 // server is the dialer of a test: Badger, the API's gRPC server on
 // loopback with the hub registered, and the runner on the hub.
 type server struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Badger
 	hub   *remote.Hub
 	r     *runner.Runner
@@ -95,7 +95,15 @@ type server struct {
 	stop  func()
 }
 
-func newServer(t *testing.T, numbers int, grace time.Duration) *server {
+func newServer(t testing.TB, numbers int, grace time.Duration) *server {
+	s := newServerOf(t, numbers, 5, grace, speed, nil)
+	s.start()
+	return s
+}
+
+// newServerOf is newServer with agents agents, at speed sp, on backend be
+// instead of the hub when be is set, its task not started.
+func newServerOf(t testing.TB, numbers, agents int, grace time.Duration, sp float64, be func(runner.Clock) runner.Backend) *server {
 	t.Helper()
 	st, err := store.Open(store.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -108,8 +116,8 @@ func newServer(t *testing.T, numbers int, grace time.Duration) *server {
 	if err := st.SetCredential("admin", adminApp, adminSecret); err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, st, numbers, start)
-	clock := runner.NewScaled(start, speed)
+	campaign(t, st, numbers, agents, start)
+	clock := runner.NewScaled(start, sp)
 	srv, err := api.New(api.Config{Store: st, AdminTenant: "admin", Rate: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +130,11 @@ func newServer(t *testing.T, numbers int, grace time.Duration) *server {
 	}
 	go func() { _ = srv.Serve(lis) }()
 	s := &server{t: t, st: st, hub: hub, addr: lis.Addr().String(), clock: clock}
-	r := runner.New(runner.Config{Store: st, Backend: hub, Clock: clock, Seed: 1,
+	var backend runner.Backend = hub
+	if be != nil {
+		backend = be(clock)
+	}
+	r := runner.New(runner.Config{Store: st, Backend: backend, Clock: clock, Seed: 1,
 		Observe: func(p *runner.Published) { s.dials.Add(int64(p.Dials)) }})
 	s.r = r
 	ctx, cancel := context.WithCancel(context.Background())
@@ -137,37 +149,42 @@ func newServer(t *testing.T, numbers int, grace time.Duration) *server {
 		})
 	}
 	t.Cleanup(s.stop)
+	return s
+}
+
+// start starts the campaign.
+func (s *server) start() {
+	s.t.Helper()
 	// The runner rebuilds the engine from the store when it starts.
 	for i := 0; ; i++ {
-		err := r.Submit(ctx, engine.Event{Kind: engine.EvStartTask, Task: 1})
+		err := s.r.Submit(context.Background(), engine.Event{Kind: engine.EvStartTask, Task: 1})
 		if err == nil {
 			break
 		}
 		if i == 100 {
-			t.Fatal(err)
+			s.t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return s
 }
 
-// campaign stores a tenant with a queue of agents 1–5 and a task of n
+// campaign stores a tenant with a queue of agents 1 to agents and a task of n
 // numbers (no retries), paced 1:2.
-func campaign(t *testing.T, st *store.Badger, n int, start time.Time) {
+func campaign(t testing.TB, st *store.Badger, n, agents int, start time.Time) {
 	t.Helper()
 	if err := st.PutTenant(store.Tenant{ID: "t", Created: start}); err != nil {
 		t.Fatal(err)
 	}
 	var ids []records.AgentID
-	for i := range 5 {
+	for i := range agents {
 		a := records.AgentSpec{Tenant: "t", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
 		if err := st.PutAgent(&a); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
 	}
-	if ids[0] != 1 || ids[4] != 5 {
-		t.Fatalf("agent ids %v, want 1–5", ids)
+	if ids[0] != 1 || ids[agents-1] != records.AgentID(agents) {
+		t.Fatalf("agent ids %v, want 1 to %d", ids, agents)
 	}
 	q := store.Queue{Spec: records.QueueSpec{Tenant: "t", Name: "q", Strategy: records.StrategyLongestIdle}, Members: ids}
 	if err := st.PutQueue(&q); err != nil {
@@ -192,12 +209,18 @@ func campaign(t *testing.T, st *store.Badger, n int, start time.Time) {
 
 func phone(i int) string { return fmt.Sprintf("+1415%07d", 2000000+i) }
 
+// snapshot returns the runner's snapshot, refreshed.
+func (s *server) snapshot() *runner.Snapshot {
+	_ = s.r.Flush(context.Background())
+	return s.r.Snapshot()
+}
+
 // waitEnd waits for the campaign to use its list up and end its calls.
 func (s *server) waitEnd(wall time.Duration) {
 	s.t.Helper()
 	deadline := time.Now().Add(wall)
 	for time.Now().Before(deadline) {
-		snap := s.r.Snapshot()
+		snap := s.snapshot()
 		if ts := snap.Tasks[1]; ts.Exhausted && snap.ActiveCalls == 0 {
 			return
 		}
@@ -213,7 +236,7 @@ func (s *server) waitDials(n int) {
 	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		snap := s.r.Snapshot()
+		snap := s.snapshot()
 		if s.dials.Load() >= int64(n) && snap.ActiveCalls > 0 {
 			return
 		}
@@ -307,8 +330,12 @@ func (w *recWorld) check(t *testing.T) int {
 	return len(w.calls)
 }
 
-func attach(t *testing.T, addr string, w remote.Backend) *remote.Client {
-	c := remote.NewClient(clientConfig(addr), w)
+func attach(t testing.TB, addr string, w remote.Backend) *remote.Client {
+	return attachWith(t, clientConfig(addr), w)
+}
+
+func attachWith(t testing.TB, cfg remote.ClientConfig, w remote.Backend) *remote.Client {
+	c := remote.NewClient(cfg, w)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
