@@ -75,6 +75,9 @@ type StreamMsg struct {
 // TaskMsg delivers a task top learned of from an event.
 type TaskMsg struct{ Task *pb.Task }
 
+// NoteMsg shows a note under the header, e.g. a failed refresh.
+type NoteMsg struct{ Note string }
+
 // ErrMsg ends the board with an error.
 type ErrMsg struct{ Err error }
 
@@ -128,6 +131,7 @@ type Model struct {
 	seq     uint64
 	events  int
 	stream  string
+	note    string
 	err     error
 	width   int
 }
@@ -164,7 +168,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width = msg.Width
 	case SnapshotMsg:
+		m.note = ""
 		m.snapshot(msg.Snapshot)
+	case NoteMsg:
+		m.note = msg.Note
 	case TaskMsg:
 		m.addTask(msg.Task, nil)
 	case EventMsg:
@@ -489,7 +496,11 @@ func (m Model) View() string {
 	if !m.last.IsZero() {
 		last = m.last.Local().Format("15:04:05")
 	}
-	fmt.Fprintf(&b, "stream %s · %d events · last seq %d at %s\n\n", m.stream, m.events, m.seq, last)
+	fmt.Fprintf(&b, "stream %s · %d events · last seq %d at %s\n", m.stream, m.events, m.seq, last)
+	if m.note != "" {
+		b.WriteString(overStyle.Render(m.note))
+	}
+	b.WriteString("\n")
 	if m.err != nil {
 		b.WriteString(overStyle.Render("error: "+firstLine(m.err.Error())) + "\n")
 		return b.String()

@@ -199,6 +199,10 @@ func TestRefreshKey(t *testing.T) {
 	if got := strings.Join(line(t, m.View(), "1"), " "); !strings.HasPrefix(got, "1 spring paused 0 1 2 0") {
 		t.Fatalf("after the refresh: %s", got)
 	}
+	m = run(t, m, top.NoteMsg{Note: "re-reading the tasks failed: deadline exceeded"})
+	if !strings.Contains(m.View(), "re-reading the tasks failed") || !strings.Contains(m.View(), "stream live") {
+		t.Fatalf("a failed refresh:\n%s", m.View())
+	}
 }
 
 func callEv(seq uint64, s int, call uint64, name pb.CtiName, role pb.PartyRole, rec *pb.CallRecord) top.EventMsg {

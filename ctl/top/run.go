@@ -42,7 +42,7 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 		return func() tea.Msg {
 			snap, err := ReadSnapshot(ctx, a, o.Tasks)
 			if err != nil {
-				return StreamMsg{Err: fmt.Errorf("re-reading the tasks: %w", err)}
+				return NoteMsg{Note: "re-reading the tasks failed: " + firstLine(err.Error())}
 			}
 			return SnapshotMsg{snap}
 		}
