@@ -519,6 +519,11 @@ func (b *Backend) newLeg(c *call, side engine.Side, uri, fromUser string, media 
 	req.AppendHeader(&maxfwd)
 	req.AppendHeader(contact)
 	req.AppendHeader(&ct)
+	if side == engine.SideCustomer {
+		for name, value := range b.cfg.Headers {
+			req.AppendHeader(sip.NewHeader(name, value))
+		}
+	}
 	if side == engine.SideCustomer && b.cfg.AssertIdentity && fromUser != "" {
 		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+fromUser+"@"+b.cfg.FromHost+">"))
 	}

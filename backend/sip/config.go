@@ -48,6 +48,11 @@ type Config struct {
 	// from From.
 	AssertIdentity bool `yaml:"assert_identity" json:"assert_identity,omitempty"`
 
+	// Headers are added to every customer INVITE as they are, for a
+	// carrier that routes or bills by a header of its own:
+	// {"X-Account": "1234"}.
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
+
 	// Username and Password answer the trunk's digest challenge (401 or
 	// 407); with no Password a challenged call fails.
 	Username string `yaml:"username" json:"username,omitempty"`
@@ -169,6 +174,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxExpires < time.Second || c.MaxExpires > 24*time.Hour {
 		return apierr.Invalid("sip.max_expires", "must be 1s to 24h, got %v", c.MaxExpires)
+	}
+	for name, value := range c.Headers {
+		if name == "" || strings.ContainsAny(name, " :\r\n") || strings.ContainsAny(value, "\r\n") {
+			return apierr.Invalid("sip.headers", "not a header: %q: %q", name, value)
+		}
+		switch strings.ToLower(name) {
+		case "via", "from", "to", "call-id", "cseq", "contact", "content-type", "content-length", "max-forwards":
+			return apierr.Invalid("sip.headers", "%s is ours to set", name)
+		}
 	}
 	for name, path := range c.Messages {
 		if name == "" || path == "" {

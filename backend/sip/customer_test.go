@@ -232,12 +232,13 @@ func TestCustomerCancelledOnCommand(t *testing.T) {
 	r.quiet(t, 10, 2, 50*time.Millisecond)
 }
 
-// The task's caller ID goes in From, and in P-Asserted-Identity when asked:
-// SIPp fails the call otherwise (and exits with an error).
+// The task's caller ID goes in From, and in P-Asserted-Identity when asked,
+// with the configured headers: SIPp fails the call otherwise (and exits
+// with an error).
 func TestCallerID(t *testing.T) {
 	needSIPp(t)
 	peer := startSIPp(t, "callerid.xml", false, "-m", "1")
-	r := newRig(t, Config{Trunk: peer.uri(false), AssertIdentity: true})
+	r := newRig(t, Config{Trunk: peer.uri(false), AssertIdentity: true, Headers: map[string]string{"X-Account": "1234"}})
 	r.originate(11, "15551230011", 5*time.Second)
 	expect(t, r.await(t, 11, 2, 5*time.Second), engine.EvProgress, engine.EvAnswered)
 	r.send(engine.Command{Kind: engine.CmdHangup, Call: 11})

@@ -46,6 +46,8 @@ func TestConfigValidate(t *testing.T) {
 		{"sip.messages", func(c *Config) { c.Messages = map[string]string{"safe": ""} }},
 		{"sip.machine_header", func(c *Config) { c.MachineHeader = "X-AMD: x" }},
 		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin = 10000 }},
+		{"sip.headers", func(c *Config) { c.Headers = map[string]string{"X-A": "1\r\nVia: x"} }},
+		{"sip.headers", func(c *Config) { c.Headers = map[string]string{"Call-ID": "x"} }},
 		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin, c.RTPPortMax = 20000, 10000 }},
 		{"sip.rtp_port_min", func(c *Config) { c.RTPPortMin, c.RTPPortMax = 10000, 70000 }},
 	} {
