@@ -26,8 +26,9 @@
 // free line (Config.Lines) and spaces INVITEs by 1/Config.CallsPerSecond,
 // the limits Capacity announces to the runner. The customer INVITE goes to
 // Config.Trunk with {number} replaced by the called number, From the task's
-// caller ID, and an SDP offer of G.711 (PCMU, PCMA) on an RTP port of its
-// own. Then:
+// caller ID (and P-Asserted-Identity with Config.AssertIdentity), the
+// headers of Config.Headers, and an SDP offer of G.711 (PCMU, PCMA) on an
+// RTP port of its own. Then:
 //
 //   - 100 is ignored; the first 180 or 183 is EvProgress (a call answered
 //     at once may have none: the engine needs none).
