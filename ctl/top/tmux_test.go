@@ -3,7 +3,6 @@ package top_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -27,15 +26,16 @@ func newTmux(t *testing.T, w, h int, cmd string) *tmuxSession {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed (apt-get install -y tmux)")
 	}
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("outpace-top-%d", os.Getpid())}
+	// A socket of its own, in a directory removed with the test.
+	s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux")}
 	s.run("new-session", "-d", "-s", "top", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
 	return s
 }
 
 func (s *tmuxSession) run(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
 	}
@@ -44,7 +44,7 @@ func (s *tmuxSession) run(args ...string) string {
 
 // alive says whether the session still runs.
 func (s *tmuxSession) alive() bool {
-	return exec.Command("tmux", "-L", s.socket, "has-session", "-t", "top").Run() == nil
+	return exec.Command("tmux", "-S", s.socket, "has-session", "-t", "top").Run() == nil
 }
 
 // waitFor captures the pane until it shows every one of want.
