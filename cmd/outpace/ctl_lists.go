@@ -239,7 +239,7 @@ printed, so nothing is lost. --from SEQ starts at an earlier sequence number
 		Args: cobra.NoArgs,
 		RunE: f.run(func(ctx context.Context, a *ctl.App, _ []string) error { return a.Events(ctx, o) }),
 	}
-	tasks := c.Flags().UintSlice("task", nil, "only events of these tasks")
+	tasks := c.Flags().UintSlice("task", nil, "only events of these tasks (agent events name no task: --agent selects them)")
 	c.Flags().StringSliceVar(&o.Kinds, "kind", nil, "only events of these kinds: call, party, agent, error, pacing")
 	c.Flags().Uint64Var(&o.From, "from", 0, "first sequence number (0 = from now on)")
 	c.Flags().IntVar(&o.Limit, "limit", 0, "stop after this many events (0 = follow)")
