@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outpace-dev/outpace/api"
+	"github.com/outpace-dev/outpace/backend/remote"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/store"
 )
@@ -22,8 +23,9 @@ const (
 
 // serveAPI makes sure the administrative tenant can log in (logging its
 // access key the one time serve draws it), then serves the gRPC API on ln
-// over st and r until the returned stop is called.
-func serveAPI(ln net.Listener, st *store.Badger, r *runner.Runner, adminKey string, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
+// over st and r, with hub's BackendService when hub is set, until the
+// returned stop is called.
+func serveAPI(ln net.Listener, st *store.Badger, r *runner.Runner, hub *remote.Hub, adminKey string, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
 	key, created, err := api.Bootstrap(st, AdminTenant, AdminApp, adminKey, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("the administrative tenant: %w", err)
@@ -36,6 +38,9 @@ func serveAPI(ln net.Listener, st *store.Badger, r *runner.Runner, adminKey stri
 		Logger: log.With("component", "api")})
 	if err != nil {
 		return nil, err
+	}
+	if hub != nil {
+		hub.Register(srv.GRPC())
 	}
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("gRPC API", "addr", ln.Addr().String(), "admin_app", AdminApp)

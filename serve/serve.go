@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/backend/remote"
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
@@ -47,6 +48,11 @@ type Config struct {
 	// GRPC is the address of the gRPC API ("" = none; port 0 picks a free
 	// one, which the log names).
 	GRPC string
+	// RemoteBackends makes the runner's backend the backends that attach
+	// to the gRPC API (outpace backend sim, a media server's adapter)
+	// instead of the simulated world in process; it needs GRPC. The
+	// backends must run at Speed.
+	RemoteBackends bool
 	// AdminKey, when set, is the administrative tenant's access key;
 	// otherwise a store without that tenant gets a random key, logged once.
 	AdminKey string
@@ -115,6 +121,9 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 		}
 		defer ln.Close()
 	}
+	if cfg.RemoteBackends && cfg.GRPC == "" {
+		return apierr.Invalid("backend", "remote backends attach to the gRPC API: it needs an address")
+	}
 	var grpcLn net.Listener
 	if cfg.GRPC != "" {
 		var err error
@@ -160,7 +169,14 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 	}
 	seed := sc.Seed + last*0x9e3779b97f4a7c15
 	clock := runner.NewScaled(time.Now().Truncate(time.Millisecond), cfg.Speed)
-	world := sim.NewLive(sc, seed, agents, task.Spec.ACWTimeout > 0, clock)
+	var world runner.Backend = sim.NewLive(sc, seed, agents, task.Spec.ACWTimeout > 0, clock)
+	var hub *remote.Hub
+	if cfg.RemoteBackends {
+		hub = remote.NewHub(remote.HubConfig{Clock: clock, Logger: log.With("component", "backends")})
+		world = hub
+		log.Info("waiting for backends to attach", "attach", fmt.Sprintf("OUTPACE_ACCESS_KEY=... outpace backend sim --app %s --server %s --speed %g --agents 1-%d",
+			AdminApp, grpcLn.Addr(), cfg.Speed, len(agents)))
+	}
 	m := newMetrics(task.Spec.ID, task.Spec.Queue)
 	r := runner.New(runner.Config{Store: st, Backend: world, Clock: clock, Seed: seed,
 		Logger: log.With("component", "runner"), Observe: m.observe})
@@ -174,7 +190,7 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 		m.serveHTTP(hard, ln, st, log)
 	}
 	if grpcLn != nil {
-		stopAPI, err := serveAPI(grpcLn, st, r, cfg.AdminKey, m.reg, log)
+		stopAPI, err := serveAPI(grpcLn, st, r, hub, cfg.AdminKey, m.reg, log)
 		if err != nil {
 			return err
 		}

@@ -339,6 +339,7 @@ func (h *Hub) dispatch(now time.Time) {
 	}
 	// Originates no backend took in time fail as on a trunk that is down.
 	kept := h.pending[:0]
+	expired := 0
 	for _, p := range h.pending {
 		if now.Before(p.deadline) {
 			kept = append(kept, p)
@@ -347,9 +348,12 @@ func (h *Hub) dispatch(now time.Time) {
 			}
 			continue
 		}
-		h.stats.Expired++
-		h.log.Warn("no backend took the call within its ring timeout", "call", p.cmd.Call, "task", p.cmd.Task)
+		expired++
 		h.emit(engine.Event{Kind: engine.EvFailed, Call: p.cmd.Call, Outcome: records.OutcomeInvalid, Cause: CauseLost})
+	}
+	if expired > 0 {
+		h.stats.Expired += uint64(expired)
+		h.log.Warn("calls failed: no backend had a line for them within their ring timeout", "calls", expired, "held", len(kept))
 	}
 	clear(h.pending[len(kept):])
 	h.pending = kept

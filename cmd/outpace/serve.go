@@ -31,6 +31,7 @@ type serveFlags struct {
 	metrics  string
 	grpc     string
 	adminKey string
+	backend  string
 }
 
 func serveCmd() *cobra.Command {
@@ -103,6 +104,7 @@ one, the first start draws a key and logs it once.`,
 	c.Flags().BoolVar(&f.json, "log-json", false, "log as JSON lines instead of text")
 	c.Flags().StringVar(&f.metrics, "metrics", "127.0.0.1:9464", `serve Prometheus metrics at http://ADDR/metrics and health at /healthz ("" = off)`)
 	c.Flags().StringVar(&f.grpc, "grpc", "127.0.0.1:7070", `serve the gRPC API at ADDR ("" = off; outpace ctl is its client)`)
+	c.Flags().StringVar(&f.backend, "backend", "sim", `the telephony backend: "sim", the simulated world in process, or "remote", the backends that attach to --grpc (outpace backend sim)`)
 	c.Flags().StringVar(&f.adminKey, "admin-key", os.Getenv("OUTPACE_ADMIN_KEY"), "access key of the administrative tenant's app \"admin\" (default $OUTPACE_ADMIN_KEY; unset: drawn on the first start and logged once)")
 	c.Flags().DurationVar(&f.drain, "drain", 30*time.Second, "on Ctrl-C, the longest wait (wall time) for the calls in flight to end (0 = stop at once)")
 	return c
@@ -119,6 +121,8 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 		return fmt.Errorf("--drain and --every must not be negative, got %v and %v", f.drain, f.every)
 	case f.numbers < 1 || f.numbers > maxDemoNumbers:
 		return fmt.Errorf("--numbers must be from 1 to %d, got %d", maxDemoNumbers, f.numbers)
+	case f.backend != "sim" && f.backend != "remote":
+		return fmt.Errorf(`--backend must be "sim" or "remote", got %q`, f.backend)
 	}
 
 	var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
@@ -146,7 +150,7 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 	return server.Run(ctx, now, server.Config{
 		Data: f.data, Scenario: sc, ApplySettings: f.scenario != "" || len(f.sets) > 0,
 		Speed: f.speed, Numbers: f.numbers, Every: f.every, Metrics: f.metrics, Drain: f.drain,
-		GRPC: f.grpc, AdminKey: f.adminKey,
+		GRPC: f.grpc, AdminKey: f.adminKey, RemoteBackends: f.backend == "remote",
 		Logger: slog.New(h), Out: cmd.OutOrStdout(),
 		Progress: func(read, total int) {
 			if bar == nil {

@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"store/lists":      {"apierr", "records", "github.com/nyaruka/phonenumbers"},
 	"store/storetest":  {"apierr", "records", "store"},
 	"runner":           {"engine", "records", "store"},
-	"serve":            {"api", "apierr", "engine", "records", "runner", "sim", "store", "store/lists", "github.com/prometheus/client_golang"},
+	"serve":            {"api", "apierr", "backend/remote", "engine", "records", "runner", "sim", "store", "store/lists", "github.com/prometheus/client_golang"},
 	"bench":            {},
 	"bench/scoreboard": {"apierr", "pacing", "records", "sim", "sim/tune"},
 	"cmd/outpace": {"apierr", "backend/remote", "backend/simulated", "bench/scoreboard", "ctl", "ctl/top", "engine", "pacing", "pacing/optimum", "records", "serve", "sim", "sim/plots", "sim/tune", "store", "store/lists",
