@@ -409,3 +409,86 @@ func TestHangupCall(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentAvailabilityAndStats: a member shown busy is offered none of
+// the queue's calls while the others take them, and the members' figures
+// say so; shown idle again, it is listed so. Only a member signed in can be
+// shown busy.
+func TestAgentAvailabilityAndStats(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	queues := pb.NewQueueServiceClient(e.conn)
+	queue, busy := e.queues["acme"], e.agents[0]
+	if _, err := queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
+		Availability: pb.Availability_AVAILABILITY_BUSY}); err != nil {
+		t.Fatal(err)
+	}
+	var phones []string
+	for i := range 30 {
+		phones = append(phones, fmt.Sprintf("+1415%07d", 5590000+i))
+	}
+	task := e.createTask(t, ctx, "acme", phones...).GetTask().GetId()
+	if _, err := pb.NewTaskServiceClient(e.conn).SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task,
+		Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
+		t.Fatal(err)
+	}
+	list := func() map[uint32]*pb.QueueAgentStats {
+		r, err := queues.ListQueueAgentStats(ctx, &pb.ListQueueAgentStatsRequest{QueueId: queue})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[uint32]*pb.QueueAgentStats{}
+		for _, a := range r.GetAgents() {
+			if a.GetQueueId() != queue {
+				t.Fatalf("a line of another queue: %v", a)
+			}
+			m[a.GetAgentId()] = a
+		}
+		if len(m) != len(e.agents) {
+			t.Fatalf("%d lines for %d members: %v", len(m), len(e.agents), r)
+		}
+		return m
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		m, answered := list(), int64(0)
+		for _, a := range m {
+			answered += a.GetCallsAnswered()
+		}
+		if answered >= 4 {
+			b := m[busy]
+			if !b.GetShownBusy() || !b.GetSignedIn() || b.GetCallsAnswered() != 0 || b.GetLastAssignTime() != nil {
+				t.Fatalf("the member shown busy: %v", b)
+			}
+			for id, a := range m {
+				if id != busy && (a.GetShownBusy() || !a.GetSignedIn() || a.GetStateChangeTime() == nil) {
+					t.Fatalf("another member: %v", a)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls answered: %v", answered, m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
+		Availability: pb.Availability_AVAILABILITY_IDLE}); err != nil {
+		t.Fatal(err)
+	}
+	if b := list()[busy]; b.GetShownBusy() {
+		t.Fatalf("shown idle, listed %v", b)
+	}
+	if r, err := queues.ListQueueAgentStats(ctx, &pb.ListQueueAgentStatsRequest{AgentId: busy}); err != nil || len(r.GetAgents()) != 1 {
+		t.Fatalf("one agent in every queue: %v %v", r, err)
+	}
+	if _, err := queues.SignOut(ctx, &pb.SignOutRequest{QueueId: queue, AgentId: busy}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
+		Availability: pb.Availability_AVAILABILITY_BUSY})
+	wantErr(t, err, codes.FailedPrecondition, 301006)
+	if b := list()[busy]; b.GetSignedIn() {
+		t.Fatalf("signed out, listed %v", b)
+	}
+}

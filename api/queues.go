@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"slices"
 
+	"google.golang.org/protobuf/types/known/durationpb"
+
 	"github.com/outpace-dev/outpace/engine"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
-// queueService implements QueueService: queues and members in the store,
-// sign-in and sign-out through the engine.
+// queueService implements QueueService: queues and members in the store;
+// sign-in, sign-out and the busy / idle flag through the engine, and the
+// members' live figures from it.
 type queueService struct {
 	pb.UnimplementedQueueServiceServer
 	s *Server
@@ -164,6 +167,8 @@ func (h *queueService) SignOut(ctx context.Context, req *pb.SignOutRequest) (*pb
 	return &pb.SignOutResponse{}, nil
 }
 
+// SetAgentAvailability shows a member busy or idle in the queue, through
+// the engine: shown busy, it is offered none of the queue's calls.
 func (h *queueService) SetAgentAvailability(ctx context.Context, req *pb.SetAgentAvailabilityRequest) (*pb.SetAgentAvailabilityResponse, error) {
 	if err := h.s.ownQueue(ctx, req.GetQueueId()); err != nil {
 		return nil, err
@@ -171,14 +176,63 @@ func (h *queueService) SetAgentAvailability(ctx context.Context, req *pb.SetAgen
 	if _, err := h.s.ownAgent(ctx, req.GetAgentId()); err != nil {
 		return nil, err
 	}
-	return h.UnimplementedQueueServiceServer.SetAgentAvailability(ctx, req)
+	busy := req.GetAvailability() == pb.Availability_AVAILABILITY_BUSY // validation let only busy or idle through
+	if err := h.s.submit(ctx, engine.Event{Kind: engine.EvAgentAvailability, Queue: records.QueueID(req.GetQueueId()),
+		Agent: records.AgentID(req.GetAgentId()), ShowBusy: busy}); err != nil {
+		return nil, err
+	}
+	return &pb.SetAgentAvailabilityResponse{}, nil
 }
 
+// ListQueueAgentStats reads the members of the caller's queues from the
+// store and their state and figures from the engine, between two steps.
 func (h *queueService) ListQueueAgentStats(ctx context.Context, req *pb.ListQueueAgentStatsRequest) (*pb.ListQueueAgentStatsResponse, error) {
+	tenant := TenantFrom(ctx)
+	st := h.s.cfg.Store
+	var queues []store.Queue
 	if req.GetQueueId() != 0 {
-		if err := h.s.ownQueue(ctx, req.GetQueueId()); err != nil {
+		q, err := st.GetQueue(tenant, records.QueueID(req.GetQueueId()))
+		if err != nil {
+			return nil, err
+		}
+		queues = []store.Queue{q}
+	} else {
+		var err error
+		if queues, err = st.ListQueues(tenant); err != nil {
 			return nil, err
 		}
 	}
-	return h.UnimplementedQueueServiceServer.ListQueueAgentStats(ctx, req)
+	if req.GetAgentId() != 0 {
+		if _, err := h.s.ownAgent(ctx, req.GetAgentId()); err != nil {
+			return nil, err
+		}
+	}
+	eng, err := h.s.engine()
+	if err != nil {
+		return nil, err
+	}
+	var out []*pb.QueueAgentStats
+	err = eng.Inspect(ctx, func(e *engine.Engine) {
+		for _, q := range queues {
+			for _, a := range q.Members {
+				if req.GetAgentId() != 0 && uint32(a) != req.GetAgentId() {
+					continue
+				}
+				as, err := e.AgentStatus(a)
+				if err != nil {
+					continue // stored, not yet in the engine
+				}
+				in, shown := e.Membership(a, q.Spec.ID)
+				_, code := agentState(as)
+				out = append(out, &pb.QueueAgentStats{QueueId: uint32(q.Spec.ID), AgentId: uint32(a), SignedIn: in, ShownBusy: shown,
+					Status: int32(code), CallsAnswered: as.Taken, CallsMissed: as.Missed,
+					LastAnswerTime: ts(as.LastAnswer), LastAssignTime: ts(as.LastAssign), StateChangeTime: ts(as.Changed),
+					WrapUpTime: durationpb.New(as.Wrap)})
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListQueueAgentStatsResponse{Agents: out}, nil
 }

@@ -18,6 +18,9 @@ type queue struct {
 	busyA                  []*agent
 	waitq                  []*call // live answers waiting for an agent, oldest first
 	rr                     int     // round-robin position
+	// shown holds the members shown busy (EvAgentAvailability): offered no
+	// call of this queue and counted paused in it while they would be idle.
+	shown map[*agent]bool
 
 	turn   int           // which of tasks is paced first next time (markQueue)
 	flight []pacing.Call // the calls of all its tasks, rebuilt for each decision
@@ -88,6 +91,12 @@ type agent struct {
 	acwGen      uint32
 	answered    int
 	talk        time.Duration
+
+	// The agent's figures (seed GetQueueSipStatus).
+	taken, missed          int64         // offers answered, offers not answered
+	lastAnswer, lastAssign time.Time     // when it last answered, was last offered a call
+	changed                time.Time     // when its state last changed
+	wrap                   time.Duration // after-call work in all
 }
 
 func (a *agent) classify() class {
@@ -102,6 +111,19 @@ func (a *agent) classify() class {
 		return classPaused
 	}
 	return classIdle
+}
+
+// class is how a counts in q: an idle member shown busy counts paused.
+func (q *queue) class(a *agent, c class) class {
+	if c == classIdle && len(q.shown) > 0 && q.shown[a] {
+		return classPaused
+	}
+	return c
+}
+
+// offers reports whether q may offer a call to a now.
+func (q *queue) offers(a *agent) bool {
+	return a.cls == classIdle && (len(q.shown) == 0 || !q.shown[a])
 }
 
 func (e *Engine) createQueue(spec *QueueSpec) error {
@@ -143,7 +165,7 @@ func (e *Engine) agent(id AgentID) (*agent, error) {
 
 // setAgent applies mutate to a and moves a between its queues' counts.
 func (e *Engine) setAgent(a *agent, mutate func()) {
-	old := a.cls
+	old, oldState := a.cls, a.state
 	for i := range a.queues {
 		e.uncount(a, &a.queues[i], old)
 	}
@@ -155,6 +177,9 @@ func (e *Engine) setAgent(a *agent, mutate func()) {
 	for i := range a.queues {
 		e.count(a, &a.queues[i], a.cls)
 	}
+	if a.cls != old || a.state != oldState {
+		a.changed = e.now
+	}
 	if a.cls != old {
 		for _, m := range a.queues {
 			e.markQueue(m.q)
@@ -164,7 +189,7 @@ func (e *Engine) setAgent(a *agent, mutate func()) {
 
 func (e *Engine) count(a *agent, m *membership, c class) {
 	q := m.q
-	switch c {
+	switch q.class(a, c) {
 	case classOut:
 		return
 	case classIdle:
@@ -181,7 +206,7 @@ func (e *Engine) count(a *agent, m *membership, c class) {
 
 func (e *Engine) uncount(a *agent, m *membership, c class) {
 	q := m.q
-	switch c {
+	switch q.class(a, c) {
 	case classOut:
 		return
 	case classIdle:
@@ -229,7 +254,7 @@ func (e *Engine) pickAgent(q *queue) *agent {
 	case StrategyRoundRobin:
 		for i := 0; i < n; i++ {
 			a := q.members[(q.rr+i)%n]
-			if a.cls == classIdle {
+			if q.offers(a) {
 				q.rr = (q.rr + i + 1) % n
 				return a
 			}
@@ -238,7 +263,7 @@ func (e *Engine) pickAgent(q *queue) *agent {
 	case StrategyRandom:
 		k := e.rng.IntN(q.idle)
 		for _, a := range q.members {
-			if a.cls == classIdle {
+			if q.offers(a) {
 				if k == 0 {
 					return a
 				}
@@ -248,7 +273,7 @@ func (e *Engine) pickAgent(q *queue) *agent {
 		return nil
 	}
 	for _, a := range q.members {
-		if a.cls != classIdle {
+		if !q.offers(a) {
 			continue
 		}
 		if best == nil {
@@ -303,6 +328,7 @@ func (e *Engine) signInOut(ev *Event) error {
 			return nil
 		}
 		e.uncount(a, &a.queues[idx], a.cls)
+		delete(q.shown, a) // shown busy lasts while signed in
 		a.queues = append(a.queues[:idx], a.queues[idx+1:]...)
 		for i, m := range q.members {
 			if m == a {
@@ -311,6 +337,46 @@ func (e *Engine) signInOut(ev *Event) error {
 			}
 		}
 	}
+	e.markQueue(q)
+	return nil
+}
+
+// availability shows a member of a queue busy or idle in it
+// (EvAgentAvailability). Shown busy, it is offered no call of the queue
+// and counts paused in it while it would be idle; the flag lasts while it
+// is signed in.
+func (e *Engine) availability(ev *Event) error {
+	a, err := e.agent(ev.Agent)
+	if err != nil {
+		return err
+	}
+	q, ok := e.queues[ev.Queue]
+	if !ok {
+		return apierr.Invalid("queue", "queue %d does not exist", ev.Queue)
+	}
+	idx := -1
+	for i, m := range a.queues {
+		if m.q == q {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return apierr.New(apierr.InvalidAgentState, "agent %d is not signed in to queue %d", a.spec.ID, q.spec.ID)
+	}
+	if q.shown[a] == ev.ShowBusy {
+		return nil
+	}
+	e.uncount(a, &a.queues[idx], a.cls)
+	if ev.ShowBusy {
+		if q.shown == nil {
+			q.shown = make(map[*agent]bool)
+		}
+		q.shown[a] = true
+	} else {
+		delete(q.shown, a)
+	}
+	e.count(a, &a.queues[idx], a.cls)
+	a.changed = e.now
 	e.markQueue(q)
 	return nil
 }
@@ -431,6 +497,7 @@ func (e *Engine) leaveACW(a *agent, how fsm.AgentEvent) {
 	}
 	a.acwGen++
 	wrap := e.now.Sub(a.since)
+	a.wrap += wrap
 	for _, m := range a.queues {
 		for _, t := range m.q.tasks {
 			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsWrapEnd, Duration: wrap})
@@ -477,13 +544,18 @@ func (e *Engine) afterWork(a *agent, how fsm.AgentEvent, fromACW bool) {
 	}
 }
 
-// AgentStatus is an agent's state as the API shows it.
+// AgentStatus is an agent's state and figures as the API shows them.
 type AgentStatus struct {
 	State    fsm.AgentState
 	Reason   int
 	OnCall   bool
 	Call     CallID
-	Answered int
+	Answered int // calls offered to it (the least-answered strategy's count)
+
+	Taken, Missed          int64         // offers it answered, offers it did not
+	LastAnswer, LastAssign time.Time     // when it last answered, was last offered a call
+	Changed                time.Time     // when its state last changed
+	Wrap                   time.Duration // after-call work in all
 }
 
 // AgentStatus returns an agent's state.
@@ -492,11 +564,27 @@ func (e *Engine) AgentStatus(id AgentID) (AgentStatus, error) {
 	if err != nil {
 		return AgentStatus{}, err
 	}
-	s := AgentStatus{State: a.state, Reason: a.reason, OnCall: a.call != nil, Answered: a.answered}
+	s := AgentStatus{State: a.state, Reason: a.reason, OnCall: a.call != nil, Answered: a.answered,
+		Taken: a.taken, Missed: a.missed, LastAnswer: a.lastAnswer, LastAssign: a.lastAssign, Changed: a.changed, Wrap: a.wrap}
 	if a.call != nil {
 		s.Call = a.call.id
 	}
 	return s, nil
+}
+
+// Membership reports whether agent is signed in to queue, and whether it is
+// shown busy there.
+func (e *Engine) Membership(agent AgentID, queue QueueID) (signedIn, shownBusy bool) {
+	a, ok := e.agents[agent]
+	if !ok {
+		return false, false
+	}
+	for _, m := range a.queues {
+		if m.q.spec.ID == queue {
+			return true, m.q.shown[a]
+		}
+	}
+	return false, false
 }
 
 // QueueStats are a queue's live counts (seed queuesummary).

@@ -163,6 +163,8 @@ func (e *Engine) onAgentAnswered(c *call) error {
 	e.applyCall(c, fsm.CallAgentAnswer)
 	c.agentLeg = leg
 	c.rec.AgentAnswer = e.now
+	a.taken++
+	a.lastAnswer = e.now
 	e.setAgent(a, func() { a.phase = pacing.PhaseTalk; a.since = e.now; a.callAt = e.now })
 	if e.cfg.CTIEvents {
 		e.emit(CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
@@ -179,6 +181,7 @@ func (e *Engine) onAgentFailed(c *call) error {
 		return err
 	}
 	a := c.agent
+	a.missed++
 	e.releaseAgentLeg(c)
 	state := agentTo(a, fsm.AgentSetNotReady)
 	e.setAgent(a, func() { a.call = nil; a.state = state; a.reason = fsm.ReasonOther })
@@ -297,6 +300,7 @@ func (e *Engine) offer(c *call, a *agent) {
 	c.rec.AgentRing = e.now
 	e.setAgent(a, func() { a.call = c; a.phase = pacing.PhaseReserved; a.since = e.now; a.callAt = time.Time{} })
 	a.answered++
+	a.lastAssign = e.now
 	e.rd.Commands = append(e.rd.Commands, Command{
 		Kind: CmdConnect, At: e.now, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Phone: a.spec.Phone,
 	})

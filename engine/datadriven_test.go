@@ -311,6 +311,22 @@ func TestDataDriven(t *testing.T) {
 				h.step(Event{Kind: EvSignIn, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
 			case "sign-out":
 				h.step(Event{Kind: EvSignOut, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
+			case "show-busy", "show-idle":
+				h.step(Event{Kind: EvAgentAvailability, Agent: agent, Queue: QueueID(num("queue", 1)), ShowBusy: d.Cmd == "show-busy"}, &b)
+			case "print-agent": // an agent's figures and membership of queue 1
+				s, err := h.e.AgentStatus(agent)
+				if err != nil {
+					t.Fatalf("%s: %v", d.Pos, err)
+				}
+				in, shown := h.e.Membership(agent, 1)
+				at := func(t time.Time) string {
+					if t.IsZero() {
+						return "never"
+					}
+					return "+" + t.Sub(epoch).String()
+				}
+				fmt.Fprintf(&b, "agent %d: taken=%d missed=%d last-answer=%s last-assign=%s changed=%s wrap=%s signed-in=%t shown-busy=%t\n",
+					agent, s.Taken, s.Missed, at(s.LastAnswer), at(s.LastAssign), at(s.Changed), s.Wrap, in, shown)
 			case "progress":
 				h.step(Event{Kind: EvProgress, Call: call}, &b)
 			case "answer":

@@ -185,6 +185,8 @@ func (e *Engine) step(ev *Event) error {
 		return e.agentRequest(ev)
 	case EvSignIn, EvSignOut:
 		return e.signInOut(ev)
+	case EvAgentAvailability:
+		return e.availability(ev)
 	case EvProgress, EvAnswered, EvFailed, EvAgentAnswered, EvAgentFailed, EvHangup, EvHold, EvRetrieve:
 		return e.backendEvent(ev)
 	case EvHangupRequest:

@@ -137,7 +137,8 @@ const (
 	EvBlacklist // Blacklist: phones added to or removed from a tenant's or a task's blacklist
 
 	// Agents and supervisors, continued.
-	EvHangupRequest // Call, Task (0 = any), Side (SideAgent, or SideSystem for a supervisor): end the call
+	EvHangupRequest     // Call, Task (0 = any), Side (SideAgent, or SideSystem for a supervisor): end the call
+	EvAgentAvailability // Agent, Queue, ShowBusy: a member shown busy (offered none of the queue's calls) or idle
 )
 
 // Side says who hung up.
@@ -167,6 +168,7 @@ type Event struct {
 
 	Numbers   []Number
 	Exhausted bool
+	ShowBusy  bool // EvAgentAvailability: shown busy, else idle
 	// DialUntil, with EvNumbers, is when the task stops dialing for the day
 	// as the number source sees it (the close of the calling window of the
 	// numbers it holds). Zero leaves the task's day as it was, unless

@@ -61,12 +61,14 @@ type QueueServiceClient interface {
 	// SignOut signs a member out of the queue (SipSignOut).
 	SignOut(ctx context.Context, in *SignOutRequest, opts ...grpc.CallOption) (*SignOutResponse, error)
 	// SetAgentAvailability shows a member busy or idle in the queue
-	// (SetSeatsStatus settype 1 busy, 2 idle). Not served yet: answers
-	// UNIMPLEMENTED after checking the queue and the agent.
+	// (SetSeatsStatus settype 1 busy, 2 idle). Shown busy, it is offered
+	// none of the queue's calls and counts as paused in it while it would be
+	// idle. The member must be signed in to the queue (301006
+	// InvalidAgentState otherwise); like the sign-in, the flag lasts until
+	// it signs out or the server restarts.
 	SetAgentAvailability(ctx context.Context, in *SetAgentAvailabilityRequest, opts ...grpc.CallOption) (*SetAgentAvailabilityResponse, error)
 	// ListQueueAgentStats returns each member's state and figures
-	// (GetQueueSipStatus). Not served yet: answers UNIMPLEMENTED after
-	// checking the queue.
+	// (GetQueueSipStatus). The figures count from the server's start.
 	ListQueueAgentStats(ctx context.Context, in *ListQueueAgentStatsRequest, opts ...grpc.CallOption) (*ListQueueAgentStatsResponse, error)
 }
 
@@ -217,12 +219,14 @@ type QueueServiceServer interface {
 	// SignOut signs a member out of the queue (SipSignOut).
 	SignOut(context.Context, *SignOutRequest) (*SignOutResponse, error)
 	// SetAgentAvailability shows a member busy or idle in the queue
-	// (SetSeatsStatus settype 1 busy, 2 idle). Not served yet: answers
-	// UNIMPLEMENTED after checking the queue and the agent.
+	// (SetSeatsStatus settype 1 busy, 2 idle). Shown busy, it is offered
+	// none of the queue's calls and counts as paused in it while it would be
+	// idle. The member must be signed in to the queue (301006
+	// InvalidAgentState otherwise); like the sign-in, the flag lasts until
+	// it signs out or the server restarts.
 	SetAgentAvailability(context.Context, *SetAgentAvailabilityRequest) (*SetAgentAvailabilityResponse, error)
 	// ListQueueAgentStats returns each member's state and figures
-	// (GetQueueSipStatus). Not served yet: answers UNIMPLEMENTED after
-	// checking the queue.
+	// (GetQueueSipStatus). The figures count from the server's start.
 	ListQueueAgentStats(context.Context, *ListQueueAgentStatsRequest) (*ListQueueAgentStatsResponse, error)
 	mustEmbedUnimplementedQueueServiceServer()
 }
