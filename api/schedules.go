@@ -8,9 +8,7 @@ import (
 	"github.com/outpace-dev/outpace/store"
 )
 
-// scheduleService implements ScheduleService from the store. Respool
-// needs a store operation that does not exist yet: it answers
-// UNIMPLEMENTED.
+// scheduleService implements ScheduleService from the store.
 type scheduleService struct {
 	pb.UnimplementedScheduleServiceServer
 	s *Server
@@ -101,9 +99,24 @@ func (h *scheduleService) RemoveContact(ctx context.Context, req *pb.RemoveConta
 	return &pb.RemoveContactResponse{Removed: n > 0}, nil
 }
 
+// Respool puts a finished (or waiting) number back in its task's dialling
+// order, in the store; the runner's next fetch for the task finds it.
 func (h *scheduleService) Respool(ctx context.Context, req *pb.RespoolRequest) (*pb.RespoolResponse, error) {
 	if err := h.s.ownTask(ctx, req.GetTaskId()); err != nil {
 		return nil, err
 	}
-	return h.UnimplementedScheduleServiceServer.Respool(ctx, req)
+	p, err := phone("phone", req.GetPhone())
+	if err != nil {
+		return nil, err
+	}
+	alts, err := normalize("alternatives", req.GetAlternatives(), true)
+	if err != nil {
+		return nil, err
+	}
+	id, err := h.s.cfg.Store.Respool(store.Respool{Task: records.TaskID(req.GetTaskId()), Phone: p, Alternatives: alts,
+		Priority: int(req.GetPriority()), Data: req.GetData()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RespoolResponse{NumberId: uint64(id)}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
 )
 
 func TestValidationNamesEveryField(t *testing.T) {
@@ -260,4 +261,48 @@ func TestStreamRequestsAreValidated(t *testing.T) {
 	if badRequest(st)["kinds[1]"] == "" {
 		t.Errorf("violations %v, want kinds[1]", badRequest(st))
 	}
+}
+
+// TestRespool puts a finished number back in its task's dialling order,
+// with new data and its attempts counted afresh; a number being dialled or
+// unknown is refused, naming the phone.
+func TestRespool(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := e.login(t, "acme")
+	const phone, busy = "+12125550100", "+12125550101"
+	task := e.createTask(t, ctx, "acme", phone, busy).GetTask().GetId()
+	done, err := e.st.FindNumber(records.TaskID(task), phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialing, err := e.st.FindNumber(records.TaskID(task), busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	// The runner's commits: one number dialled and finished, one in flight.
+	for _, u := range []records.NumberUpdate{
+		{At: now, Task: records.TaskID(task), Number: done.ID, State: records.NumberDialing, Call: 1 << 41, Attempts: 1},
+		{At: now, Task: records.TaskID(task), Number: dialing.ID, State: records.NumberDialing, Call: 1<<41 + 1, Attempts: 1},
+		{At: now, Task: records.TaskID(task), Number: done.ID, State: records.NumberDone, Call: 1 << 41, Attempts: 1, Outcome: records.OutcomeMachine},
+	} {
+		if _, err := e.st.Commit(records.Writes{Numbers: []records.NumberUpdate{u}}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sched := pb.NewScheduleServiceClient(e.conn)
+	r, err := sched.Respool(ctx, &pb.RespoolRequest{TaskId: task, Phone: "+1 212 555 0100", Data: map[string]string{"offer": "b"}})
+	if err != nil || r.GetNumberId() != uint64(done.ID) {
+		t.Fatalf("respool: %v %v", r, err)
+	}
+	got, err := e.st.GetNumber(records.TaskID(task), done.ID)
+	if err != nil || got.State != records.NumberPending || got.Attempts != 0 || got.Data["offer"] != "b" {
+		t.Fatalf("respooled number %+v (%v)", got, err)
+	}
+	_, err = sched.Respool(ctx, &pb.RespoolRequest{TaskId: task, Phone: busy})
+	if st := wantErr(t, err, codes.InvalidArgument, 301018); badRequest(st)["phone"] == "" {
+		t.Errorf("violations %v, want phone", badRequest(st))
+	}
+	_, err = sched.Respool(ctx, &pb.RespoolRequest{TaskId: task, Phone: "+12125550199"})
+	wantErr(t, err, codes.NotFound, 301018)
 }

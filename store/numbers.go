@@ -941,6 +941,95 @@ func (s *Badger) ScheduleCallback(sc Schedule) (records.NumberID, error) {
 	return id, nil
 }
 
+// Respool implements Lists.
+func (s *Badger) Respool(rp Respool) (records.NumberID, error) {
+	if err := checkPhone("phone", rp.Phone); err != nil {
+		return 0, err
+	}
+	for i, a := range rp.Alternatives {
+		if err := checkPhone(fmt.Sprintf("alternatives[%d]", i), a); err != nil {
+			return 0, err
+		}
+	}
+	if rp.Priority > math.MaxInt32 || rp.Priority < math.MinInt32 {
+		return 0, apierr.Invalid("priority", "%d is out of range", rp.Priority)
+	}
+	ts, err := s.taskState(rp.Task)
+	if err != nil {
+		return 0, err
+	}
+	s.importMu.Lock()
+	defer s.importMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.newBatch()
+	defer b.discard()
+	id, err := phoneID(b.txn, rp.Task, rp.Phone)
+	if err != nil {
+		return 0, err
+	}
+	var r numRec
+	found := false
+	if id != 0 {
+		if found, err = s.locate(b.txn, ts, id, &r); err != nil {
+			return 0, err
+		}
+	}
+	if !found {
+		return 0, numberNotFound(rp.Task, rp.Phone)
+	}
+	switch r.state {
+	case records.NumberDialing:
+		return 0, apierr.Invalid("phone", "number %s of task %d is being dialled: respool it when its call has ended", rp.Phone, rp.Task)
+	case records.NumberPending:
+		if err := b.del(dueKey(nil, ts.id, r.pos(), id)); err != nil {
+			return 0, err
+		}
+	}
+	r.state, r.nextAt, r.reason, r.Attempts = records.NumberPending, time.Time{}, 0, 0
+	if r.Callback { // its not-before was the callback's time
+		r.Callback, r.NotBefore = false, time.Time{}
+	}
+	if rp.Priority != 0 {
+		r.Priority = rp.Priority
+	}
+	if len(rp.Alternatives) > 0 {
+		r.Alternatives = slices.Clone(rp.Alternatives)
+		if bk := ts.bucket(r.bucket); bk != nil {
+			if err := s.altBuckets(ts, bk, r.ownZone(), r.Alternatives, ts.zoneFallback()); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for k, v := range rp.Data {
+		if r.Data == nil {
+			r.Data = make(map[string]string, len(rp.Data))
+		}
+		r.Data[k] = v
+	}
+	val := encodeNum(nil, &r, ts.zoneOf(r.bucket))
+	if err := b.set(numKey(ts.id, id), val); err != nil {
+		return 0, err
+	}
+	key := dueKey(nil, ts.id, r.pos(), id)
+	if err := b.set(key, val); err != nil {
+		return 0, err
+	}
+	if err := b.commit(); err != nil {
+		return 0, err
+	}
+	ts.mu.Lock()
+	// A number handed out to the engine stays handed out (it is dialled
+	// from the engine's buffer, never twice); the commit of its dial then
+	// starts from the respooled number.
+	if _, leased := ts.leases[id]; leased {
+		ts.leases[id] = val
+	}
+	ts.bucket(r.bucket).lower(key)
+	ts.mu.Unlock()
+	return id, nil
+}
+
 // callbacks calls fn for every pending callback of ts due in [from, to).
 func (s *Badger) callbacks(txn *badger.Txn, ts *taskState, from, to time.Time, fn func(k []byte, r *numRec) error) error {
 	lo, hi := timeKey(from), uint64(math.MaxUint64)

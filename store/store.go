@@ -164,6 +164,21 @@ type Lists interface {
 	// RemoveSchedules removes the pending callbacks of task due in [from, to)
 	// whose phone is phone ("" = any) and returns how many it removed.
 	RemoveSchedules(task records.TaskID, phone string, from, to time.Time) (int, error)
+	// Respool puts the number of r.Phone in r.Task back in the task's
+	// dialling order, due now (or when its own not-before says), its
+	// attempts counted afresh and its retry wait, skip reason and pending
+	// callback dropped, with r's changes. A number being dialled is refused:
+	// respool it when its call has ended.
+	Respool(r Respool) (records.NumberID, error)
+}
+
+// Respool is a number put back in its task's list (seed 001 Respool).
+type Respool struct {
+	Task         records.TaskID
+	Phone        string            // the number's current phone, E.164
+	Alternatives []string          // replace the number's alternatives when set
+	Priority     int               // the number's new priority; 0 keeps it
+	Data         map[string]string // merged into the number's data
 }
 
 // Blacklists holds the do-not-call lists of tenants (task 0) and of tasks.

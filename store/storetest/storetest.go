@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Recover", testRecover},
 		{"Blacklist", testBlacklist},
 		{"Schedules", testSchedules},
+		{"Respool", testRespool},
 		{"Dispositions", testDispositions},
 		{"RecordQueries", testRecordQueries},
 		{"Events", testEvents},
@@ -1009,6 +1010,61 @@ func testSchedules(t *testing.T, st store.Store) {
 	wantField(t, err, "phone")
 	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(60)})
 	wantField(t, err, "at")
+}
+
+func testRespool(t *testing.T, st store.Store) {
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	nums := []records.Number{{Phone: ny(1)}, {Phone: ny(2)}, {Phone: ny(3)}}
+	_, err := st.ImportNumbers(task, nums)
+	must(t, err)
+	if got := fetch(t, st, task, T0, 10); len(got) != 3 {
+		t.Fatalf("fetched %v", got)
+	}
+	// ny(1) finished, ny(2) in flight, ny(3) handed out and not yet dialled.
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0, Task: task, Number: nums[0].ID, State: records.NumberDialing, Call: 1, Attempts: 1},
+		{At: T0, Task: task, Number: nums[1].ID, State: records.NumberDialing, Call: 2, Attempts: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0.Add(time.Minute), Task: task, Number: nums[0].ID, State: records.NumberDone, Call: 1, Attempts: 1, Outcome: records.OutcomeNoAnswer}}})
+
+	id, err := st.Respool(store.Respool{Task: task, Phone: ny(1), Priority: 5, Alternatives: []string{ny(11)}, Data: map[string]string{"k": "v"}})
+	must(t, err)
+	got, err := st.GetNumber(task, id)
+	must(t, err)
+	if id != nums[0].ID || got.State != records.NumberPending || got.Attempts != 0 || got.Priority != 5 ||
+		!slices.Equal(got.Alternatives, []string{ny(11)}) || got.Data["k"] != "v" {
+		t.Fatalf("respooled %+v", got)
+	}
+	if got := fetch(t, st, task, T0.Add(time.Minute), 10); !slices.Equal(got, []string{ny(1)}) {
+		t.Fatalf("after the respool: %v", got)
+	}
+
+	// A number handed out stays handed out, and its dial starts from the
+	// respooled number: no second copy is left in the dialling order.
+	_, err = st.Respool(store.Respool{Task: task, Phone: ny(3), Priority: 7})
+	must(t, err)
+	if got := fetch(t, st, task, T0.Add(time.Minute), 10); len(got) != 0 {
+		t.Fatalf("a number handed out was handed out again: %v", got)
+	}
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0.Add(time.Minute), Task: task, Number: nums[2].ID, State: records.NumberDialing, Call: 3, Attempts: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0.Add(2 * time.Minute), Task: task, Number: nums[2].ID, State: records.NumberDone, Call: 3, Attempts: 1}}})
+	st.ReleaseNumbers(task)
+	if got := fetch(t, st, task, T0.Add(time.Hour), 10); !slices.Equal(got, []string{ny(1)}) {
+		t.Fatalf("after the dial of the number respooled while handed out: %v", got)
+	}
+	if got, _ := st.GetNumber(task, nums[2].ID); got.Priority != 7 || got.State != records.NumberDone {
+		t.Fatalf("number respooled while handed out, then dialled: %+v", got)
+	}
+
+	_, err = st.Respool(store.Respool{Task: task, Phone: ny(2)})
+	wantField(t, err, "phone") // being dialled
+	if _, err := st.Respool(store.Respool{Task: task, Phone: ny(99)}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("respool of an unknown phone: %v", err)
+	}
+	_, err = st.Respool(store.Respool{Task: task, Phone: ny(1), Alternatives: []string{"x"}})
+	wantField(t, err, "alternatives[0]")
 }
 
 func testDispositions(t *testing.T, st store.Store) {

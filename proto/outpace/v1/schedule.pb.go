@@ -479,7 +479,7 @@ type RespoolRequest struct {
 	Phone string `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
 	// Replace the alternatives when not empty.
 	Alternatives []string `protobuf:"bytes,3,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
-	// New priority.
+	// New priority; 0 keeps the number's.
 	Priority int32 `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
 	// Merged into the number's custom data.
 	Data map[string]string `protobuf:"bytes,5,rep,name=data,proto3" json:"data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`

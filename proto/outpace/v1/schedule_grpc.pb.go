@@ -44,8 +44,12 @@ type ScheduleServiceClient interface {
 	// of one phone or of all (RemoveScheduleDialerCall).
 	RemoveSchedules(ctx context.Context, in *RemoveSchedulesRequest, opts ...grpc.CallOption) (*RemoveSchedulesResponse, error)
 	// Respool puts a number back in its task's list now, with new
-	// alternatives, priority or data, its attempts counted afresh (Respool).
-	// Not served yet: answers UNIMPLEMENTED after checking the task.
+	// alternatives, priority or data, its attempts counted afresh (Respool):
+	// a finished, skipped or waiting number becomes due now (or at its own
+	// not-before), a pending callback becomes a list number again. A number
+	// being dialled is refused (INVALID_ARGUMENT on phone): respool it when
+	// its call has ended. A number already handed to the dialer is dialled
+	// once, as it now stands.
 	Respool(ctx context.Context, in *RespoolRequest, opts ...grpc.CallOption) (*RespoolResponse, error)
 	// RemoveContact removes a phone from a task's list (RemoveContact).
 	RemoveContact(ctx context.Context, in *RemoveContactRequest, opts ...grpc.CallOption) (*RemoveContactResponse, error)
@@ -127,8 +131,12 @@ type ScheduleServiceServer interface {
 	// of one phone or of all (RemoveScheduleDialerCall).
 	RemoveSchedules(context.Context, *RemoveSchedulesRequest) (*RemoveSchedulesResponse, error)
 	// Respool puts a number back in its task's list now, with new
-	// alternatives, priority or data, its attempts counted afresh (Respool).
-	// Not served yet: answers UNIMPLEMENTED after checking the task.
+	// alternatives, priority or data, its attempts counted afresh (Respool):
+	// a finished, skipped or waiting number becomes due now (or at its own
+	// not-before), a pending callback becomes a list number again. A number
+	// being dialled is refused (INVALID_ARGUMENT on phone): respool it when
+	// its call has ended. A number already handed to the dialer is dialled
+	// once, as it now stands.
 	Respool(context.Context, *RespoolRequest) (*RespoolResponse, error)
 	// RemoveContact removes a phone from a task's list (RemoveContact).
 	RemoveContact(context.Context, *RemoveContactRequest) (*RemoveContactResponse, error)
