@@ -290,6 +290,8 @@ type recWorld struct {
 	mu     sync.Mutex
 	phones map[string]int
 	calls  map[records.CallID]int
+	up     map[records.CallID]bool
+	maxUp  int
 }
 
 func newRecWorld(t *testing.T, seed uint64) *recWorld {
@@ -298,15 +300,31 @@ func newRecWorld(t *testing.T, seed uint64) *recWorld {
 		t.Fatal(err)
 	}
 	live := sim.NewLive(sc, seed, simulated.AgentRange(5), true, runner.NewScaled(time.Now(), speed))
-	return &recWorld{Live: live, phones: map[string]int{}, calls: map[records.CallID]int{}}
+	return &recWorld{Live: live, phones: map[string]int{}, calls: map[records.CallID]int{}, up: map[records.CallID]bool{}}
+}
+
+func (w *recWorld) Run(ctx context.Context, emit func(engine.Event)) error {
+	return w.Live.Run(ctx, func(ev engine.Event) {
+		if ev.Kind == engine.EvFailed || ev.Kind == engine.EvHangup {
+			w.mu.Lock()
+			delete(w.up, ev.Call)
+			w.mu.Unlock()
+		}
+		emit(ev)
+	})
 }
 
 func (w *recWorld) Send(cmds []engine.Command) {
 	w.mu.Lock()
 	for _, c := range cmds {
-		if c.Kind == engine.CmdOriginate {
+		switch c.Kind {
+		case engine.CmdOriginate:
 			w.phones[c.Phone]++
 			w.calls[c.Call]++
+			w.up[c.Call] = true
+			w.maxUp = max(w.maxUp, len(w.up))
+		case engine.CmdPlayHangup, engine.CmdHangup:
+			delete(w.up, c.Call)
 		}
 	}
 	w.mu.Unlock()
@@ -495,4 +513,74 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 		w.t.Log("backend: " + l)
 	}
 	return len(p), nil
+}
+
+// TestTwoBackends attaches two backends of three lines each: the calls are
+// spread over both, neither ever has more than its lines, and the campaign
+// ends with every number dialled once. Any backend rings any agent's
+// phone, so both simulated worlds play the whole team (the second one's
+// logins are refused as repeats).
+func TestTwoBackends(t *testing.T) {
+	const n = 60
+	s := newServer(t, n, 0)
+	w1 := newRecWorld(t, 3)
+	w2 := newRecWorld(t, 4)
+	for i, w := range []*recWorld{w1, w2} {
+		cfg := clientConfig(s.addr)
+		cfg.BackendID, cfg.Lines = fmt.Sprintf("sim-%d", i+1), 3
+		attachWith(t, cfg, w)
+	}
+	s.waitEnd(60 * time.Second)
+	p1, p2 := w1.check(t), w2.check(t)
+	if p1+p2 != n || p1 == 0 || p2 == 0 {
+		t.Errorf("the backends placed %d and %d calls, want %d in all on both", p1, p2, n)
+	}
+	if w1.maxUp > 3 || w2.maxUp > 3 {
+		t.Errorf("%d and %d calls up at once on 3 lines each", w1.maxUp, w2.maxUp)
+	}
+	if lost := s.checkRecords(n); lost != 0 {
+		t.Errorf("%d calls lost", lost)
+	}
+}
+
+// TestNoBackend logs agents in through the runner with no backend
+// attached: the originates are held, and fail as line failures once their
+// ring timeout passes; when a backend attaches, calls go to it.
+func TestNoBackend(t *testing.T) {
+	const n = 40
+	s := newServer(t, n, 0)
+	for a := records.AgentID(1); a <= 5; a++ {
+		if err := s.r.Submit(context.Background(), engine.Event{Kind: engine.EvAgentLogin, Agent: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for s.hub.Stats().Expired == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no held originate expired: %+v", s.hub.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := s.hub.Stats(); st.Sent != 0 {
+		t.Fatalf("%d commands sent with no backend attached", st.Sent)
+	}
+	page, err := s.st.QueryRecords(store.RecordQuery{Tenant: "t", Limit: store.MaxPage, Peek: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) == 0 {
+		t.Fatal("no record of the calls that found no backend")
+	}
+	for _, r := range page.Records {
+		if r.Outcome != records.OutcomeInvalid || r.HangupCause != remote.CauseLost {
+			t.Errorf("call %d found no backend but ended %v with cause %d", r.Call, r.Outcome, r.HangupCause)
+		}
+	}
+	w := newRecWorld(t, 5)
+	attach(t, s.addr, w)
+	s.waitEnd(60 * time.Second)
+	if w.check(t) == 0 {
+		t.Error("no call placed on the backend once it attached")
+	}
+	s.checkRecords(n)
 }
