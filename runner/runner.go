@@ -183,9 +183,6 @@ type Runner struct {
 
 	subMu sync.Mutex
 	subs  map[*subscription]struct{}
-
-	numBuf  []records.Number
-	skipped records.Writes
 }
 
 type requestKind uint8
