@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -15,11 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
 	"github.com/outpace-dev/outpace/api"
 	"github.com/outpace-dev/outpace/backend/remote"
 	"github.com/outpace-dev/outpace/backend/simulated"
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/pacing"
+	bpb "github.com/outpace-dev/outpace/proto/outpace/backend/v1"
+	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
@@ -583,4 +592,65 @@ func TestNoBackend(t *testing.T) {
 		t.Error("no call placed on the backend once it attached")
 	}
 	s.checkRecords(n)
+}
+
+// TestAttachRefused checks who may attach: no token and another tenant's
+// token are refused before Hello, and a Hello the hub cannot serve is
+// refused naming its field.
+func TestAttachRefused(t *testing.T) {
+	s := newServerOf(t, 1, 5, 0, speed, nil)
+	if err := s.st.SetCredential("t", "t-app", "t-secret-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	token := func(app, key string) string {
+		res, err := pb.NewAuthServiceClient(conn).Login(context.Background(), &pb.LoginRequest{AppId: app, AccessKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.GetToken()
+	}
+	attachWith := func(tok string, hello *bpb.Hello) error {
+		ctx := context.Background()
+		if tok != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
+		}
+		st, err := bpb.NewBackendServiceClient(conn).Attach(ctx)
+		if err != nil {
+			return err
+		}
+		if err := st.Send(&bpb.AttachRequest{Message: &bpb.AttachRequest_Hello{Hello: hello}}); err != nil {
+			return err
+		}
+		_, err = st.Recv()
+		return err
+	}
+	good := &bpb.Hello{BackendId: "b", Incarnation: "i", ProtocolVersion: remote.ProtocolVersion}
+	admin := token(adminApp, adminSecret)
+	for _, c := range []struct {
+		name  string
+		tok   string
+		hello *bpb.Hello
+		code  codes.Code
+		field string
+	}{
+		{"no token", "", good, codes.Unauthenticated, ""},
+		{"another tenant", token("t-app", "t-secret-0123456789"), good, codes.PermissionDenied, ""},
+		{"protocol version", admin, &bpb.Hello{BackendId: "b", Incarnation: "i", ProtocolVersion: 2}, codes.InvalidArgument, "hello.protocol_version"},
+		{"no backend id", admin, &bpb.Hello{Incarnation: "i", ProtocolVersion: 1}, codes.InvalidArgument, "hello.backend_id"},
+		{"NaN rate", admin, &bpb.Hello{BackendId: "b", Incarnation: "i", ProtocolVersion: 1,
+			Capacity: &bpb.Capacity{CallsPerSecond: math.NaN()}}, codes.InvalidArgument, "hello.capacity.calls_per_second"},
+	} {
+		err := attachWith(c.tok, c.hello)
+		if status.Code(err) != c.code || !strings.Contains(fmt.Sprint(err), c.field) {
+			t.Errorf("%s: %v, want %v naming %q", c.name, err, c.code, c.field)
+		}
+	}
+	if err := attachWith(admin, good); err != nil {
+		t.Errorf("the administrative tenant's token: %v", err)
+	}
 }
