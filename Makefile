@@ -43,8 +43,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s): scenarios and --set, l
 	done
 
 .PHONY: bench
-bench: ## run the Go benchmarks (engine, simulator, pacers, store)
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./pacing/... ./fsm/ ./store/...
+bench: ## run the Go benchmarks (engine, simulator, pacers, store, server under load, API)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./bench/ ./pacing/... ./fsm/ ./store/... ./api/ ./ctl/
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck
