@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"slices"
+	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/outpace-dev/outpace/fsm"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -29,13 +31,59 @@ func (h *campaignService) GetCampaignSummary(ctx context.Context, _ *pb.GetCampa
 	if err != nil {
 		return nil, err
 	}
+	tasks, err := h.s.cfg.Store.ListTasks(TenantFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
 	out := &pb.GetCampaignSummaryResponse{Time: ts(snap.At)}
 	for _, q := range qs {
 		live := snap.Queues[q.Spec.ID]
+		calls := queueCalls(snap, tasks, q.Spec.ID)
 		out.Queues = append(out.Queues, &pb.QueueSummary{QueueId: uint32(q.Spec.ID), Name: q.Spec.Name,
-			LoggedIn: int32(live.LoggedIn), Available: int32(live.Idle), Callers: int32(live.Waiting)})
+			LoggedIn: int32(live.LoggedIn), Available: int32(live.Idle), Callers: int32(live.Waiting),
+			HoldTime: durationpb.New(calls.meanHold()), TalkTime: durationpb.New(calls.meanTalk()),
+			LongestHoldTime: durationpb.New(live.LongestWait)})
 	}
 	return out, nil
+}
+
+// callFigures are the call figures of a queue's tasks since the engine
+// started, from the runner's snapshot.
+type callFigures struct {
+	dials, completed, live, abandoned int64
+	talk, hold                        time.Duration
+}
+
+func queueCalls(snap *runner.Snapshot, tasks []store.Task, queue records.QueueID) callFigures {
+	var f callFigures
+	for _, t := range tasks {
+		if t.Spec.Queue != queue {
+			continue
+		}
+		if s, ok := snap.Tasks[t.Spec.ID]; ok {
+			f.dials += s.Dials
+			f.completed += s.Completed
+			f.live += s.LiveAnswers
+			f.abandoned += s.Abandoned
+			f.talk += s.TalkTime
+			f.hold += s.HoldTime
+		}
+	}
+	return f
+}
+
+func (f *callFigures) meanTalk() time.Duration {
+	if f.completed == 0 {
+		return 0
+	}
+	return f.talk / time.Duration(f.completed)
+}
+
+func (f *callFigures) meanHold() time.Duration {
+	if f.completed == 0 {
+		return 0
+	}
+	return f.hold / time.Duration(f.completed)
 }
 
 func (h *campaignService) GetCampaignStatus(ctx context.Context, req *pb.GetCampaignStatusRequest) (*pb.GetCampaignStatusResponse, error) {
@@ -69,14 +117,14 @@ func (h *campaignService) GetCampaignStatus(ctx context.Context, req *pb.GetCamp
 			Available: int32(live.Idle), NotAvailable: int32(live.LoggedIn - live.Idle), Paused: int32(live.Paused),
 			Busy: int32(live.Busy), TotalAgents: int32(len(q.Members)), LoggedIn: int32(live.LoggedIn),
 			CallsWaiting: int32(live.Waiting)}
-		var live64, abandoned int64
+		calls := queueCalls(snap, tasks, q.Spec.ID)
+		live64, abandoned := calls.live, calls.abandoned
+		cs.Completed, cs.TotalCalls = calls.completed, calls.dials
+		cs.TalkTime, cs.HoldTime = durationpb.New(calls.talk), durationpb.New(calls.hold)
+		cs.AverageCallDuration = durationpb.New(calls.meanTalk())
 		for _, t := range tasks {
 			if t.Spec.Queue != q.Spec.ID {
 				continue
-			}
-			if ts, ok := snap.Tasks[t.Spec.ID]; ok {
-				live64 += ts.LiveAnswers
-				abandoned += ts.Abandoned
 			}
 			if cs.ServiceLevelThreshold == nil {
 				d := t.Spec.ConnectDeadline
@@ -120,7 +168,8 @@ func (h *campaignService) GetCampaignStatus(ctx context.Context, req *pb.GetCamp
 						continue
 					}
 					state, code := agentState(as)
-					m.Status, m.CallsTaken, m.InCall = code, int64(as.Answered), as.OnCall
+					m.Status, m.CallsTaken, m.InCall = code, as.Taken, as.OnCall
+					m.LastCallTime = ts(as.LastCallEnd)
 					if state == pb.AgentState_AGENT_STATE_NOT_READY {
 						m.Paused, m.PausedReason = true, int32(as.Reason)
 					}

@@ -472,6 +472,42 @@ func TestAgentAvailabilityAndStats(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The call figures of the queue and the task, as the snapshot has them.
+	campaign := pb.NewCampaignServiceClient(e.conn)
+	for {
+		st, err := campaign.GetCampaignStatus(ctx, &pb.GetCampaignStatusRequest{QueueId: queue})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := st.GetQueues()[0]
+		if cs.GetCompleted() >= 2 {
+			if cs.GetTotalCalls() < cs.GetCompleted() || cs.GetTalkTime().AsDuration() <= 0 || cs.GetHoldTime() == nil ||
+				cs.GetAverageCallDuration().AsDuration() <= 0 {
+				t.Fatalf("campaign status %v", cs)
+			}
+			ended := false
+			for _, a := range cs.GetAgents() {
+				ended = ended || a.GetLastCallTime() != nil
+			}
+			if !ended {
+				t.Fatalf("no agent's last call ended: %v", cs.GetAgents())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls completed", cs.GetCompleted())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sum, err := campaign.GetCampaignSummary(ctx, &pb.GetCampaignSummaryRequest{})
+	if err != nil || len(sum.GetQueues()) == 0 || sum.GetQueues()[0].GetTalkTime().AsDuration() <= 0 {
+		t.Fatalf("campaign summary %v %v", sum, err)
+	}
+	stats, err := pb.NewTaskServiceClient(e.conn).GetTaskStats(ctx, &pb.GetTaskStatsRequest{TaskId: task})
+	if err != nil || stats.GetStats().GetDials() < 2 {
+		t.Fatalf("task stats %v %v", stats, err)
+	}
+
 	if _, err := queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
 		Availability: pb.Availability_AVAILABILITY_IDLE}); err != nil {
 		t.Fatal(err)
@@ -485,7 +521,7 @@ func TestAgentAvailabilityAndStats(t *testing.T) {
 	if _, err := queues.SignOut(ctx, &pb.SignOutRequest{QueueId: queue, AgentId: busy}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
+	_, err = queues.SetAgentAvailability(ctx, &pb.SetAgentAvailabilityRequest{QueueId: queue, AgentId: busy,
 		Availability: pb.Availability_AVAILABILITY_BUSY})
 	wantErr(t, err, codes.FailedPrecondition, 301006)
 	if b := list()[busy]; b.GetSignedIn() {

@@ -382,6 +382,7 @@ func (h *taskService) GetTaskStats(ctx context.Context, req *pb.GetTaskStatsRequ
 		CallsRinging: int32(st.Ringing), CallsWaiting: int32(st.Waiting),
 		LiveAnswers: st.LiveAnswers, Abandoned: st.Abandoned, Connected: st.LiveAnswers - st.Abandoned - int64(st.Waiting),
 		AbandonRate: st.AbandonRate, AbandonRateWindow: st.WindowAbandonRate, AbandonTarget: target, DialLevel: st.Level,
+		Dials: st.Dials,
 	}
 	if q, ok := snap.Queues[t.Spec.Queue]; ok {
 		out.AgentsLoggedIn, out.AgentsIdle = int32(q.LoggedIn), int32(q.Idle)

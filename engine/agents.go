@@ -96,6 +96,7 @@ type agent struct {
 	taken, missed          int64         // offers answered, offers not answered
 	lastAnswer, lastAssign time.Time     // when it last answered, was last offered a call
 	changed                time.Time     // when its state last changed
+	lastEnd                time.Time     // when its last call ended
 	wrap                   time.Duration // after-call work in all
 }
 
@@ -465,6 +466,7 @@ func (e *Engine) logout(a *agent) {
 // straight to what it asked for while on the call.
 func (e *Engine) afterCall(a *agent, talked bool) {
 	c := a.call
+	a.lastEnd = e.now
 	if talked {
 		a.talk += e.now.Sub(c.rec.AgentAnswer)
 	}
@@ -555,6 +557,7 @@ type AgentStatus struct {
 	Taken, Missed          int64         // offers it answered, offers it did not
 	LastAnswer, LastAssign time.Time     // when it last answered, was last offered a call
 	Changed                time.Time     // when its state last changed
+	LastCallEnd            time.Time     // when its last call ended
 	Wrap                   time.Duration // after-call work in all
 }
 
@@ -565,7 +568,8 @@ func (e *Engine) AgentStatus(id AgentID) (AgentStatus, error) {
 		return AgentStatus{}, err
 	}
 	s := AgentStatus{State: a.state, Reason: a.reason, OnCall: a.call != nil, Answered: a.answered,
-		Taken: a.taken, Missed: a.missed, LastAnswer: a.lastAnswer, LastAssign: a.lastAssign, Changed: a.changed, Wrap: a.wrap}
+		Taken: a.taken, Missed: a.missed, LastAnswer: a.lastAnswer, LastAssign: a.lastAssign, Changed: a.changed,
+		LastCallEnd: a.lastEnd, Wrap: a.wrap}
 	if a.call != nil {
 		s.Call = a.call.id
 	}
@@ -590,6 +594,9 @@ func (e *Engine) Membership(agent AgentID, queue QueueID) (signedIn, shownBusy b
 // QueueStats are a queue's live counts (seed queuesummary).
 type QueueStats struct {
 	LoggedIn, Idle, Paused, Busy, Waiting int
+	// LongestWait is how long the customer waiting longest for an agent
+	// has waited (zero when none waits).
+	LongestWait time.Duration
 }
 
 // QueueStats returns a queue's live counts.
@@ -598,5 +605,9 @@ func (e *Engine) QueueStats(id QueueID) (QueueStats, error) {
 	if !ok {
 		return QueueStats{}, apierr.Invalid("queue", "queue %d does not exist", id)
 	}
-	return QueueStats{LoggedIn: q.loggedIn, Idle: q.idle, Paused: q.paused, Busy: len(q.busy), Waiting: len(q.waitq)}, nil
+	s := QueueStats{LoggedIn: q.loggedIn, Idle: q.idle, Paused: q.paused, Busy: len(q.busy), Waiting: len(q.waitq)}
+	if len(q.waitq) > 0 {
+		s.LongestWait = e.now.Sub(q.waitq[0].answerAt)
+	}
+	return s, nil
 }

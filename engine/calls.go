@@ -400,6 +400,13 @@ func (e *Engine) closeCall(c *call, how fsm.CallEvent, out pacing.Outcome, res C
 	c.rec.End = e.now
 	c.rec.Result = res
 	c.rec.EndResult = end
+	if res == ResultBoth {
+		t.completed++
+		t.hold += c.rec.AgentStart.Sub(c.rec.Answer)
+		if !c.rec.AgentAnswer.IsZero() {
+			t.talk += c.rec.AgentEnd.Sub(c.rec.AgentAnswer)
+		}
+	}
 	if c.rec.Outcome == pacing.OutcomeNone {
 		c.rec.Outcome = out
 	}

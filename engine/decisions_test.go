@@ -65,3 +65,38 @@ func TestDecisions(t *testing.T) {
 		t.Fatalf("a decision that says nothing new: %+v", rd.Decisions)
 	}
 }
+
+// TestCallFigures: the task's calls placed and completed with their talk
+// and wait, the queue's longest wait now, and the agent's last call end.
+func TestCallFigures(t *testing.T) {
+	e := New(Config{})
+	now := epoch
+	mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: 1, Phone: "1001"}})
+	mustStep(t, e, Event{At: now, Kind: EvSignIn, Agent: 1, Queue: 1})
+	mustStep(t, e, Event{At: now, Kind: EvAgentLogin, Agent: 1})
+	spec := &TaskSpec{ID: 1, Queue: 1, ConnectDeadline: 10 * time.Second, Pacing: pacing.Config{Mode: pacing.ModeRatio, Ratio: "1:2"}}
+	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: spec})
+	mustStep(t, e, Event{At: now, Kind: EvStartTask, Task: 1})
+	mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 1, Numbers: []Number{
+		{ID: 1, Task: 1, Phone: "+14155550101"}, {ID: 2, Task: 1, Phone: "+14155550102"}}})
+	mustStep(t, e, Event{At: now, Kind: EvAnswered, Call: 1, Outcome: pacing.OutcomeLive})
+	mustStep(t, e, Event{At: now.Add(time.Second), Kind: EvAgentAnswered, Call: 1})
+	mustStep(t, e, Event{At: now.Add(2 * time.Second), Kind: EvAnswered, Call: 2, Outcome: pacing.OutcomeLive})
+	if qs, _ := e.QueueStats(1); qs.Waiting != 1 || qs.LongestWait != 0 {
+		t.Fatalf("queue %+v", qs)
+	}
+	mustStep(t, e, Event{At: now.Add(5 * time.Second), Kind: EvHangup, Call: 1, Side: SideCustomer})
+	if qs, _ := e.QueueStats(1); qs.Waiting != 0 {
+		t.Fatalf("the agent freed did not take the waiting call: %+v", qs)
+	}
+	mustStep(t, e, Event{At: now.Add(6 * time.Second), Kind: EvAgentAnswered, Call: 2})
+	mustStep(t, e, Event{At: now.Add(16 * time.Second), Kind: EvHangup, Call: 2, Side: SideAgent})
+	ts, _ := e.TaskStats(1)
+	if ts.Dials != 2 || ts.Completed != 2 || ts.TalkTime != 14*time.Second || ts.HoldTime != 3*time.Second {
+		t.Fatalf("task figures %+v", ts)
+	}
+	if as, _ := e.AgentStatus(1); as.Taken != 2 || !as.LastCallEnd.Equal(now.Add(16*time.Second)) {
+		t.Fatalf("agent %+v", as)
+	}
+}

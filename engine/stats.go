@@ -16,6 +16,13 @@ type TaskStats struct {
 	Queued            int     // numbers buffered in the engine
 	Exhausted         bool
 	DialUntil         time.Time // when the task stops dialing for the day, as the pacer sees it (zero: unknown)
+
+	// Since the engine started: calls placed; calls that reached an agent
+	// and ended (completed), their talk time and their customers' wait for
+	// the agent (hold), in all.
+	Dials, Completed int64
+	TalkTime         time.Duration
+	HoldTime         time.Duration
 }
 
 // TaskStats returns the live statistics of a task.
@@ -29,6 +36,7 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 		Status: t.status, Ringing: len(t.flight) - t.waiting, Waiting: t.waiting,
 		LiveAnswers: t.live, Abandoned: t.abandoned, Level: t.level,
 		Queued: len(t.list) - t.head, Exhausted: t.empty, DialUntil: t.dialUntil,
+		Dials: t.dials, Completed: t.completed, TalkTime: t.talk, HoldTime: t.hold,
 	}
 	if e.draining { // no task places a call: no level to aim at
 		s.Level = 0

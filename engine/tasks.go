@@ -34,6 +34,10 @@ type task struct {
 
 	live, abandoned int64
 	abandons        abandonWindow
+	// Since the engine started: calls placed, calls that reached an agent
+	// and ended, their talk and their customers' wait for the agent.
+	dials, completed int64
+	talk, hold       time.Duration
 
 	pacingAt  time.Time // when the pacing timer is due (zero = none)
 	pacingGen uint32
@@ -248,6 +252,7 @@ func (e *Engine) dial(t *task) bool {
 	c.flightIdx = len(t.flight)
 	t.flight = append(t.flight, pacing.Call{State: pacing.CallRinging, DialedAt: e.now})
 	t.flightC = append(t.flightC, c)
+	t.dials++
 	e.rd.Numbers = append(e.rd.Numbers, NumberUpdate{
 		At: e.now, Task: t.spec.ID, Number: c.number, State: NumberDialing, Call: c.id, Attempts: c.attempts,
 	})

@@ -73,11 +73,13 @@ type QueueSummary struct {
 	Available int32 `protobuf:"varint,4,opt,name=available,proto3" json:"available,omitempty"`
 	// Live answers waiting for an agent (callers).
 	Callers int32 `protobuf:"varint,5,opt,name=callers,proto3" json:"callers,omitempty"`
-	// Mean wait of answered customers for an agent (holdTime; not counted yet: the server sends 0).
+	// Mean wait for an agent of the customers of the completed calls
+	// (holdTime), since the server started.
 	HoldTime *durationpb.Duration `protobuf:"bytes,6,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
-	// Mean talk time (talkTime; not counted yet: the server sends 0).
+	// Mean talk time of the completed calls (talkTime), since the server
+	// started.
 	TalkTime *durationpb.Duration `protobuf:"bytes,7,opt,name=talk_time,json=talkTime,proto3" json:"talk_time,omitempty"`
-	// Longest wait of a customer waiting now (longestHoldTime; not counted yet: the server sends 0).
+	// Longest wait of a customer waiting now (longestHoldTime).
 	LongestHoldTime *durationpb.Duration `protobuf:"bytes,8,opt,name=longest_hold_time,json=longestHoldTime,proto3" json:"longest_hold_time,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -291,19 +293,22 @@ type CampaignStatus struct {
 	LoggedIn int32 `protobuf:"varint,8,opt,name=logged_in,json=loggedIn,proto3" json:"logged_in,omitempty"`
 	// Agents in after-call work (onwrapup).
 	OnWrapUp int32 `protobuf:"varint,9,opt,name=on_wrap_up,json=onWrapUp,proto3" json:"on_wrap_up,omitempty"`
-	// Calls connected to an agent and ended (completed; not counted yet: the server sends 0).
+	// Calls connected to an agent and ended (completed), since the server
+	// started.
 	Completed int64 `protobuf:"varint,10,opt,name=completed,proto3" json:"completed,omitempty"`
 	// Live answers abandoned (abandoned).
 	Abandoned int64 `protobuf:"varint,11,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
 	// Abandoned over live answers (abandonedlevel), as a share.
 	AbandonLevel float64 `protobuf:"fixed64,12,opt,name=abandon_level,json=abandonLevel,proto3" json:"abandon_level,omitempty"`
-	// Calls placed in all (totalcalls; not counted yet: the server sends 0).
+	// Calls placed (totalcalls), since the server started.
 	TotalCalls int64 `protobuf:"varint,13,opt,name=total_calls,json=totalCalls,proto3" json:"total_calls,omitempty"`
-	// Talk time in all (talked; not counted yet: the server sends 0).
+	// Talk time of the completed calls in all (talked), since the server
+	// started.
 	TalkTime *durationpb.Duration `protobuf:"bytes,14,opt,name=talk_time,json=talkTime,proto3" json:"talk_time,omitempty"`
-	// Wait time of answered customers in all (hold; not counted yet: the server sends 0).
+	// Wait for an agent of the customers of the completed calls in all
+	// (hold), since the server started.
 	HoldTime *durationpb.Duration `protobuf:"bytes,15,opt,name=hold_time,json=holdTime,proto3" json:"hold_time,omitempty"`
-	// Mean talk time per connected call (acd; not counted yet: the server sends 0).
+	// Mean talk time per completed call (acd).
 	AverageCallDuration *durationpb.Duration `protobuf:"bytes,16,opt,name=average_call_duration,json=averageCallDuration,proto3" json:"average_call_duration,omitempty"`
 	// Share of live answers connected within the service level threshold
 	// (servicelevel).
@@ -509,9 +514,10 @@ type CampaignAgent struct {
 	Phone string `protobuf:"bytes,3,opt,name=phone,proto3" json:"phone,omitempty"`
 	// Priority (penalty).
 	Priority int32 `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
-	// Calls taken (callsTaken).
+	// Calls taken: offers the agent answered (callsTaken), since the server
+	// started.
 	CallsTaken int64 `protobuf:"varint,5,opt,name=calls_taken,json=callsTaken,proto3" json:"calls_taken,omitempty"`
-	// When the agent's last call ended (lastCall; not counted yet: the server sends 0).
+	// When the agent's last call ended (lastCall), since the server started.
 	LastCallTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_call_time,json=lastCallTime,proto3" json:"last_call_time,omitempty"`
 	// Device status code 0–9 (status).
 	Status AgentStatusCode `protobuf:"varint,7,opt,name=status,proto3,enum=outpace.v1.AgentStatusCode" json:"status,omitempty"`

@@ -1583,7 +1583,7 @@ type TaskStats struct {
 	CallsWaiting int32 `protobuf:"varint,9,opt,name=calls_waiting,json=callsWaiting,proto3" json:"calls_waiting,omitempty"`
 	// Calls connected to an agent.
 	CallsTalking int32 `protobuf:"varint,10,opt,name=calls_talking,json=callsTalking,proto3" json:"calls_talking,omitempty"`
-	// Calls placed since the task opened (not counted yet: the server sends 0).
+	// Calls placed since the server started.
 	Dials int64 `protobuf:"varint,11,opt,name=dials,proto3" json:"dials,omitempty"`
 	// Live answers since the task opened.
 	LiveAnswers int64 `protobuf:"varint,12,opt,name=live_answers,json=liveAnswers,proto3" json:"live_answers,omitempty"`
