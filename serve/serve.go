@@ -53,6 +53,10 @@ type Config struct {
 	// instead of the simulated world in process; it needs GRPC. The
 	// backends must run at Speed.
 	RemoteBackends bool
+	// Backend, when set, is the runner's backend instead of the simulated
+	// world (backend/sip, which runs in real time: Speed must be 1); the
+	// agents log in through the API.
+	Backend runner.Backend
 	// AdminKey, when set, is the administrative tenant's access key;
 	// otherwise a store without that tenant gets a random key, logged once.
 	AdminKey string
@@ -121,6 +125,9 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 		}
 		defer ln.Close()
 	}
+	if cfg.Backend != nil && (cfg.RemoteBackends || cfg.Speed != 1) {
+		return apierr.Invalid("backend", "a backend of its own runs alone and in real time (speed 1)")
+	}
 	if cfg.RemoteBackends && cfg.GRPC == "" {
 		return apierr.Invalid("backend", "remote backends attach to the gRPC API: it needs an address")
 	}
@@ -171,6 +178,9 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 	clock := runner.NewScaled(time.Now().Truncate(time.Millisecond), cfg.Speed)
 	var world runner.Backend = sim.NewLive(sc, seed, agents, task.Spec.ACWTimeout > 0, clock)
 	var hub *remote.Hub
+	if cfg.Backend != nil {
+		world = cfg.Backend
+	}
 	if cfg.RemoteBackends {
 		hub = remote.NewHub(remote.HubConfig{Clock: clock, Logger: log.With("component", "backends")})
 		world = hub

@@ -1,19 +1,16 @@
 package sip
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/internal/sipptest"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/store"
@@ -229,28 +226,7 @@ func TestCampaignOverSIP(t *testing.T) {
 		time.Since(start).Round(time.Millisecond), len(page.Records), both, media, abandoned, st.Invites, st.Answered, st.Bridged, st.Relayed, st.Played)
 }
 
-// readSIPpLog reads the "<Call-ID> <what>" lines a scenario logged, by our
-// call id (the Call-ID of our legs starts with "op<call id>-").
 func readSIPpLog(t *testing.T, path string) map[records.CallID]string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("SIPp log: %v", err)
-	}
-	defer f.Close()
-	re := regexp.MustCompile(`op(\d+)-[ca]-\S+ (\w+)`)
-	out := map[records.CallID]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m := re.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		id, _ := strconv.ParseUint(m[1], 10, 64)
-		if prev, ok := out[records.CallID(id)]; ok {
-			t.Errorf("call %d logged twice by SIPp: %s and %s", id, prev, strings.TrimSpace(m[2]))
-		}
-		out[records.CallID(id)] = m[2]
-	}
-	return out
+	return sipptest.ReadLog(t, path)
 }

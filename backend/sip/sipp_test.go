@@ -3,148 +3,50 @@ package sip
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"math"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/internal/sipptest"
 )
 
 // The tests drive the backend against real SIP peers: SIPp (Debian's
 // sip-tester) playing the trunk, the customers and the agent phones on
 // loopback.
 
-func needSIPp(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp is not installed (apt-get install -y sip-tester): these tests need a real SIP peer")
-	}
-}
+func needSIPp(t testing.TB) { t.Helper(); sipptest.Need(t) }
 
-// freePort returns a port free on 127.0.0.1 for both UDP and TCP.
-func freePort(t testing.TB) int {
-	t.Helper()
-	for range 50 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
+func freePort(t testing.TB) int { t.Helper(); return sipptest.FreePort(t) }
 
-// sipp is one SIPp process.
+// sipp is one SIPp process, its ports under the names the tests use.
 type sipp struct {
+	*sipptest.SIPp
 	port  int // its SIP port
 	mport int // its RTP port
-	cmd   *exec.Cmd
-	out   bytes.Buffer
-	done  chan error
 }
 
 // startSIPp runs scenario (a file of testdata) as a server on a free port
-// (TCP when tcp), with extra arguments; the test kills it when it ends. A
-// port taken by someone else between its choice and SIPp's start is
-// replaced by another.
+// (TCP when tcp), with extra arguments; the test kills it when it ends.
 func startSIPp(t testing.TB, scenario string, tcp bool, extra ...string) *sipp {
 	t.Helper()
-	for try := 0; ; try++ {
-		s := &sipp{port: freePort(t), mport: freePort(t)}
-		err := s.start(t, scenario, tcp, extra...)
-		if err == nil {
-			return s
-		}
-		if try == 2 {
-			t.Fatal(err)
-		}
-	}
+	s := sipptest.Start(t, filepath.Join("testdata", scenario), tcp, extra...)
+	return &sipp{SIPp: s, port: s.Port, mport: s.MPort}
 }
 
-// start runs scenario on s's ports; it fails when SIPp exits with an error
-// before it holds its SIP port.
+// start runs scenario on s's ports, as sipptest.StartOn.
 func (s *sipp) start(t testing.TB, scenario string, tcp bool, extra ...string) error {
 	t.Helper()
-	tr := "u1"
-	if tcp {
-		tr = "t1"
-	}
-	args := append([]string{"-sf", filepath.Join("testdata", scenario), "-i", "127.0.0.1",
-		"-p", strconv.Itoa(s.port), "-mp", strconv.Itoa(s.mport), "-t", tr, "-nostdin",
-	}, extra...)
-	if !slices.Contains(extra, "amd") {
-		args = append(args, "-key", "amd", "live")
-	}
-	s.out.Reset()
-	s.cmd = exec.Command("sipp", args...)
-	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
-	s.cmd.Dir, _ = os.Getwd()
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	s.done = done
-	go func() { done <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
-		<-done
-	})
-	// Wait until SIPp holds its SIP port: until we can no longer bind it
-	// while SIPp still runs.
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		select {
-		case err := <-done:
-			done <- err
-			if err == nil {
-				return nil // a client scenario that is already done
-			}
-			return fmt.Errorf("sipp exited before it served port %d: %v\n%s", s.port, err, s.out.String())
-		default:
-		}
-		if !bindable(s.port, tcp) {
-			return nil
-		}
-	}
-	return fmt.Errorf("sipp did not bind port %d\n%s", s.port, s.out.String())
+	n, err := sipptest.StartOn(t, s.port, s.mport, filepath.Join("testdata", scenario), tcp, extra...)
+	s.SIPp = n
+	return err
 }
 
-// wait waits for SIPp to exit (it does with -m) and fails on an error exit.
-func (s *sipp) wait(t testing.TB, d time.Duration) {
-	t.Helper()
-	select {
-	case err := <-s.done:
-		s.done <- err
-		if err != nil {
-			t.Fatalf("sipp: %v\n%s", err, s.out.String())
-		}
-	case <-time.After(d):
-		t.Fatalf("sipp did not finish in %v\n%s", d, s.out.String())
-	}
-}
+func (s *sipp) wait(t testing.TB, d time.Duration) { t.Helper(); s.Wait(t, d) }
 
-func (s *sipp) uri(tcp bool) string {
-	u := "sip:{number}@127.0.0.1:" + strconv.Itoa(s.port)
-	if tcp {
-		u += ";transport=tcp"
-	}
-	return u
-}
+func (s *sipp) uri(tcp bool) string { return s.URI(tcp) }
 
 // rig runs a Backend and collects its events by call.
 type rig struct {
@@ -258,44 +160,4 @@ func expect(t testing.TB, evs []engine.Event, want ...engine.EventKind) {
 	}
 }
 
-// writeTone writes a WAV of d of a 440 Hz tone, 8 kHz 16-bit mono.
-func writeTone(t testing.TB, d time.Duration) string {
-	t.Helper()
-	n := int(d / (time.Second / 8000))
-	var data bytes.Buffer
-	for i := range n {
-		s := int16(8000 * math.Sin(2*math.Pi*440*float64(i)/8000))
-		binary.Write(&data, binary.LittleEndian, s)
-	}
-	var f bytes.Buffer
-	f.WriteString("RIFF")
-	binary.Write(&f, binary.LittleEndian, uint32(36+data.Len()))
-	f.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		binary.Write(&f, binary.LittleEndian, v)
-	}
-	f.WriteString("data")
-	binary.Write(&f, binary.LittleEndian, uint32(data.Len()))
-	f.Write(data.Bytes())
-	path := filepath.Join(t.TempDir(), "tone.wav")
-	if err := os.WriteFile(path, f.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func bindable(port int, tcp bool) bool {
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	if tcp {
-		ln, err := net.Listen("tcp", addr)
-		if err == nil {
-			ln.Close()
-		}
-		return err == nil
-	}
-	pc, err := net.ListenPacket("udp", addr)
-	if err == nil {
-		pc.Close()
-	}
-	return err == nil
-}
+func writeTone(t testing.TB, d time.Duration) string { t.Helper(); return sipptest.WriteTone(t, d) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/internal/sipptest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -65,7 +66,7 @@ func TestConfigValidate(t *testing.T) {
 func TestRTPPortRange(t *testing.T) {
 	base := freePort(t)
 	busy, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: base + 1})
-	if err != nil || !bindable(base+2, false) {
+	if err != nil || !sipptest.Bindable(base+2, false) {
 		t.Skip("the ports after a free one are taken")
 	}
 	defer busy.Close()

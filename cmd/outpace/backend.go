@@ -87,7 +87,7 @@ OUTPACE_TOKEN).`,
   outpace backend sim --token "$OUTPACE_TOKEN" --speed 10`,
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(backendSimCmd())
+	c.AddCommand(backendSimCmd(), backendSIPCmd())
 	return c
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/outpace-dev/outpace/backend/sip"
+	"github.com/outpace-dev/outpace/runner"
 	server "github.com/outpace-dev/outpace/serve"
 	"github.com/outpace-dev/outpace/sim"
 )
@@ -32,6 +34,7 @@ type serveFlags struct {
 	grpc     string
 	adminKey string
 	backend  string
+	sip      sipFlags
 }
 
 func serveCmd() *cobra.Command {
@@ -104,7 +107,8 @@ one, the first start draws a key and logs it once.`,
 	c.Flags().BoolVar(&f.json, "log-json", false, "log as JSON lines instead of text")
 	c.Flags().StringVar(&f.metrics, "metrics", "127.0.0.1:9464", `serve Prometheus metrics at http://ADDR/metrics and health at /healthz ("" = off)`)
 	c.Flags().StringVar(&f.grpc, "grpc", "127.0.0.1:7070", `serve the gRPC API at ADDR ("" = off; outpace ctl is its client)`)
-	c.Flags().StringVar(&f.backend, "backend", "sim", `the telephony backend: "sim", the simulated world in process, or "remote", the backends that attach to --grpc (outpace backend sim)`)
+	c.Flags().StringVar(&f.backend, "backend", "sim", `the telephony backend: "sim", the simulated world in process, or "remote", the backends that attach to --grpc (outpace backend sim), or "sip", the SIP user agent in process (--sip-config)`)
+	f.sip.bind(c, "sip-config", `the SIP configuration file of --backend sip (YAML: see outpace backend sip --help)`, false)
 	c.Flags().StringVar(&f.adminKey, "admin-key", os.Getenv("OUTPACE_ADMIN_KEY"), "access key of the administrative tenant's app \"admin\" (default $OUTPACE_ADMIN_KEY; unset: drawn on the first start and logged once)")
 	c.Flags().DurationVar(&f.drain, "drain", 30*time.Second, "on Ctrl-C, the longest wait (wall time) for the calls in flight to end (0 = stop at once)")
 	return c
@@ -121,8 +125,24 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 		return fmt.Errorf("--drain and --every must not be negative, got %v and %v", f.drain, f.every)
 	case f.numbers < 1 || f.numbers > maxDemoNumbers:
 		return fmt.Errorf("--numbers must be from 1 to %d, got %d", maxDemoNumbers, f.numbers)
-	case f.backend != "sim" && f.backend != "remote":
-		return fmt.Errorf(`--backend must be "sim" or "remote", got %q`, f.backend)
+	case f.backend != "sim" && f.backend != "remote" && f.backend != "sip":
+		return fmt.Errorf(`--backend must be "sim", "remote" or "sip", got %q`, f.backend)
+	case (f.backend == "sip") != (f.sip.file != ""):
+		return fmt.Errorf("--sip-config goes with --backend sip, and --backend sip needs it")
+	case f.backend == "sip" && f.speed != 1:
+		return fmt.Errorf("--backend sip places real calls: --speed must be 1, got %v", f.speed)
+	}
+	var backend runner.Backend
+	if f.backend == "sip" {
+		scfg, err := f.sip.config()
+		if err != nil {
+			return sipFlagError(err)
+		}
+		b, err := sip.New(scfg)
+		if err != nil {
+			return sipFlagError(err)
+		}
+		backend = b
 	}
 
 	var h slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
@@ -150,7 +170,7 @@ func serve(ctx context.Context, now <-chan struct{}, f serveFlags, cmd *cobra.Co
 	return server.Run(ctx, now, server.Config{
 		Data: f.data, Scenario: sc, ApplySettings: f.scenario != "" || len(f.sets) > 0,
 		Speed: f.speed, Numbers: f.numbers, Every: f.every, Metrics: f.metrics, Drain: f.drain,
-		GRPC: f.grpc, AdminKey: f.adminKey, RemoteBackends: f.backend == "remote",
+		GRPC: f.grpc, AdminKey: f.adminKey, RemoteBackends: f.backend == "remote", Backend: backend,
 		Logger: slog.New(h), Out: cmd.OutOrStdout(),
 		Progress: func(read, total int) {
 			if bar == nil {

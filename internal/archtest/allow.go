@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"serve":            {"api", "apierr", "backend/remote", "engine", "records", "runner", "sim", "store", "store/lists", "github.com/prometheus/client_golang"},
 	"bench":            {},
 	"bench/scoreboard": {"apierr", "pacing", "records", "sim", "sim/tune"},
-	"cmd/outpace": {"apierr", "backend/remote", "backend/simulated", "bench/scoreboard", "ctl", "ctl/top", "engine", "pacing", "pacing/optimum", "records", "serve", "sim", "sim/plots", "sim/tune", "store", "store/lists",
+	"cmd/outpace": {"apierr", "backend/remote", "backend/simulated", "backend/sip", "backend/sipremote", "bench/scoreboard", "ctl", "ctl/top", "engine", "pacing", "pacing/optimum", "records", "runner", "serve", "sim", "sim/plots", "sim/tune", "store", "store/lists",
 		"proto/outpace/v1",
 		"github.com/schollz/progressbar/v3", "github.com/spf13/cobra", "github.com/spf13/pflag",
 		"google.golang.org/protobuf"},
@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"proto/outpace/v1":         {"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"proto/outpace/backend/v1": {"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"backend/sip":              {"apierr", "engine", "records", "github.com/emiago/sipgo"},
+	"backend/sipremote":        {"apierr", "backend/remote", "backend/sip", "gopkg.in/yaml.v3"},
 	"backend/simulated":        {"apierr", "backend/remote", "records", "runner", "sim"},
 	"backend/remote":           {"apierr", "engine", "records", "proto/outpace/backend/v1", "proto/outpace/v1", "google.golang.org/grpc", "google.golang.org/protobuf"},
 	"api": {"apierr", "engine", "fsm", "pacing", "records", "proto/outpace/v1", "runner", "store", "store/lists",
@@ -42,6 +43,7 @@ var allowed = map[string][]string{
 	"api/apitest":          {"api", "proto/outpace/v1", "records", "runner", "sim", "store", "google.golang.org/grpc"},
 	"internal/archtest":    {},
 	"internal/gendiagrams": {"fsm"},
+	"internal/sipptest":    {"records"},
 }
 
 // restricted are the trees that never touch the network, the file system,
