@@ -16,8 +16,6 @@ import (
 	"github.com/outpace-dev/outpace/store/lists"
 )
 
-func init() { extraCommands = append(extraCommands, importCmd) }
-
 func importCmd() *cobra.Command {
 	var (
 		data, tenant, campaign, tz, region string

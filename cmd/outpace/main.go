@@ -58,8 +58,3 @@ func flagError(err error) error {
 	}
 	return err
 }
-
-// extraCommands is read by nothing: rootCmd lists every subcommand. It is
-// declared only for the files that still append to it from an init
-// function, and goes with the last of them.
-var extraCommands []func() *cobra.Command

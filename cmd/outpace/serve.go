@@ -19,8 +19,6 @@ import (
 	"github.com/outpace-dev/outpace/sim"
 )
 
-func init() { extraCommands = append(extraCommands, serveCmd) }
-
 type serveFlags struct {
 	drain    time.Duration
 	data     string
