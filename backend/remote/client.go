@@ -264,7 +264,9 @@ func (c *Client) attach(ctx context.Context, cc *grpc.ClientConn) (synced bool, 
 		c.unacked = append(c.unacked[:0], c.unacked[n:]...)
 	} else {
 		// The server holds nothing of this backend: what it did not apply
-		// is about calls it closed; the agents' state is sent afresh.
+		// is about calls it closed; the agents' state is sent afresh, and
+		// its commands are numbered from 1 again.
+		c.cmdApplied = 0
 		clear(c.unacked)
 		c.unacked = c.unacked[:0]
 		ids := make([]records.AgentID, 0, len(c.agents))

@@ -114,7 +114,8 @@ func newServer(t testing.TB, numbers int, grace time.Duration) *server {
 // instead of the hub when be is set, its task not started.
 func newServerOf(t testing.TB, numbers, agents int, grace time.Duration, sp float64, be func(runner.Clock) runner.Backend) *server {
 	t.Helper()
-	st, err := store.Open(store.Config{Dir: t.TempDir()})
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +127,14 @@ func newServerOf(t testing.TB, numbers, agents int, grace time.Duration, sp floa
 		t.Fatal(err)
 	}
 	campaign(t, st, numbers, agents, start)
+	t.Cleanup(func() { st.Close() })
+	return serveOn(t, st, "127.0.0.1:0", grace, sp, be)
+}
+
+// serveOn serves st on addr: the API with the hub, and the runner.
+func serveOn(t testing.TB, st *store.Badger, addr string, grace time.Duration, sp float64, be func(runner.Clock) runner.Backend) *server {
+	t.Helper()
+	start := time.Now()
 	clock := runner.NewScaled(start, sp)
 	srv, err := api.New(api.Config{Store: st, AdminTenant: "admin", Rate: -1})
 	if err != nil {
@@ -133,7 +142,7 @@ func newServerOf(t testing.TB, numbers, agents int, grace time.Duration, sp floa
 	}
 	hub := remote.NewHub(remote.HubConfig{Clock: clock, Grace: grace})
 	hub.Register(srv.GRPC())
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,9 +163,9 @@ func newServerOf(t testing.TB, numbers, agents int, grace time.Duration, sp floa
 			cancel()
 			<-r.Done()
 			srv.Stop()
-			st.Close()
 		})
 	}
+
 	t.Cleanup(s.stop)
 	return s
 }
@@ -653,4 +662,52 @@ func TestAttachRefused(t *testing.T) {
 	if err := attachWith(admin, good); err != nil {
 		t.Errorf("the administrative tenant's token: %v", err)
 	}
+}
+
+// TestServerRestart stops the server at once in the middle of a campaign
+// and starts it again on the same store and address while the backend
+// keeps its calls up: the new server does not resume the backend, which
+// logs its agents in again and has the calls it reports hung up; the
+// calls the stop cut off are closed as interrupted and their numbers
+// dialled again; the campaign ends.
+func TestServerRestart(t *testing.T) {
+	const n = 60
+	s := newServer(t, n, 0)
+	w := newRecWorld(t, 6)
+	c := attach(t, s.addr, w)
+	s.waitDials(20)
+	s.stop()
+	s2 := serveOn(t, s.st, s.addr, 0, speed, nil) // the task runs on from the store
+	s2.waitEnd(60 * time.Second)
+	w.check(t)
+	page, err := s2.st.QueryRecords(store.RecordQuery{Tenant: "t", Limit: store.MaxPage, Peek: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupted := 0
+	cut := map[string]bool{}
+	for _, r := range page.Records {
+		if r.Disposition == store.DispositionInterrupted {
+			interrupted++
+			cut[r.Called] = true
+		}
+	}
+	// A call the stop cut off is closed as interrupted, and its number is
+	// due again later: done or waiting, never lost.
+	for i := range n {
+		num, err := s2.st.FindNumber(1, phone(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if num.State != records.NumberDone && !(cut[phone(i)] && num.State == records.NumberPending) {
+			t.Errorf("%s: state %d (interrupted: %v)", phone(i), num.State, cut[phone(i)])
+		}
+	}
+	if interrupted == 0 {
+		t.Error("the stop interrupted no call")
+	}
+	if cs := c.Stats(); cs.Attaches < 2 {
+		t.Errorf("the backend attached %d times", cs.Attaches)
+	}
+	t.Logf("%d interrupted; hub after the restart %+v; client %+v", interrupted, s2.hub.Stats(), c.Stats())
 }
