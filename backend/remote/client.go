@@ -274,10 +274,18 @@ func (c *Client) attach(ctx context.Context, cc *grpc.ClientConn) (synced bool, 
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
+		// A ready agent is also said ready: a server that still has it
+		// logged in (this backend restarted) may hold it in after-call work
+		// for a call the backend lost.
 		for _, id := range ids {
 			c.evSeq++
 			c.unacked = append(c.unacked, &bpb.AttachRequest{Message: &bpb.AttachRequest_AgentRequest{AgentRequest: &bpb.AgentRequest{
 				Seq: c.evSeq, AgentId: uint32(id), Action: bpb.AgentAction_AGENT_ACTION_LOGIN, Reason: c.agents[id]}}})
+			if c.agents[id] == 0 {
+				c.evSeq++
+				c.unacked = append(c.unacked, &bpb.AttachRequest{Message: &bpb.AttachRequest_AgentRequest{AgentRequest: &bpb.AgentRequest{
+					Seq: c.evSeq, AgentId: uint32(id), Action: bpb.AgentAction_AGENT_ACTION_READY}}})
+			}
 		}
 	}
 	cn.out = append(cn.out, c.unacked...)
