@@ -38,13 +38,20 @@ task: {no_answer_timeout: 20s, connect_deadline: 2s}
 // withEngine gives acme three agents in its queue and runs the real runner
 // over the store, with the simulated world as its backend in real time.
 func withEngine(t testing.TB) func(*env, *api.Config) {
+	return withWorld(t, world, 3, runner.Real{})
+}
+
+// withWorld gives acme team agents in its queue and runs the real runner
+// over the store, with the simulated world of scenario as its backend on
+// clock.
+func withWorld(t testing.TB, scenario string, team int, clock runner.Clock) func(*env, *api.Config) {
 	return func(e *env, c *api.Config) {
 		q, err := e.st.GetQueue("acme", records.QueueID(e.queues["acme"]))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(e.agents) == 0 {
-			for i := range 3 {
+			for i := range team {
 				a := records.AgentSpec{Tenant: "acme", Name: fmt.Sprint(1001 + i), Phone: fmt.Sprint(1001 + i)}
 				if err := e.st.PutAgent(&a); err != nil {
 					t.Fatal(err)
@@ -56,12 +63,12 @@ func withEngine(t testing.TB) func(*env, *api.Config) {
 				t.Fatal(err)
 			}
 		}
-		sc, err := sim.ParseScenario([]byte(world), nil, nil)
+		sc, err := sim.ParseScenario([]byte(scenario), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		live := sim.NewLive(sc, 1, q.Members, true, runner.Real{})
-		r := runner.New(runner.Config{Store: e.st, Backend: live, Clock: runner.Real{}, Seed: 1, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		live := sim.NewLive(sc, 1, q.Members, true, clock)
+		r := runner.New(runner.Config{Store: e.st, Backend: live, Clock: clock, Seed: 1, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { _ = r.Run(ctx) }()
 		e.stopEngine = func() {
@@ -73,7 +80,7 @@ func withEngine(t testing.TB) func(*env, *api.Config) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			_ = r.Flush(context.Background())
-			if s := r.Snapshot(); s != nil && s.Queues[q.Spec.ID].LoggedIn == 3 {
+			if s := r.Snapshot(); s != nil && s.Queues[q.Spec.ID].LoggedIn == team {
 				break
 			}
 			if time.Now().After(deadline) {

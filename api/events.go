@@ -17,9 +17,6 @@ type eventService struct {
 
 // Subscribers' tuning.
 const (
-	// subscriberBuffer is how many published batches a subscriber may lag
-	// before the runner drops it and it reads the event log instead.
-	subscriberBuffer = 256
 	// logPage is how many events a catch-up reads from the log at a time.
 	logPage = 1000
 	// pollEvery is how often a server without an engine looks for new
@@ -160,7 +157,7 @@ func (h *eventService) Subscribe(req *pb.SubscribeRequest, stream pb.EventServic
 		if eng != nil {
 			// Subscribe before reading the log, so that nothing published in
 			// between is missed.
-			live, cancel = eng.Subscribe(subscriberBuffer)
+			live, cancel = eng.Subscribe(h.s.cfg.EventBuffer)
 		}
 		if err := catchUp(); err != nil {
 			cancel()

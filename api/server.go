@@ -66,6 +66,9 @@ const (
 	DefaultMaxSendMsgSize = 16 << 20
 	// MaxNumbers is the most numbers or phones one unary request carries.
 	MaxNumbers = 10000
+	// DefaultEventBuffer is how many published batches an event subscriber
+	// may lag before the runner drops it and it reads the event log instead.
+	DefaultEventBuffer = 256
 )
 
 // Config configures a Server. Store is required; zero fields take the
@@ -93,6 +96,10 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// EventBuffer is how many published batches an event subscriber may lag
+	// before the runner drops it and it reads the event log instead
+	// (default DefaultEventBuffer).
+	EventBuffer int
 }
 
 // Server is the gRPC server of the API.
@@ -131,6 +138,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = DefaultEventBuffer
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	s.auth = newAuthenticator(cfg.Store, cfg.AdminTenant, cfg.TokenTTL, cfg.Now)
