@@ -24,12 +24,15 @@
 //     repeat, which changes nothing.
 //
 // Reads come from the store (tasks, lists, blacklists, call records,
-// dispositions, schedules, queues, agents) or from the runner's snapshot
-// (task statistics, campaign figures); mutations of the live engine (task
-// status, agent requests, sign-in, new queues and agents) are submitted to
-// the runner as engine events and answered once durable (Engine). The
-// event stream reads the store's event log from the client's sequence
-// number, then follows the runner's publications, going back to the log
-// whenever the runner drops it for falling behind. A server without an
-// engine answers the engine-facing methods UNIMPLEMENTED.
+// dispositions, schedules, queues, agents), from the runner's snapshot
+// (task statistics, campaign figures) or from the engine between two of
+// the runner's steps (agent status, members' figures); mutations of the
+// live engine (task status, agent requests, sign-in, a member shown busy or
+// idle, a call hung up, new queues and agents) are submitted to the runner
+// as engine events and answered once durable (Engine). The event stream
+// reads the store's event log from the client's sequence number, then
+// follows the runner's publications, going back to the log whenever the
+// runner drops it for falling behind; the pacing decisions, which the log
+// does not keep, come live only, to a client that asks for them. A server
+// without an engine answers the engine-facing methods UNIMPLEMENTED.
 package api
