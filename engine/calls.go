@@ -60,7 +60,7 @@ func (e *Engine) backendEvent(ev *Event) error {
 	case EvAnswered:
 		err = e.onAnswered(c, ev.Outcome)
 	case EvFailed:
-		err = e.onFailed(c, ev.Outcome, ev.Cause)
+		err = e.onFailed(c, ev.Outcome, ev.Cause, ev.EarlyCause)
 	case EvAgentAnswered:
 		err = e.onAgentAnswered(c)
 	case EvAgentFailed:
@@ -134,8 +134,9 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 	return nil
 }
 
-// onFailed: the customer could not be reached; the call ends.
-func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
+// onFailed: the customer could not be reached; the call ends. early is the
+// backend's early-detect cause, if it gave one.
+func (e *Engine) onFailed(c *call, out pacing.Outcome, cause, early int) error {
 	if _, _, err := fsm.CallNext(c.stage, fsm.CallFail); err != nil {
 		return err
 	}
@@ -144,7 +145,12 @@ func (e *Engine) onFailed(c *call, out pacing.Outcome, cause int) error {
 	}
 	c.rec.Outcome = out
 	c.rec.HangupCause = cause
-	c.rec.EarlyCause = earlyCause(out)
+	switch early {
+	case 103, 104, 105, 109, 115, 119:
+		c.rec.EarlyCause = early
+	default:
+		c.rec.EarlyCause = earlyCause(out)
+	}
 	c.task.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
 	e.closeCall(c, fsm.CallFail, out, ResultNotConnected, EndNone)
 	return nil
@@ -315,15 +321,22 @@ func (e *Engine) offer(c *call, a *agent) {
 // while waiting.
 func (e *Engine) abandon(c *call, byCustomer bool) {
 	t := c.task
-	t.abandoned++
-	t.abandons.add(e.now, 0, 1)
-	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
+	e.countAbandon(c)
 	end := EndCustomer
 	if !byCustomer {
 		end = EndNone
 		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
 	}
 	e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, end)
+}
+
+// countAbandon counts the live answer c, which reached no agent, as an
+// abandon in the task's figures and for its pacer.
+func (e *Engine) countAbandon(c *call) {
+	t := c.task
+	t.abandoned++
+	t.abandons.add(e.now, 0, 1)
+	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
 }
 
 func (e *Engine) hangup(c *call, ev *Event) {
@@ -341,6 +354,18 @@ func (e *Engine) hangup(c *call, ev *Event) {
 		e.abandon(c, true)
 	case fsm.CallOffered, fsm.CallTalk:
 		a := c.agent
+		if c.stage == fsm.CallOffered && ev.Side == SideCustomer {
+			// The customer hung up while the agent's phone rang: nobody
+			// spoke to them, so only the customer was connected (seed-004
+			// callresult 1) and the call is abandoned, as by a customer who
+			// leaves while waiting. The backend drops the agent's leg.
+			c.rec.AgentEnd = e.now
+			e.releaseAgentLeg(c)
+			e.afterCall(a, false)
+			e.countAbandon(c)
+			e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultCustomerOnly, EndCustomer)
+			return
+		}
 		end := EndCustomer
 		if ev.Side == SideAgent {
 			end = EndAgent

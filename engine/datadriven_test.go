@@ -25,6 +25,7 @@ type harness struct {
 	now     time.Time
 	timers  []Command
 	nextNum NumberID
+	causes  bool // records show their hangup and early-detect causes
 }
 
 func newHarness() *harness {
@@ -72,8 +73,12 @@ func (h *harness) flush(b *strings.Builder) {
 		b.WriteString("\n")
 	}
 	for _, r := range rd.Records {
-		fmt.Fprintf(b, "record call=%d outcome=%s result=%d end=%d agent=%d ring=%ds wait=%ds talk=%ds\n",
+		fmt.Fprintf(b, "record call=%d outcome=%s result=%d end=%d agent=%d ring=%ds wait=%ds talk=%ds",
 			r.Call, r.Outcome, r.Result, r.EndResult, r.Agent, r.RingSeconds(), r.WaitSeconds(), r.TalkSeconds())
+		if h.causes {
+			fmt.Fprintf(b, " hangup=%d early=%d", r.HangupCause, r.EarlyCause)
+		}
+		b.WriteString("\n")
 	}
 	for _, c := range rd.Commands {
 		switch c.Kind {
@@ -337,7 +342,7 @@ func TestDataDriven(t *testing.T) {
 				h.step(Event{Kind: EvAnswered, Call: call, Outcome: out}, &b)
 			case "fail":
 				out := map[string]pacing.Outcome{"busy": pacing.OutcomeBusy, "no_answer": pacing.OutcomeNoAnswer, "invalid": pacing.OutcomeInvalid}[arg("outcome", "invalid")]
-				h.step(Event{Kind: EvFailed, Call: call, Outcome: out, Cause: num("cause", 0)}, &b)
+				h.step(Event{Kind: EvFailed, Call: call, Outcome: out, Cause: num("cause", 0), EarlyCause: num("early", 0)}, &b)
 			case "agent-answer":
 				h.step(Event{Kind: EvAgentAnswered, Call: call}, &b)
 			case "agent-fail":
@@ -373,6 +378,9 @@ func TestDataDriven(t *testing.T) {
 				h.advance(dd, &b)
 			case "drain":
 				h.step(Event{Kind: EvDrain}, &b)
+			case "show-causes": // records show their causes from now on
+				h.causes = true
+				b.WriteString("ok\n")
 			case "print-state":
 				h.printState(&b)
 			case "print-level": // the level TaskStats reports

@@ -120,7 +120,7 @@ const (
 	// Backend.
 	EvProgress      // Call: the customer's phone rings
 	EvAnswered      // Call, Outcome (OutcomeLive or OutcomeMachine)
-	EvFailed        // Call, Outcome (busy, no answer, invalid), Cause
+	EvFailed        // Call, Outcome (busy, no answer, invalid), Cause, EarlyCause
 	EvAgentAnswered // Call: the agent picked up; customer and agent are bridged
 	EvAgentFailed   // Call: the agent's phone did not pick up
 	EvHangup        // Call, Side: a leg hung up (ends the call)
@@ -162,9 +162,16 @@ type Event struct {
 	Queue   QueueID
 	Outcome pacing.Outcome
 	Cause   int
-	Reason  int
-	Side    Side
-	Timer   Timer
+	// EarlyCause, with EvFailed, is the backend's early-detect cause of the
+	// failure (seed-002: 103 out of service, 104 not exist, 105 powered
+	// off, 109 busy, 115 no answer, 119 line fault), for a backend that
+	// knows more than the outcome says (a 5xx is a line fault, not a
+	// number that does not exist); 0, or a code not of that list, takes
+	// the outcome's (busy 109, no answer 115, invalid 104).
+	EarlyCause int
+	Reason     int
+	Side       Side
+	Timer      Timer
 
 	Numbers   []Number
 	Exhausted bool

@@ -81,7 +81,7 @@ func toEvent(e *bpb.CallEvent) (engine.Event, bool) {
 			ev.Outcome = records.OutcomeMachine
 		}
 	case *bpb.CallEvent_Failed:
-		ev.Kind, ev.Cause = engine.EvFailed, int(k.Failed.GetHangupCause())
+		ev.Kind, ev.Cause, ev.EarlyCause = engine.EvFailed, int(k.Failed.GetHangupCause()), int(k.Failed.GetEarlyCause())
 		ev.Outcome = failureOutcome[k.Failed.GetKind()]
 		if ev.Outcome == records.OutcomeNone {
 			ev.Outcome = records.OutcomeInvalid
@@ -164,7 +164,7 @@ func fromEvent(ev *engine.Event) *bpb.AttachRequest {
 		case records.OutcomeBusy:
 			k = bpb.FailureKind_FAILURE_KIND_BUSY
 		}
-		e.Kind = &bpb.CallEvent_Failed{Failed: &bpb.CallFailed{Kind: k, HangupCause: int32(ev.Cause)}}
+		e.Kind = &bpb.CallEvent_Failed{Failed: &bpb.CallFailed{Kind: k, HangupCause: int32(ev.Cause), EarlyCause: int32(ev.EarlyCause)}}
 	case engine.EvHangup:
 		side := bpb.HangupSide_HANGUP_SIDE_SYSTEM
 		switch ev.Side {

@@ -84,7 +84,7 @@ func (c *call) dial(ctx context.Context) {
 		b.log.Warn("sip: cannot place a call", "call", c.id, "err", err)
 		media.close()
 		c.stage = stageEnded
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure, EarlyCause: EarlyLineFault})
 		c.mu.Unlock()
 		c.release()
 		return
@@ -180,12 +180,12 @@ func (c *call) ringEndedLocked(cause error, res *sip.Response) {
 	case errors.Is(cause, errHangup) || errors.Is(cause, errShutdown):
 		c.closeLocked(engine.Event{Kind: engine.EvHangup, Side: engine.SideSystem, Cause: CauseCancel})
 	case res != nil && !res.IsSuccess():
-		out, cc := failure(res.StatusCode, errors.Is(cause, errRingTimeout))
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: out, Cause: cc})
+		out, cc, early := failure(res.StatusCode, errors.Is(cause, errRingTimeout))
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: out, Cause: cc, EarlyCause: early})
 	case errors.Is(cause, errRingTimeout):
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeNoAnswer, Cause: CauseTimeout})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeNoAnswer, Cause: CauseTimeout, EarlyCause: EarlyNoAnswer})
 	default: // no response at all, or a transport error
-		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure})
+		c.closeLocked(engine.Event{Kind: engine.EvFailed, Outcome: records.OutcomeInvalid, Cause: CauseLineFailure, EarlyCause: EarlyLineFault})
 	}
 }
 

@@ -59,12 +59,12 @@ func TestCustomerRejects(t *testing.T) {
 	for _, tc := range []struct {
 		code, reason string
 		out          records.Outcome
-		cause        int
+		cause, early int
 	}{
-		{"486", "Busy Here", records.OutcomeBusy, CauseBusy},
-		{"480", "Temporarily Unavailable", records.OutcomeNoAnswer, CauseTimeout},
-		{"404", "Not Found", records.OutcomeInvalid, CauseLineFailure},
-		{"503", "Service Unavailable", records.OutcomeInvalid, CauseLineFailure},
+		{"486", "Busy Here", records.OutcomeBusy, CauseBusy, EarlyBusy},
+		{"480", "Temporarily Unavailable", records.OutcomeNoAnswer, CauseTimeout, EarlyPoweredOff},
+		{"404", "Not Found", records.OutcomeInvalid, CauseLineFailure, EarlyNotExist},
+		{"503", "Service Unavailable", records.OutcomeInvalid, CauseLineFailure, EarlyLineFault},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			peer := startSIPp(t, "reject"+tc.code+".xml", false, "-m", "1")
@@ -72,8 +72,8 @@ func TestCustomerRejects(t *testing.T) {
 			r.originate(7, "15551230002", 5*time.Second)
 			evs := r.await(t, 7, 1, 5*time.Second)
 			expect(t, evs, engine.EvFailed)
-			if evs[0].Outcome != tc.out || evs[0].Cause != tc.cause {
-				t.Fatalf("%s: outcome %v cause %d, want %v %d", tc.code, evs[0].Outcome, evs[0].Cause, tc.out, tc.cause)
+			if evs[0].Outcome != tc.out || evs[0].Cause != tc.cause || evs[0].EarlyCause != tc.early {
+				t.Fatalf("%s: outcome %v causes %d and %d, want %v %d %d", tc.code, evs[0].Outcome, evs[0].Cause, evs[0].EarlyCause, tc.out, tc.cause, tc.early)
 			}
 			peer.wait(t, 5*time.Second)
 		})

@@ -85,18 +85,21 @@
 //
 // # Outcomes and causes
 //
-// Hangup causes are the seed's call-record codes (10001–10041); the engine
-// derives the early-detect cause from the outcome (busy 109, no answer 115,
-// invalid 104, answered 200).
+// Hangup causes are the seed's call-record codes (10001–10041); a failed
+// call's EvFailed also carries its early-detect cause (seed-002 codes, the
+// Early constants), which the engine records instead of the one it would
+// derive from the outcome alone.
 //
-//	SIP final response                  outcome     hangup cause
-//	486 Busy Here, 600 Busy Everywhere  busy        10006 user is busy
-//	603 Decline                         busy        10003 refuse to answer
-//	480, 408                            no answer   10005 user timed out
-//	ring timeout, then 487 (or a 200)   no answer   10005 user timed out
-//	487 without our CANCEL              no answer   10002 call cancel
-//	404, 410, 484, 485, 604             invalid     10004 line failure
-//	other 4xx, 5xx, 6xx; no response    invalid     10004 line failure
+//	SIP final response                  outcome     hangup cause             early-detect
+//	486 Busy Here, 600 Busy Everywhere  busy        10006 user is busy       109 busy
+//	603 Decline                         busy        10003 refuse to answer   109 busy
+//	480 Temporarily Unavailable         no answer   10005 user timed out     105 powered off
+//	408                                 no answer   10005 user timed out     115 no answer
+//	ring timeout, then 487 (or a 200)   no answer   10005 user timed out     115 no answer
+//	487 without our CANCEL              no answer   10002 call cancel        115 no answer
+//	410 Gone                            invalid     10004 line failure       103 out of service
+//	404, 484, 485, 604                  invalid     10004 line failure       104 not exist
+//	other 4xx, 5xx, 6xx; no response    invalid     10004 line failure       119 line fault
 //	CmdHangup while ringing             (EvHangup)  10002 call cancel
 //	customer's BYE                      (EvHangup)  10041 called hung up
 //	agent's BYE, CmdHangup when up      (EvHangup)  10040 caller hung up

@@ -14,24 +14,38 @@ const (
 	CauseCalled      = 10041 // called hung up: the customer
 )
 
-// failure maps the final non-2xx status of a customer INVITE to an outcome
-// and a hangup cause; the engine derives the early-detect cause from the
-// outcome (busy 109, no answer 115, invalid 104). timedOut says that we had
-// sent CANCEL at the ring timeout, so that a 487 means no answer.
-func failure(status int, timedOut bool) (records.Outcome, int) {
+// Early-detect causes of a failed call (seed-002 earlyDetectCause), which
+// EvFailed carries.
+const (
+	EarlyOutOfService = 103 // the number is no longer in service (410 Gone)
+	EarlyNotExist     = 104 // no such number (404, 484, 485, 604)
+	EarlyPoweredOff   = 105 // the phone is off or unreachable (480)
+	EarlyBusy         = 109 // busy (486, 600, 603)
+	EarlyNoAnswer     = 115 // rang without answer (408, 487, the ring timeout)
+	EarlyLineFault    = 119 // the trunk failed: other 4xx, 5xx, 6xx, no response
+)
+
+// failure maps the final non-2xx status of a customer INVITE to an outcome,
+// a hangup cause and an early-detect cause. timedOut says that we had sent
+// CANCEL at the ring timeout, so that a 487 means no answer.
+func failure(status int, timedOut bool) (out records.Outcome, cause, early int) {
 	switch {
 	case status == 486 || status == 600:
-		return records.OutcomeBusy, CauseBusy
+		return records.OutcomeBusy, CauseBusy, EarlyBusy
 	case status == 603:
-		return records.OutcomeBusy, CauseRefused
-	case status == 480 || status == 408:
-		return records.OutcomeNoAnswer, CauseTimeout
+		return records.OutcomeBusy, CauseRefused, EarlyBusy
+	case status == 480:
+		return records.OutcomeNoAnswer, CauseTimeout, EarlyPoweredOff
+	case status == 408:
+		return records.OutcomeNoAnswer, CauseTimeout, EarlyNoAnswer
 	case status == 487 && timedOut:
-		return records.OutcomeNoAnswer, CauseTimeout
+		return records.OutcomeNoAnswer, CauseTimeout, EarlyNoAnswer
 	case status == 487:
-		return records.OutcomeNoAnswer, CauseCancel
-	case status == 404 || status == 484 || status == 604 || status == 410 || status == 485:
-		return records.OutcomeInvalid, CauseLineFailure
+		return records.OutcomeNoAnswer, CauseCancel, EarlyNoAnswer
+	case status == 410:
+		return records.OutcomeInvalid, CauseLineFailure, EarlyOutOfService
+	case status == 404 || status == 484 || status == 604 || status == 485:
+		return records.OutcomeInvalid, CauseLineFailure, EarlyNotExist
 	}
-	return records.OutcomeInvalid, CauseLineFailure // other 4xx, 5xx, 6xx, an unanswered challenge
+	return records.OutcomeInvalid, CauseLineFailure, EarlyLineFault // other 4xx, 5xx, 6xx, an unanswered challenge
 }
