@@ -82,3 +82,31 @@ func TestServeFlagNumbers(t *testing.T) {
 		t.Errorf("a refused serve created %s (stat: %v)", dir, err)
 	}
 }
+
+// TestSIPFlags: the SIP backend's file and flags are checked before
+// anything binds or dials, the error naming the field.
+func TestSIPFlags(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("trunk: sip:{number}@127.0.0.1\nlisten: 127.0.0.1:0\nring_timout: 3s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	example := filepath.Join("..", "..", "docs", "examples", "sip.yaml")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backend", "sip", "--token", "t", "--config", bad}, "field ring_timout not found"},
+		{[]string{"backend", "sip", "--token", "t", "--config", example, "--trunk", "sip:1@h"}, "sip.trunk: must hold {number}"},
+		{[]string{"backend", "sip", "--token", "t", "--config", example, "--transport", "tls"}, "--transport: must be udp or tcp"},
+		{[]string{"backend", "sip", "--token", "t", "--config", example, "--cps", "NaN"}, "sip.calls_per_second"},
+		{[]string{"backend", "sip", "--config", example}, "--token"},
+		{[]string{"serve", "--backend", "sip", "--data", dir}, "--backend sip needs it"},
+		{[]string{"serve", "--backend", "sip", "--sip-config", example, "--speed", "5", "--data", dir}, "--speed must be 1"},
+	} {
+		err := runOutpace(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one with %q", c.args, err, c.want)
+		}
+	}
+}
