@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +14,8 @@ import (
 // TestWholeCampaign runs a campaign from creation to its end through the
 // API, with the simulated team and carrier on a clock 20 times real time:
 // every number is dialled, the task runs dry, every call placed has its
-// record, the figures agree with the records, and the task ends.
+// record, the figures agree with the records, the pacer's decisions carry
+// its forecast, and the task ends.
 func TestWholeCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a campaign for seconds")
@@ -26,6 +29,28 @@ func TestWholeCampaign(t *testing.T) {
 		phones = append(phones, fmt.Sprintf("+1415%07d", 7000000+i))
 	}
 	task := e.createTask(t, ctx, "acme", phones...).GetTask().GetId()
+
+	// The predictive pacer's decisions, with the forecast behind them.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	decisions, err := pb.NewEventServiceClient(e.conn).Subscribe(sctx, &pb.SubscribeRequest{TaskIds: []uint64{task},
+		Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_PACING}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forecast atomic.Bool
+	go func() {
+		for {
+			m, err := decisions.Recv()
+			if err != nil {
+				return
+			}
+			if est := m.GetEvent().GetPacing().GetEstimates(); est["answer_rate"] > 0 && est["live_rate"] > 0 {
+				forecast.Store(true)
+			}
+		}
+	}()
+
 	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task, Status: pb.TaskStatus_TASK_STATUS_RUNNING}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +115,10 @@ func TestWholeCampaign(t *testing.T) {
 	if cs.GetCompleted() != connected || cs.GetTotalCalls() != stats.GetDials() || connected == 0 ||
 		stats.GetConnected() != connected || cs.GetAbandoned() != stats.GetAbandoned() {
 		t.Fatalf("campaign %v, task %v, %d records connected", cs, stats, connected)
+	}
+
+	if !forecast.Load() {
+		t.Error("no pacing decision carried the predictive pacer's forecast")
 	}
 
 	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task, Status: pb.TaskStatus_TASK_STATUS_ENDED}); err != nil {
