@@ -932,7 +932,13 @@ func (s *Badger) ScheduleCallback(sc Schedule) (records.NumberID, error) {
 		return 0, err
 	}
 	ts.mu.Lock()
-	delete(ts.leases, id)
+	// A number handed out to the engine stays handed out: handed out again,
+	// it would sit twice in the engine's buffer and could be dialled twice
+	// at once. Its dial starts from the number as scheduled, so the callback
+	// outlives that call.
+	if _, leased := ts.leases[id]; leased {
+		ts.leases[id] = val
+	}
 	if key != nil {
 		ts.bucket(r.bucket).lower(key)
 	}

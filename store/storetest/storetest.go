@@ -1010,6 +1010,28 @@ func testSchedules(t *testing.T, st store.Store) {
 	wantField(t, err, "phone")
 	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(60)})
 	wantField(t, err, "at")
+
+	// A number the engine holds, handed out and not yet dialled, is not
+	// handed out again by a callback due now; its dial keeps the callback
+	// when it is later.
+	if got := fetch(t, st, task, T0.Add(time.Hour), 10); !slices.Equal(got, []string{ny(3)}) {
+		t.Fatalf("fetched %v", got)
+	}
+	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(3), At: T0})
+	must(t, err)
+	if got := fetch(t, st, task, T0.Add(time.Hour), 10); len(got) != 0 {
+		t.Fatalf("a number the engine holds was handed out again: %v", got)
+	}
+	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(3), At: T0.Add(48 * time.Hour)})
+	must(t, err)
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0.Add(time.Hour), Task: task, Number: nums[2].ID, State: records.NumberDialing, Call: 9, Attempts: 1}}})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{{At: T0.Add(time.Hour + time.Minute), Task: task, Number: nums[2].ID, State: records.NumberDone, Call: 9, Attempts: 1}}})
+	if got, _ := st.GetNumber(task, nums[2].ID); got.State != records.NumberPending || !got.NotBefore.Equal(T0.Add(48*time.Hour)) {
+		t.Fatalf("the callback of a number dialled from the engine's buffer: %+v", got)
+	}
+	if got := fetch(t, st, task, T0.Add(49*time.Hour), 10); !slices.Equal(got, []string{ny(1), ny(3)}) { // ny(1)'s callback of above too
+		t.Fatalf("the callbacks due: %v", got)
+	}
 }
 
 func testRespool(t *testing.T, st store.Store) {
