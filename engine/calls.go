@@ -60,6 +60,11 @@ func (e *Engine) backendEvent(ev *Event) error {
 	case EvAnswered:
 		err = e.onAnswered(c, ev.Outcome)
 	case EvFailed:
+		if c.stage == fsm.CallWaiting || c.stage == fsm.CallOffered || c.stage == fsm.CallTalk {
+			// A failure after the answer: the backend lost the call.
+			e.hangup(c, &Event{Side: SideSystem, Cause: ev.Cause})
+			break
+		}
 		err = e.onFailed(c, ev.Outcome, ev.Cause, ev.EarlyCause)
 	case EvAgentAnswered:
 		err = e.onAgentAnswered(c)
@@ -197,7 +202,7 @@ func (e *Engine) onAgentFailed(c *call) error {
 	c.agent = nil
 	e.applyCall(c, fsm.CallAgentFail) // answered again: back in flight
 	if !e.now.Before(c.answerAt.Add(t.spec.ConnectDeadline)) {
-		e.abandon(c, false)
+		e.abandon(c)
 	} else {
 		e.applyCall(c, fsm.CallWait)
 	}
@@ -246,7 +251,7 @@ func (e *Engine) connectOrWait(c *call) {
 		return
 	}
 	if t.spec.ConnectDeadline <= 0 {
-		e.abandon(c, false)
+		e.abandon(c)
 		return
 	}
 	e.applyCall(c, fsm.CallWait)
@@ -317,17 +322,12 @@ func (e *Engine) offer(c *call, a *agent) {
 }
 
 // abandon ends a live answer that found no agent in time: the engine plays
-// the safe-harbor message and hangs up, or (byCustomer) the customer hung up
-// while waiting.
-func (e *Engine) abandon(c *call, byCustomer bool) {
+// the safe-harbor message and hangs up.
+func (e *Engine) abandon(c *call) {
 	t := c.task
 	e.countAbandon(c)
-	end := EndCustomer
-	if !byCustomer {
-		end = EndNone
-		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
-	}
-	e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, end)
+	e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
+	e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, EndNone)
 }
 
 // countAbandon counts the live answer c, which reached no agent, as an
@@ -339,36 +339,48 @@ func (e *Engine) countAbandon(c *call) {
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsAbandon, Duration: e.now.Sub(c.answerAt)})
 }
 
+// hangup ends the call one of its legs left (EvHangup), recording the
+// backend's cause (seed-003) and who hung up. Seed 004's endresult knows only
+// the parties, 11 the customer and 12 the agent: a hang-up by the system (a
+// backend that ended or lost the call, SideSystem) is neither, and is written
+// 0, as are the calls the engine ends itself (an abandon with the safe-harbor
+// message, a machine), rather than blamed on the customer.
 func (e *Engine) hangup(c *call, ev *Event) {
 	t := c.task
+	c.rec.HangupCause = ev.Cause
+	end := EndCustomer
+	switch ev.Side {
+	case SideAgent:
+		end = EndAgent
+	case SideSystem:
+		end = EndNone
+	}
 	switch c.stage {
 	case fsm.CallRinging:
 		// The far end gave up before answering: a failure by another name.
 		c.rec.Outcome = pacing.OutcomeNoAnswer
-		c.rec.HangupCause = ev.Cause
 		c.rec.EarlyCause = earlyCause(pacing.OutcomeNoAnswer)
 		t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: pacing.OutcomeNoAnswer, Duration: e.now.Sub(c.dialAt)})
 		e.closeCall(c, fsm.CallFail, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
 	case fsm.CallWaiting:
-		// The customer hung up while waiting: abandoned.
-		e.abandon(c, true)
+		// The customer hung up while waiting, or the system ended the call:
+		// abandoned, with no message (nobody is left to hear it).
+		e.countAbandon(c)
+		e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, end)
 	case fsm.CallOffered, fsm.CallTalk:
 		a := c.agent
-		if c.stage == fsm.CallOffered && ev.Side == SideCustomer {
-			// The customer hung up while the agent's phone rang: nobody
-			// spoke to them, so only the customer was connected (seed-004
-			// callresult 1) and the call is abandoned, as by a customer who
-			// leaves while waiting. The backend drops the agent's leg.
+		if c.stage == fsm.CallOffered && ev.Side != SideAgent {
+			// The customer hung up, or the system ended the call, while the
+			// agent's phone rang: nobody spoke to the customer, so only the
+			// customer was connected (seed-004 callresult 1) and the call is
+			// abandoned, as one that ends while waiting. The backend drops
+			// the agent's leg.
 			c.rec.AgentEnd = e.now
 			e.releaseAgentLeg(c)
 			e.afterCall(a, false)
 			e.countAbandon(c)
-			e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultCustomerOnly, EndCustomer)
+			e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultCustomerOnly, end)
 			return
-		}
-		end := EndCustomer
-		if ev.Side == SideAgent {
-			end = EndAgent
 		}
 		talked := c.stage == fsm.CallTalk
 		if talked {
@@ -395,7 +407,7 @@ func (e *Engine) hangupRequest(ev *Event) error {
 	}
 	t := c.task
 	if c.stage == fsm.CallWaiting {
-		e.abandon(c, false)
+		e.abandon(c)
 		e.markQueue(t.queue)
 		return nil
 	}

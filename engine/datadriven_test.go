@@ -352,11 +352,11 @@ func TestDataDriven(t *testing.T) {
 			case "retrieve":
 				h.step(Event{Kind: EvRetrieve, Call: call}, &b)
 			case "hangup":
-				side := SideCustomer
-				if arg("side", "customer") == "agent" {
-					side = SideAgent
+				side, ok := map[string]Side{"customer": SideCustomer, "agent": SideAgent, "system": SideSystem}[arg("side", "customer")]
+				if !ok {
+					t.Fatalf("%s: side=%s: want customer, agent or system", d.Pos, arg("side", ""))
 				}
-				h.step(Event{Kind: EvHangup, Call: call, Side: side}, &b)
+				h.step(Event{Kind: EvHangup, Call: call, Side: side, Cause: num("cause", 0)}, &b)
 			case "hangup-request": // an agent or a supervisor ends the call
 				var task TaskID
 				if v := arg("task", ""); v != "" {

@@ -120,10 +120,10 @@ const (
 	// Backend.
 	EvProgress      // Call: the customer's phone rings
 	EvAnswered      // Call, Outcome (OutcomeLive or OutcomeMachine)
-	EvFailed        // Call, Outcome (busy, no answer, invalid), Cause, EarlyCause
+	EvFailed        // Call, Outcome (busy, no answer, invalid), Cause, EarlyCause; after the answer, a hang-up by the system
 	EvAgentAnswered // Call: the agent picked up; customer and agent are bridged
 	EvAgentFailed   // Call: the agent's phone did not pick up
-	EvHangup        // Call, Side: a leg hung up (ends the call)
+	EvHangup        // Call, Side, Cause (seed-003, on the record): a leg hung up (ends the call)
 
 	// Runner.
 	EvTimer // Timer

@@ -26,7 +26,7 @@ func (e *Engine) timer(tm Timer) {
 		if !ok || c.stage != fsm.CallWaiting || tm.Gen != c.waitGen {
 			return
 		}
-		e.abandon(c, false)
+		e.abandon(c)
 	case TimerACW:
 		a, ok := e.agents[AgentID(tm.ID)]
 		if !ok || tm.Gen != a.acwGen || a.state != fsm.AgentNotReady || a.reason != fsm.ReasonAfterCall {
