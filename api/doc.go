@@ -32,7 +32,8 @@
 // as engine events and answered once durable (Engine). The event stream
 // reads the store's event log from the client's sequence number, then
 // follows the runner's publications, going back to the log whenever the
-// runner drops it for falling behind; the pacing decisions, which the log
-// does not keep, come live only, to a client that asks for them. A server
+// runner drops it for falling behind; the pacing decisions and task
+// status changes, which the log does not keep as events, come live only,
+// to a client that asks for them. A server
 // without an engine answers the engine-facing methods UNIMPLEMENTED.
 package api

@@ -346,6 +346,89 @@ func TestPacingDecisionsStream(t *testing.T) {
 	}
 }
 
+// TestTaskStatusStream: a subscriber that asks for task status changes
+// sees a task started and paused at once, and only its own tenant's; one
+// that asks for nothing in particular gets none.
+func TestTaskStatusStream(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	globex := e.login(t, "globex")
+	task := e.createTask(t, ctx, "acme", "+14155590000", "+14155590001").GetTask().GetId()
+	other := e.createTask(t, globex, "globex", "+14155590002").GetTask().GetId()
+	sctx, stop := context.WithTimeout(ctx, 20*time.Second)
+	defer stop()
+	gctx, gstop := context.WithTimeout(globex, 20*time.Second)
+	defer gstop()
+	events := pb.NewEventServiceClient(e.conn)
+	kinds := []pb.EventKind{pb.EventKind_EVENT_KIND_TASK}
+	sub, err := events.Subscribe(sctx, &pb.SubscribeRequest{Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gsub, err := events.Subscribe(gctx, &pb.SubscribeRequest{Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allSub, err := events.Subscribe(sctx, &pb.SubscribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Status changes are live only: wait until the server follows the
+	// runner for each subscriber.
+	for _, s := range []pb.EventService_SubscribeClient{sub, gsub, allSub} {
+		if _, err := s.Header(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks := pb.NewTaskServiceClient(e.conn)
+	set := func(ctx context.Context, id uint64, s pb.TaskStatus) {
+		t.Helper()
+		if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: id, Status: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// next returns the next status change of task, skipping those that
+	// only say it ran out of numbers.
+	next := func(sub pb.EventService_SubscribeClient, task uint64) pb.TaskStatus {
+		t.Helper()
+		for {
+			m, err := sub.Recv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := m.GetEvent().GetTask()
+			if c == nil || c.GetTaskId() != task || m.GetEvent().GetTime() == nil {
+				t.Fatalf("not a status change of task %d: %v", task, m)
+			}
+			if !c.GetExhausted() {
+				return c.GetStatus()
+			}
+		}
+	}
+	set(ctx, task, pb.TaskStatus_TASK_STATUS_RUNNING)
+	if s := next(sub, task); s != pb.TaskStatus_TASK_STATUS_RUNNING {
+		t.Fatalf("status %v, want running", s)
+	}
+	set(ctx, task, pb.TaskStatus_TASK_STATUS_PAUSED)
+	if s := next(sub, task); s != pb.TaskStatus_TASK_STATUS_PAUSED {
+		t.Fatalf("status %v, want paused", s)
+	}
+	set(globex, other, pb.TaskStatus_TASK_STATUS_RUNNING)
+	// globex's subscriber saw none of acme's changes before its own.
+	if s := next(gsub, other); s != pb.TaskStatus_TASK_STATUS_RUNNING {
+		t.Fatalf("status %v, want running", s)
+	}
+	for range 3 {
+		m, err := allSub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.GetEvent().GetTask() != nil {
+			t.Fatalf("a status change to a subscriber that did not ask: %v", m)
+		}
+	}
+}
+
 // TestHangupCall: a supervisor hangs up a call an agent is talking on; the
 // call ends at once with a record ended by our side (endresult 12), and the
 // campaign goes on. Another tenant cannot hang it up, and an ended call is

@@ -68,6 +68,14 @@ func (f *eventFilter) matchDecision(d *records.Decision) bool {
 		(f.tasks == nil || f.tasks[uint64(d.Task)])
 }
 
+// matchTask reports whether a subscriber asked for status changes of
+// task. Like decisions, they come only to a subscriber that names their
+// kind, and concern no agent.
+func (f *eventFilter) matchTask(task records.TaskID) bool {
+	return f.kinds[pb.EventKind_EVENT_KIND_TASK] && f.agents == nil &&
+		(f.tasks == nil || f.tasks[uint64(task)])
+}
+
 func eventKind(n records.CTIName) pb.EventKind {
 	switch {
 	case n >= records.EventDialing && n <= records.EventReleased:
@@ -107,13 +115,24 @@ func pbDecision(seq uint64, d *records.Decision) *pb.Event {
 	return &pb.Event{Seq: seq, Time: ts(d.At), Body: &pb.Event_Pacing{Pacing: p}}
 }
 
+// pbTaskChange converts a task status change; seq is the number of the
+// last logged event before it, since status changes are not logged as
+// events.
+func pbTaskChange(seq uint64, t *records.TaskUpdate) *pb.Event {
+	return &pb.Event{Seq: seq, Time: ts(t.At), Body: &pb.Event_Task{Task: &pb.TaskStatusChange{
+		TaskId: uint64(t.Task), Status: pb.TaskStatus(s2status(t.Status)), Exhausted: t.Exhausted}}}
+}
+
 // Subscribe sends the tenant's events from the log from req.from_seq on,
-// then live ones as the runner publishes them, with the pacing decisions
-// of each batch after its events (decisions are live only: one missed is
+// then live ones as the runner publishes them, with the task status
+// changes and pacing decisions of each batch after its events (decisions are live only: one missed is
 // replaced by the next). The runner never waits for
 // a subscriber: one that falls behind is dropped, and this handler goes
 // back to the log from the next number it owes the client, so the client
-// loses nothing and the dialer is never slowed.
+// loses nothing and the dialer is never slowed. With an engine, the
+// response headers are sent once the handler follows the runner, so a
+// client that waits for them (Header) sees every live-only change made
+// after.
 func (h *eventService) Subscribe(req *pb.SubscribeRequest, stream pb.EventService_SubscribeServer) error {
 	ctx := stream.Context()
 	tenant := TenantFrom(ctx)
@@ -130,6 +149,7 @@ func (h *eventService) Subscribe(req *pb.SubscribeRequest, stream pb.EventServic
 		next = last + 1
 	}
 	var buf []store.Event
+	headed := false
 	// catchUp sends what the log holds from next on.
 	catchUp := func() error {
 		for {
@@ -158,6 +178,15 @@ func (h *eventService) Subscribe(req *pb.SubscribeRequest, stream pb.EventServic
 			// Subscribe before reading the log, so that nothing published in
 			// between is missed.
 			live, cancel = eng.Subscribe(h.s.cfg.EventBuffer)
+			if !headed {
+				// The headers tell the client that it follows the runner
+				// now: nothing done after they arrive is missed.
+				headed = true
+				if err := stream.SendHeader(nil); err != nil {
+					cancel()
+					return err
+				}
+			}
 		}
 		if err := catchUp(); err != nil {
 			cancel()
@@ -212,6 +241,20 @@ func (h *eventService) follow(stream pb.EventService_SubscribeServer, live <-cha
 					}
 				}
 				*next = seq + 1
+			}
+			for i := range p.Tasks {
+				t := &p.Tasks[i]
+				if !f.matchTask(t.Task) {
+					continue
+				}
+				// A task update names no tenant: the task is the
+				// subscriber's if its tenant's store holds it.
+				if _, err := h.s.cfg.Store.GetTask(tenant, t.Task); err != nil {
+					continue
+				}
+				if err := stream.Send(&pb.SubscribeResponse{Event: pbTaskChange(*next-1, t)}); err != nil {
+					return err
+				}
 			}
 			for i := range p.Decisions {
 				d := &p.Decisions[i]

@@ -228,7 +228,7 @@ func validate(req any) error {
 		v.count("task_ids", len(r.GetTaskIds()), 0, 1000)
 		v.count("agent_ids", len(r.GetAgentIds()), 0, 1000)
 		for i, k := range r.GetKinds() {
-			if k <= pb.EventKind_EVENT_KIND_UNSPECIFIED || k > pb.EventKind_EVENT_KIND_PACING {
+			if k <= pb.EventKind_EVENT_KIND_UNSPECIFIED || k > pb.EventKind_EVENT_KIND_TASK {
 				v.add(fmt.Sprintf("kinds[%d]", i), "unknown event kind %d", k)
 			}
 		}

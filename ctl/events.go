@@ -19,7 +19,7 @@ import (
 type EventFilter struct {
 	Tasks  []uint64
 	Agents []uint32
-	// Kinds are "call", "party", "agent", "error", "pacing".
+	// Kinds are "call", "party", "agent", "error", "pacing", "task".
 	Kinds []string
 	// From is the first sequence number to send; 0 = from now on.
 	From uint64
@@ -207,6 +207,12 @@ func EventLine(ev *pb.Event) string {
 			for _, k := range keys {
 				fmt.Fprintf(&b, " %s=%.3g", k, p.GetEstimates()[k])
 			}
+		}
+	case *pb.Event_Task:
+		c := body.Task
+		fmt.Fprintf(&b, "task %d STATUS %s", c.GetTaskId(), EnumName(c.GetStatus()))
+		if c.GetExhausted() {
+			b.WriteString(" no number left to dial now")
 		}
 	default:
 		b.WriteString("?")

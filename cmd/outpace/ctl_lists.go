@@ -228,8 +228,9 @@ func ctlEventsCmd(f *ctlFlags) *cobra.Command {
 	c := &cobra.Command{Use: "events [--task ID] [--agent ID] [--kind K] [--from SEQ]",
 		Short: "Follow the live event stream, one line (or JSON object) per event",
 		Long: `events prints the tenant's live events as they happen: call, party and agent
-events, errors, and the pacer's decisions (its level, the calls it placed and
-the estimates behind them). It follows the stream until interrupted; when the
+events, errors, the pacer's decisions (its level, the calls it placed and the
+estimates behind them) and task status changes; decisions and status changes
+come only with --kind pacing and --kind task. It follows the stream until interrupted; when the
 connection breaks it subscribes again from the event after the last one
 printed, so nothing is lost. --from SEQ starts at an earlier sequence number
 (0 = from now on); each line starts with the event's number.`,
@@ -240,7 +241,7 @@ printed, so nothing is lost. --from SEQ starts at an earlier sequence number
 		RunE: f.run(func(ctx context.Context, a *ctl.App, _ []string) error { return a.Events(ctx, o) }),
 	}
 	tasks := c.Flags().UintSlice("task", nil, "only events of these tasks (agent events name no task: --agent selects them)")
-	c.Flags().StringSliceVar(&o.Kinds, "kind", nil, "only events of these kinds: call, party, agent, error, pacing")
+	c.Flags().StringSliceVar(&o.Kinds, "kind", nil, "only events of these kinds: call, party, agent, error, pacing, task")
 	c.Flags().Uint64Var(&o.From, "from", 0, "first sequence number (0 = from now on)")
 	c.Flags().IntVar(&o.Limit, "limit", 0, "stop after this many events (0 = follow)")
 	agents := c.Flags().UintSlice("agent", nil, "only events of these agents")

@@ -1,6 +1,7 @@
 // Package top is the live wallboard of `outpace ctl top`: per task, its
-// agents by state, calls ringing and waiting, occupancy, abandon rate
-// against the target and the pacer's dial level.
+// status, agents by state, calls ringing and waiting, occupancy, abandon
+// rate (run and 24 h window) against the target, the pacer's dial level
+// and calls placed, and the pacer's estimates behind its last decision.
 //
 // The Model is a bubbletea model whose Update and View are pure: it
 // changes only on the messages it is given (one Snapshot at start, then
@@ -16,10 +17,15 @@
 // events, from a base the snapshot gives (and each pacing decision
 // resets); the run's abandon rate counts the records of deleted calls on
 // top of the snapshot's figures. The window's abandon rate, the target and
-// the dial level come from the snapshot and the pacing decisions. Occupancy is busy and
-// wrap-up time over logged-in time, integrated between events from the
-// moment top started; until time has passed it shows the run's figure
-// from the snapshot.
+// the dial level come from the snapshot and the pacing decisions; calls
+// placed are those the decisions placed since top started, and the
+// estimate line under a task (answer rate, live rate, agents free soon,
+// expected abandons, risk) is its last decision's, when the pacer gave
+// one. A task's status comes from the snapshot, then from the task status
+// events of the stream, so a task paused or resumed shows at once.
+// Occupancy is busy and wrap-up time over logged-in time, integrated
+// between events from the moment top started; until time has passed it
+// shows the run's figure from the snapshot.
 package top
 
 import (
@@ -30,6 +36,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 )
@@ -103,7 +110,8 @@ type taskView struct {
 	live, abandoned        int64 // since the task opened: the rate's terms
 	abandon, window, level float64
 	target                 float64
-	placed, wanted         int32
+	placed                 int64 // calls the decisions placed since top started
+	estimates              map[string]float64
 	decisions              int
 	occ0                   float64 // the run's occupancy at the snapshot
 	busySec, loggedSec     float64 // integrated since top started
@@ -117,7 +125,8 @@ type Model struct {
 	// names but the board does not show yet.
 	FetchTask func(id uint64) tea.Cmd
 	// Refresh, when set, makes the command that reads a new snapshot, on
-	// the r key: the event stream carries no change of a task's status.
+	// the r key (the stream keeps the board current; r re-reads what a
+	// broken stream may have missed).
 	Refresh func() tea.Cmd
 
 	ready   bool
@@ -287,8 +296,18 @@ func (m *Model) event(ev *pb.Event) tea.Cmd {
 			v.baseRinging += p.GetCallsRinging() - r
 			v.baseWaiting += p.GetCallsWaiting() - w
 			v.abandon, v.window, v.target = p.GetAbandonRate(), p.GetAbandonRateWindow(), p.GetAbandonTarget()
-			v.level, v.placed, v.wanted = p.GetLevel(), p.GetPlaced(), p.GetWanted()
+			v.level = p.GetLevel()
+			v.placed += int64(p.GetPlaced())
+			v.estimates = p.GetEstimates()
 			v.decisions++
+		}
+	case *pb.Event_Task:
+		c := b.Task
+		task = c.GetTaskId()
+		if v := m.tasks[task]; v != nil {
+			t := proto.Clone(v.task).(*pb.Task)
+			t.Status = c.GetStatus()
+			v.task = t
 		}
 	case *pb.Event_Cti:
 		c := b.Cti
@@ -479,6 +498,7 @@ var columns = []struct {
 }{
 	{"TASK", 6}, {"NAME", 14}, {"STATUS", 9}, {"READY", 6}, {"BUSY", 5}, {"WRAP", 5}, {"NOTRDY", 7},
 	{"RINGING", 8}, {"WAITING", 8}, {"OCC", 7}, {"ABANDON", 8}, {"24H", 8}, {"TARGET", 7}, {"LEVEL", 7},
+	{"PLACED", 7},
 }
 
 func cell(s string, w int) string {
@@ -530,7 +550,7 @@ func (m Model) View() string {
 			fmt.Sprint(id), v.task.GetName(), status,
 			fmt.Sprint(c[Ready]), fmt.Sprint(c[Busy]), fmt.Sprint(c[WrapUp]), fmt.Sprint(c[NotReady]),
 			fmt.Sprint(ringing), fmt.Sprint(waiting), pct(m.Occupancy(id)),
-			pct(v.abandon), pct(v.window), pct(v.target), fmt.Sprintf("%.2f", v.level),
+			pct(v.abandon), pct(v.window), pct(v.target), fmt.Sprintf("%.2f", v.level), fmt.Sprint(v.placed),
 		}
 		for i, s := range cells {
 			text := cell(s, columns[i].width)
@@ -549,9 +569,42 @@ func (m Model) View() string {
 			line.WriteString(text)
 		}
 		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		if e := estimateLine(v.estimates); e != "" {
+			b.WriteString(dimStyle.Render(strings.Repeat(" ", columns[0].width)+e) + "\n")
+		}
 	}
-	b.WriteString("\n" + dimStyle.Render("q quit · r re-read tasks and agents (a task's status changes with no event)") + "\n")
+	b.WriteString("\n" + dimStyle.Render("q quit · r re-read tasks and agents") + "\n")
 	return b.String()
+}
+
+// estimateLine shows the pacer's estimates of a decision ("" when it gave
+// none): the share answered live and live answers a second, the agents it
+// expects free soon, the abandons it expects from the calls in flight, the
+// risk threshold it held each call under, and whether it fell back to
+// progressive dialling.
+func estimateLine(e map[string]float64) string {
+	if len(e) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, f := range []struct{ key, format string }{
+		{"answer_rate", "answer rate %.1f%%"}, {"live_rate", "live %.2f/s"},
+		{"expected_free_agents", "agents free soon %.1f"}, {"expected_abandons", "expected abandons %.2f"},
+		{"risk", "risk %.1f%%"},
+	} {
+		x, ok := e[f.key]
+		if !ok {
+			continue
+		}
+		if strings.HasSuffix(f.format, "%%") {
+			x *= 100
+		}
+		parts = append(parts, fmt.Sprintf(f.format, x))
+	}
+	if e["fallback"] != 0 {
+		parts = append(parts, "dialling progressively: abandon budget spent")
+	}
+	return "estimate: " + strings.Join(parts, " · ")
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -76,11 +76,11 @@ func TestSnapshotThenEvents(t *testing.T) {
 	}
 	m = run(t, m, snapshot())
 	v := m.View()
-	// TASK NAME STATUS READY BUSY WRAP NOTRDY RINGING WAITING OCC ABANDON 24H TARGET LEVEL
-	if got := strings.Join(line(t, v, "1"), " "); got != "1 spring running 1 1 1 0 4 0 50.0% 1.0% 0.0% 3.0% 1.50" {
+	// TASK NAME STATUS READY BUSY WRAP NOTRDY RINGING WAITING OCC ABANDON 24H TARGET LEVEL PLACED
+	if got := strings.Join(line(t, v, "1"), " "); got != "1 spring running 1 1 1 0 4 0 50.0% 1.0% 0.0% 3.0% 1.50 0" {
 		t.Fatalf("task 1 after the snapshot: %s\n%s", got, v)
 	}
-	if got := strings.Join(line(t, v, "2"), " "); got != "2 renewals paused 0 0 0 1 0 0 0.0% 0.0% 0.0% 0.0% 0.00" {
+	if got := strings.Join(line(t, v, "2"), " "); got != "2 renewals paused 0 0 0 1 0 0 0.0% 0.0% 0.0% 0.0% 0.00 0" {
 		t.Fatalf("task 2 after the snapshot: %s", got)
 	}
 
@@ -94,7 +94,7 @@ func TestSnapshotThenEvents(t *testing.T) {
 			CallsWaiting: 1, AbandonRate: 0.035, AbandonRateWindow: 0.02, AbandonTarget: 0.03}),
 	)
 	v = m.View()
-	if got := strings.Join(line(t, v, "1"), " "); got != "1 spring running 2 1 1 0 7 1 62.5% 3.5% 2.0% 3.0% 2.25" {
+	if got := strings.Join(line(t, v, "1"), " "); got != "1 spring running 2 1 1 0 7 1 62.5% 3.5% 2.0% 3.0% 2.25 3" {
 		t.Fatalf("task 1 after the events: %s\n%s", got, v)
 	}
 	if c := m.Agents(2); c[top.Ready] != 1 || c[top.NotReady] != 0 {
@@ -235,5 +235,58 @@ func TestCallsFollowed(t *testing.T) {
 	m = run(t, m, pacingEv(8, 5, &pb.PacingDecision{TaskId: 1, CallsRinging: 9, CallsWaiting: 3, AbandonRate: 0.02}))
 	if got := line(t, m.View(), "1"); got[7] != "9" || got[8] != "3" {
 		t.Fatalf("after a decision: %v", got)
+	}
+}
+
+func taskEv(seq uint64, s int, task uint64, st pb.TaskStatus) top.EventMsg {
+	return top.EventMsg{Event: &pb.Event{Seq: seq, Time: at(s), Body: &pb.Event_Task{Task: &pb.TaskStatusChange{TaskId: task, Status: st}}}}
+}
+
+// A task paused or resumed shows at once from its status event, without
+// re-reading; a task the board does not show yet is fetched.
+func TestTaskStatusEvents(t *testing.T) {
+	var fetched []uint64
+	m := top.New("", nil)
+	m.FetchTask = func(id uint64) tea.Cmd {
+		fetched = append(fetched, id)
+		return nil
+	}
+	m = run(t, m, snapshot(), taskEv(1, 0, 1, pb.TaskStatus_TASK_STATUS_PAUSED))
+	if got := line(t, m.View(), "1"); got[2] != "paused" {
+		t.Fatalf("after the pause: %v", got)
+	}
+	m = run(t, m, taskEv(2, 1, 2, pb.TaskStatus_TASK_STATUS_RUNNING), taskEv(3, 2, 1, pb.TaskStatus_TASK_STATUS_RUNNING),
+		taskEv(4, 3, 9, pb.TaskStatus_TASK_STATUS_RUNNING))
+	if got := line(t, m.View(), "1"); got[2] != "running" {
+		t.Fatalf("after the resumption: %v", got)
+	}
+	if got := line(t, m.View(), "2"); got[2] != "running" {
+		t.Fatalf("task 2 after it started: %v", got)
+	}
+	if len(fetched) != 1 || fetched[0] != 9 {
+		t.Fatalf("fetched %v, want task 9", fetched)
+	}
+}
+
+// Decisions add up the calls placed; the last one's estimates show under
+// its task, and a decision without estimates takes the line away.
+func TestDecisionEstimates(t *testing.T) {
+	m := run(t, top.New("", nil), snapshot(),
+		pacingEv(1, 0, &pb.PacingDecision{TaskId: 1, Level: 1.2, Placed: 2}),
+		pacingEv(2, 1, &pb.PacingDecision{TaskId: 1, Level: 1.4, Placed: 3, Estimates: map[string]float64{
+			"answer_rate": 0.3, "live_rate": 1.25, "expected_free_agents": 2, "expected_abandons": 0.04, "risk": 0.02, "fallback": 1}}),
+	)
+	v := m.View()
+	if got := line(t, v, "1"); got[13] != "1.40" || got[14] != "5" {
+		t.Fatalf("level %s placed %s, want 1.40 5\n%s", got[13], got[14], v)
+	}
+	want := "estimate: answer rate 30.0% · live 1.25/s · agents free soon 2.0 · expected abandons 0.04 · risk 2.0% · " +
+		"dialling progressively: abandon budget spent"
+	if !strings.Contains(v, want) {
+		t.Fatalf("no estimate line %q in\n%s", want, v)
+	}
+	m = run(t, m, pacingEv(3, 2, &pb.PacingDecision{TaskId: 1, Level: 1.4}))
+	if v := m.View(); strings.Contains(v, "estimate:") {
+		t.Fatalf("a decision without estimates keeps the old line:\n%s", v)
 	}
 }

@@ -51,9 +51,12 @@ func Run(ctx context.Context, a *ctl.App, o Options) error {
 
 	events := make(chan tea.Msg, 4096)
 	go func() {
-		// Every event of the tenant: agent events name no task, so a
-		// filter by task would hide them; the model keeps its tasks.
-		req := &pb.SubscribeRequest{}
+		// Every event of the tenant, with the pacing decisions and task
+		// status changes (sent only when named): agent events name no
+		// task, so a filter by task would hide them; the model keeps its
+		// tasks.
+		req := &pb.SubscribeRequest{Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_CALL, pb.EventKind_EVENT_KIND_PARTY,
+			pb.EventKind_EVENT_KIND_AGENT, pb.EventKind_EVENT_KIND_ERROR, pb.EventKind_EVENT_KIND_PACING, pb.EventKind_EVENT_KIND_TASK}}
 		err := a.Follow(ctx, req, func(ev *pb.Event) error {
 			select {
 			case events <- EventMsg{Event: ev}:

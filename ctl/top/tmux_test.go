@@ -94,7 +94,8 @@ func buildOutpace(t *testing.T) string {
 }
 
 // TestTopInTmux runs `outpace ctl top` in a real terminal against a real
-// server, reads the board off the screen and quits it with q.
+// server, reads the board off the screen, sees a pause arrive from the
+// stream and quits it with q.
 func TestTopInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and drives a terminal")
@@ -141,6 +142,11 @@ func TestTopInTmux(t *testing.T) {
 		t.Fatalf("the team of 3 is not on the board:\n%s", screen)
 	}
 	t.Logf("the board:\n%s", screen)
+	// A pause shows from the stream, with no key pressed.
+	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: 1, Status: pb.TaskStatus_TASK_STATUS_PAUSED}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("spring", "paused", "PLACED")
 	s.run("send-keys", "-t", "top", "q")
 	deadline := time.Now().Add(10 * time.Second)
 	for s.alive() {

@@ -43,6 +43,10 @@ const (
 	// pacer is told when it places calls or its level or its ask changes;
 	// each decision is a complete picture of the task's pacing.
 	EventKind_EVENT_KIND_PACING EventKind = 5
+	// Task status changes (started, paused, resumed, ended, out of numbers):
+	// sent live only, like pacing decisions, and only to a client that names
+	// their kind; GetTask reads the status a client missed.
+	EventKind_EVENT_KIND_TASK EventKind = 6
 )
 
 // Enum value maps for EventKind.
@@ -54,6 +58,7 @@ var (
 		3: "EVENT_KIND_AGENT",
 		4: "EVENT_KIND_ERROR",
 		5: "EVENT_KIND_PACING",
+		6: "EVENT_KIND_TASK",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED": 0,
@@ -62,6 +67,7 @@ var (
 		"EVENT_KIND_AGENT":       3,
 		"EVENT_KIND_ERROR":       4,
 		"EVENT_KIND_PACING":      5,
+		"EVENT_KIND_TASK":        6,
 	}
 )
 
@@ -259,9 +265,10 @@ type SubscribeRequest struct {
 	TaskIds []uint64 `protobuf:"varint,2,rep,packed,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
 	// Only events of these agents; empty = all.
 	AgentIds []uint32 `protobuf:"varint,3,rep,packed,name=agent_ids,json=agentIds,proto3" json:"agent_ids,omitempty"`
-	// Only events of these kinds; empty = all but EVENT_KIND_PACING. Pacing
-	// decisions, up to one per event the dialer handles, are sent only to a
-	// client that names their kind.
+	// Only events of these kinds; empty = all but EVENT_KIND_PACING and
+	// EVENT_KIND_TASK. Pacing decisions, up to one per event the dialer
+	// handles, and task status changes are sent only to a client that names
+	// their kind.
 	Kinds         []EventKind `protobuf:"varint,4,rep,packed,name=kinds,proto3,enum=outpace.v1.EventKind" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -387,6 +394,7 @@ type Event struct {
 	//
 	//	*Event_Cti
 	//	*Event_Pacing
+	//	*Event_Task
 	Body          isEvent_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -461,6 +469,15 @@ func (x *Event) GetPacing() *PacingDecision {
 	return nil
 }
 
+func (x *Event) GetTask() *TaskStatusChange {
+	if x != nil {
+		if x, ok := x.Body.(*Event_Task); ok {
+			return x.Task
+		}
+	}
+	return nil
+}
+
 type isEvent_Body interface {
 	isEvent_Body()
 }
@@ -475,9 +492,80 @@ type Event_Pacing struct {
 	Pacing *PacingDecision `protobuf:"bytes,4,opt,name=pacing,proto3,oneof"`
 }
 
+type Event_Task struct {
+	// A task's status changed.
+	Task *TaskStatusChange `protobuf:"bytes,5,opt,name=task,proto3,oneof"`
+}
+
 func (*Event_Cti) isEvent_Body() {}
 
 func (*Event_Pacing) isEvent_Body() {}
+
+func (*Event_Task) isEvent_Body() {}
+
+// TaskStatusChange is a task's new status, as the dialer wrote it.
+type TaskStatusChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task.
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Its status now.
+	Status TaskStatus `protobuf:"varint,2,opt,name=status,proto3,enum=outpace.v1.TaskStatus" json:"status,omitempty"`
+	// The task has no number left to dial now; its status stays.
+	Exhausted     bool `protobuf:"varint,3,opt,name=exhausted,proto3" json:"exhausted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskStatusChange) Reset() {
+	*x = TaskStatusChange{}
+	mi := &file_outpace_v1_event_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskStatusChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskStatusChange) ProtoMessage() {}
+
+func (x *TaskStatusChange) ProtoReflect() protoreflect.Message {
+	mi := &file_outpace_v1_event_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskStatusChange.ProtoReflect.Descriptor instead.
+func (*TaskStatusChange) Descriptor() ([]byte, []int) {
+	return file_outpace_v1_event_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TaskStatusChange) GetTaskId() uint64 {
+	if x != nil {
+		return x.TaskId
+	}
+	return 0
+}
+
+func (x *TaskStatusChange) GetStatus() TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TaskStatus_TASK_STATUS_UNSPECIFIED
+}
+
+func (x *TaskStatusChange) GetExhausted() bool {
+	if x != nil {
+		return x.Exhausted
+	}
+	return false
+}
 
 // CtiEvent is a call, party, agent or error event.
 type CtiEvent struct {
@@ -510,7 +598,7 @@ type CtiEvent struct {
 
 func (x *CtiEvent) Reset() {
 	*x = CtiEvent{}
-	mi := &file_outpace_v1_event_proto_msgTypes[3]
+	mi := &file_outpace_v1_event_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +610,7 @@ func (x *CtiEvent) String() string {
 func (*CtiEvent) ProtoMessage() {}
 
 func (x *CtiEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_v1_event_proto_msgTypes[3]
+	mi := &file_outpace_v1_event_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +623,7 @@ func (x *CtiEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CtiEvent.ProtoReflect.Descriptor instead.
 func (*CtiEvent) Descriptor() ([]byte, []int) {
-	return file_outpace_v1_event_proto_rawDescGZIP(), []int{3}
+	return file_outpace_v1_event_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CtiEvent) GetName() CtiName {
@@ -653,7 +741,7 @@ type PacingDecision struct {
 
 func (x *PacingDecision) Reset() {
 	*x = PacingDecision{}
-	mi := &file_outpace_v1_event_proto_msgTypes[4]
+	mi := &file_outpace_v1_event_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +753,7 @@ func (x *PacingDecision) String() string {
 func (*PacingDecision) ProtoMessage() {}
 
 func (x *PacingDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_outpace_v1_event_proto_msgTypes[4]
+	mi := &file_outpace_v1_event_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +766,7 @@ func (x *PacingDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PacingDecision.ProtoReflect.Descriptor instead.
 func (*PacingDecision) Descriptor() ([]byte, []int) {
-	return file_outpace_v1_event_proto_rawDescGZIP(), []int{4}
+	return file_outpace_v1_event_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PacingDecision) GetTaskId() uint64 {
@@ -784,13 +872,18 @@ const file_outpace_v1_event_proto_rawDesc = "" +
 	"\tagent_ids\x18\x03 \x03(\rR\bagentIds\x12+\n" +
 	"\x05kinds\x18\x04 \x03(\x0e2\x15.outpace.v1.EventKindR\x05kinds\"<\n" +
 	"\x11SubscribeResponse\x12'\n" +
-	"\x05event\x18\x01 \x01(\v2\x11.outpace.v1.EventR\x05event\"\xb1\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x11.outpace.v1.EventR\x05event\"\xe5\x01\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12(\n" +
 	"\x03cti\x18\x03 \x01(\v2\x14.outpace.v1.CtiEventH\x00R\x03cti\x124\n" +
-	"\x06pacing\x18\x04 \x01(\v2\x1a.outpace.v1.PacingDecisionH\x00R\x06pacingB\x06\n" +
-	"\x04body\"\xbb\x02\n" +
+	"\x06pacing\x18\x04 \x01(\v2\x1a.outpace.v1.PacingDecisionH\x00R\x06pacing\x122\n" +
+	"\x04task\x18\x05 \x01(\v2\x1c.outpace.v1.TaskStatusChangeH\x00R\x04taskB\x06\n" +
+	"\x04body\"y\n" +
+	"\x10TaskStatusChange\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\x04R\x06taskId\x12.\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x16.outpace.v1.TaskStatusR\x06status\x12\x1c\n" +
+	"\texhausted\x18\x03 \x01(\bR\texhausted\"\xbb\x02\n" +
 	"\bCtiEvent\x12'\n" +
 	"\x04name\x18\x01 \x01(\x0e2\x13.outpace.v1.CtiNameR\x04name\x12\x17\n" +
 	"\atask_id\x18\x02 \x01(\x04R\x06taskId\x12\x17\n" +
@@ -822,14 +915,15 @@ const file_outpace_v1_event_proto_rawDesc = "" +
 	"\testimates\x18\r \x03(\v2).outpace.v1.PacingDecision.EstimatesEntryR\testimates\x1a<\n" +
 	"\x0eEstimatesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01*\x95\x01\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01*\xaa\x01\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fEVENT_KIND_CALL\x10\x01\x12\x14\n" +
 	"\x10EVENT_KIND_PARTY\x10\x02\x12\x14\n" +
 	"\x10EVENT_KIND_AGENT\x10\x03\x12\x14\n" +
 	"\x10EVENT_KIND_ERROR\x10\x04\x12\x15\n" +
-	"\x11EVENT_KIND_PACING\x10\x05*\xa6\x03\n" +
+	"\x11EVENT_KIND_PACING\x10\x05\x12\x13\n" +
+	"\x0fEVENT_KIND_TASK\x10\x06*\xa6\x03\n" +
 	"\aCtiName\x12\x18\n" +
 	"\x14CTI_NAME_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CTI_NAME_DIALING\x10\x01\x12\x14\n" +
@@ -868,7 +962,7 @@ func file_outpace_v1_event_proto_rawDescGZIP() []byte {
 }
 
 var file_outpace_v1_event_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_outpace_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_outpace_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_outpace_v1_event_proto_goTypes = []any{
 	(EventKind)(0),                // 0: outpace.v1.EventKind
 	(CtiName)(0),                  // 1: outpace.v1.CtiName
@@ -876,29 +970,33 @@ var file_outpace_v1_event_proto_goTypes = []any{
 	(*SubscribeRequest)(nil),      // 3: outpace.v1.SubscribeRequest
 	(*SubscribeResponse)(nil),     // 4: outpace.v1.SubscribeResponse
 	(*Event)(nil),                 // 5: outpace.v1.Event
-	(*CtiEvent)(nil),              // 6: outpace.v1.CtiEvent
-	(*PacingDecision)(nil),        // 7: outpace.v1.PacingDecision
-	nil,                           // 8: outpace.v1.PacingDecision.EstimatesEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*CallRecord)(nil),            // 10: outpace.v1.CallRecord
+	(*TaskStatusChange)(nil),      // 6: outpace.v1.TaskStatusChange
+	(*CtiEvent)(nil),              // 7: outpace.v1.CtiEvent
+	(*PacingDecision)(nil),        // 8: outpace.v1.PacingDecision
+	nil,                           // 9: outpace.v1.PacingDecision.EstimatesEntry
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(TaskStatus)(0),               // 11: outpace.v1.TaskStatus
+	(*CallRecord)(nil),            // 12: outpace.v1.CallRecord
 }
 var file_outpace_v1_event_proto_depIdxs = []int32{
 	0,  // 0: outpace.v1.SubscribeRequest.kinds:type_name -> outpace.v1.EventKind
 	5,  // 1: outpace.v1.SubscribeResponse.event:type_name -> outpace.v1.Event
-	9,  // 2: outpace.v1.Event.time:type_name -> google.protobuf.Timestamp
-	6,  // 3: outpace.v1.Event.cti:type_name -> outpace.v1.CtiEvent
-	7,  // 4: outpace.v1.Event.pacing:type_name -> outpace.v1.PacingDecision
-	1,  // 5: outpace.v1.CtiEvent.name:type_name -> outpace.v1.CtiName
-	2,  // 6: outpace.v1.CtiEvent.role:type_name -> outpace.v1.PartyRole
-	10, // 7: outpace.v1.CtiEvent.record:type_name -> outpace.v1.CallRecord
-	8,  // 8: outpace.v1.PacingDecision.estimates:type_name -> outpace.v1.PacingDecision.EstimatesEntry
-	3,  // 9: outpace.v1.EventService.Subscribe:input_type -> outpace.v1.SubscribeRequest
-	4,  // 10: outpace.v1.EventService.Subscribe:output_type -> outpace.v1.SubscribeResponse
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	10, // 2: outpace.v1.Event.time:type_name -> google.protobuf.Timestamp
+	7,  // 3: outpace.v1.Event.cti:type_name -> outpace.v1.CtiEvent
+	8,  // 4: outpace.v1.Event.pacing:type_name -> outpace.v1.PacingDecision
+	6,  // 5: outpace.v1.Event.task:type_name -> outpace.v1.TaskStatusChange
+	11, // 6: outpace.v1.TaskStatusChange.status:type_name -> outpace.v1.TaskStatus
+	1,  // 7: outpace.v1.CtiEvent.name:type_name -> outpace.v1.CtiName
+	2,  // 8: outpace.v1.CtiEvent.role:type_name -> outpace.v1.PartyRole
+	12, // 9: outpace.v1.CtiEvent.record:type_name -> outpace.v1.CallRecord
+	9,  // 10: outpace.v1.PacingDecision.estimates:type_name -> outpace.v1.PacingDecision.EstimatesEntry
+	3,  // 11: outpace.v1.EventService.Subscribe:input_type -> outpace.v1.SubscribeRequest
+	4,  // 12: outpace.v1.EventService.Subscribe:output_type -> outpace.v1.SubscribeResponse
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_outpace_v1_event_proto_init() }
@@ -910,6 +1008,7 @@ func file_outpace_v1_event_proto_init() {
 	file_outpace_v1_event_proto_msgTypes[2].OneofWrappers = []any{
 		(*Event_Cti)(nil),
 		(*Event_Pacing)(nil),
+		(*Event_Task)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -917,7 +1016,7 @@ func file_outpace_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_outpace_v1_event_proto_rawDesc), len(file_outpace_v1_event_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
