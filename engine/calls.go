@@ -24,6 +24,7 @@ type call struct {
 	dialAt, answerAt time.Time
 	flightIdx        int // index in task.flight while ringing or waiting
 	waitGen          uint32
+	ringGen          uint32 // the offer its agent-ring timer is for
 	rec              CallRecord
 }
 
@@ -312,8 +313,12 @@ func (e *Engine) offer(c *call, a *agent) {
 	e.setAgent(a, func() { a.call = c; a.phase = pacing.PhaseReserved; a.since = e.now; a.callAt = time.Time{} })
 	a.answered++
 	a.lastAssign = e.now
+	c.ringGen++
 	e.rd.Commands = append(e.rd.Commands, Command{
 		Kind: CmdConnect, At: e.now, Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Phone: a.spec.Phone,
+	}, Command{
+		Kind: CmdSetTimer, At: e.now.Add(t.spec.AgentRingTimeout), Task: t.spec.ID, Call: c.id,
+		Timer: Timer{Kind: TimerAgentRing, ID: uint64(c.id), Gen: c.ringGen},
 	})
 	if e.cfg.CTIEvents {
 		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRing], Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})

@@ -130,6 +130,8 @@ func timerName(k TimerKind) string {
 		return "acw"
 	case TimerDayEnd:
 		return "day-end"
+	case TimerAgentRing:
+		return "agent-ring"
 	}
 	return "?"
 }
@@ -272,7 +274,8 @@ func TestDataDriven(t *testing.T) {
 					Pacing:          pacing.Config{Mode: pacing.Mode(arg("mode", "progressive")), Ratio: arg("ratio", "")},
 					NoAnswerTimeout: dur("timeout", 25*time.Second), AllowShortRing: arg("short-ring", "") == "true",
 					ConnectDeadline: dur("deadline", 2*time.Second), AllowZeroDeadline: true,
-					ACWTimeout: dur("acw", 0), MaxLinesPerAgent: float64(num("lines", 3)),
+					AgentRingTimeout: dur("agent-ring", 0),
+					ACWTimeout:       dur("acw", 0), MaxLinesPerAgent: float64(num("lines", 3)),
 					SafeHarbor: arg("safe-harbor", ""),
 					DialUntil:  dayEnd(dur("dial-until", 0)),
 					Window:     window(t, d.Pos, arg("window", "always")),

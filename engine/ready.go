@@ -80,10 +80,11 @@ type TimerKind uint8
 
 // Timers.
 const (
-	TimerPacing   TimerKind = iota + 1 // ID = task: ask the pacer again
-	TimerDeadline                      // ID = call: connect deadline of a waiting live answer
-	TimerACW                           // ID = agent: after-call work expiry
-	TimerDayEnd                        // ID = task: the day's dialing is over; hand back what the task holds
+	TimerPacing    TimerKind = iota + 1 // ID = task: ask the pacer again
+	TimerDeadline                       // ID = call: connect deadline of a waiting live answer
+	TimerACW                            // ID = agent: after-call work expiry
+	TimerDayEnd                         // ID = task: the day's dialing is over; hand back what the task holds
+	TimerAgentRing                      // ID = call: an agent's phone rang the task's AgentRingTimeout unanswered
 )
 
 // Timer identifies a timer. Gen makes stale timers harmless: a timer whose Gen

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/outpace-dev/outpace/fsm"
@@ -27,6 +28,18 @@ func (e *Engine) timer(tm Timer) {
 			return
 		}
 		e.abandon(c)
+	case TimerAgentRing:
+		c, ok := e.calls[CallID(tm.ID)]
+		if !ok || c.stage != fsm.CallOffered || tm.Gen != c.ringGen {
+			return
+		}
+		// The backend said nothing of the agent's leg in all that time (a
+		// phone it does not ring): the agent failed, as if it had said so.
+		q := c.task.queue
+		if err := e.onAgentFailed(c); err != nil {
+			panic(fmt.Sprintf("engine: call %d: agent ring timeout: %v", c.id, err))
+		}
+		e.markQueue(q)
 	case TimerACW:
 		a, ok := e.agents[AgentID(tm.ID)]
 		if !ok || tm.Gen != a.acwGen || a.state != fsm.AgentNotReady || a.reason != fsm.ReasonAfterCall {

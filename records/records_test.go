@@ -63,7 +63,8 @@ func TestTaskSpecNormalize(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.NoAnswerTimeout != DefaultNoAnswerTimeout || s.ConnectDeadline != DefaultConnectDeadline ||
-		s.MaxLinesPerAgent != DefaultMaxLinesPerAgent || s.AbandonWindow != DefaultAbandonWindow {
+		s.MaxLinesPerAgent != DefaultMaxLinesPerAgent || s.AbandonWindow != DefaultAbandonWindow ||
+		s.AgentRingTimeout != DefaultAgentRingTimeout {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	z := TaskSpec{ID: 1, AllowZeroDeadline: true}
@@ -78,6 +79,9 @@ func TestTaskSpecNormalize(t *testing.T) {
 		{"task.no_answer_timeout", TaskSpec{ID: 1, NoAnswerTimeout: 10 * time.Second}},
 		{"task.no_answer_timeout", TaskSpec{ID: 1, NoAnswerTimeout: -time.Second, AllowShortRing: true}},
 		{"task.connect_deadline", TaskSpec{ID: 1, ConnectDeadline: -time.Second}},
+		{"task.agent_ring_timeout", TaskSpec{ID: 1, AgentRingTimeout: -time.Second}},
+		{"task.agent_ring_timeout", TaskSpec{ID: 1, AgentRingTimeout: time.Millisecond}},
+		{"task.agent_ring_timeout", TaskSpec{ID: 1, AgentRingTimeout: MaxAgentRingTimeout + 1}},
 		{"task.acw_timeout", TaskSpec{ID: 1, ACWTimeout: -time.Second}},
 		{"task.max_lines_per_agent", TaskSpec{ID: 1, MaxLinesPerAgent: 51}},
 		{"task.abandon_window", TaskSpec{ID: 1, AbandonWindow: time.Second}},

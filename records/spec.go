@@ -83,6 +83,14 @@ type TaskSpec struct {
 	// 0 means no wait at all when AllowZeroDeadline).
 	ConnectDeadline   time.Duration
 	AllowZeroDeadline bool
+	// AgentRingTimeout is how long an agent's phone may ring for a live
+	// answer (default 20 s, 1 s to 10 min): then the engine takes the agent
+	// leg as failed, as if the backend had said so, and the customer is
+	// offered to the next idle agent or waits out the connect deadline. It
+	// is for a backend that never reports on the leg (a phone no backend
+	// rings), so it should exceed the backends' own ring time for agent
+	// phones, which is the one the backend hangs up on.
+	AgentRingTimeout time.Duration
 	// ACWTimeout is the after-call work expiry: the agent returns to Ready by
 	// itself after it. Zero means no after-call work at all.
 	ACWTimeout time.Duration
@@ -115,6 +123,8 @@ const (
 	DefaultNoAnswerTimeout  = 25 * time.Second
 	MinNoAnswerTimeout      = 15 * time.Second
 	DefaultConnectDeadline  = 2 * time.Second
+	DefaultAgentRingTimeout = 20 * time.Second
+	MaxAgentRingTimeout     = 10 * time.Minute
 	DefaultMaxLinesPerAgent = 3
 	DefaultAbandonWindow    = 24 * time.Hour
 )
@@ -140,6 +150,12 @@ func (s *TaskSpec) Normalize() error {
 	}
 	if s.ConnectDeadline < 0 {
 		return apierr.Invalid("task.connect_deadline", "must not be negative, got %v", s.ConnectDeadline)
+	}
+	if s.AgentRingTimeout == 0 {
+		s.AgentRingTimeout = DefaultAgentRingTimeout
+	}
+	if s.AgentRingTimeout < time.Second || s.AgentRingTimeout > MaxAgentRingTimeout {
+		return apierr.Invalid("task.agent_ring_timeout", "must be between 1s and %v, got %v", MaxAgentRingTimeout, s.AgentRingTimeout)
 	}
 	if s.ACWTimeout < 0 {
 		return apierr.Invalid("task.acw_timeout", "must not be negative, got %v", s.ACWTimeout)
