@@ -232,6 +232,56 @@ func TestAgentRequests(t *testing.T) {
 	}
 }
 
+// TestQueueKindAndRemark: a group created with a remark is a group with its
+// remark when read back, listed and updated; a kind out of range names its
+// field.
+func TestQueueKindAndRemark(t *testing.T) {
+	e := newEnv(t, withEngine(t), nil)
+	ctx := e.login(t, "acme")
+	queues := pb.NewQueueServiceClient(e.conn)
+	c, err := queues.CreateQueue(ctx, &pb.CreateQueueRequest{Queue: &pb.Queue{Name: "front desk",
+		Kind: pb.QueueKind_QUEUE_KIND_GROUP, Remark: "lobby phones", Strategy: pb.Strategy_STRATEGY_RING_ALL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := c.GetQueue().GetId()
+	same := func(where string, q *pb.Queue, kind pb.QueueKind, remark string) {
+		t.Helper()
+		if q.GetId() != id || q.GetKind() != kind || q.GetRemark() != remark {
+			t.Fatalf("%s: %v, want kind %v remark %q", where, q, kind, remark)
+		}
+	}
+	same("created", c.GetQueue(), pb.QueueKind_QUEUE_KIND_GROUP, "lobby phones")
+	g, err := queues.GetQueue(ctx, &pb.GetQueueRequest{QueueId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("read", g.GetQueue(), pb.QueueKind_QUEUE_KIND_GROUP, "lobby phones")
+	l, err := queues.ListQueues(ctx, &pb.ListQueuesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, q := range l.GetQueues() {
+		if q.GetId() == id {
+			found = true
+			same("listed", q, pb.QueueKind_QUEUE_KIND_GROUP, "lobby phones")
+		}
+	}
+	if !found {
+		t.Fatalf("queue %d not listed: %v", id, l)
+	}
+	u, err := queues.UpdateQueue(ctx, &pb.UpdateQueueRequest{Queue: &pb.Queue{Id: id, Name: "front desk", Remark: "now a queue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("updated", u.GetQueue(), pb.QueueKind_QUEUE_KIND_UNSPECIFIED, "now a queue")
+	_, err = queues.CreateQueue(ctx, &pb.CreateQueueRequest{Queue: &pb.Queue{Name: "odd", Kind: 7}})
+	if v := badRequest(wantErr(t, err, codes.InvalidArgument, 301018)); v["queue.kind"] == "" {
+		t.Fatalf("violations %v, want queue.kind", v)
+	}
+}
+
 // TestRestartMidCampaign stops the server, its runner and the store in the
 // middle of a campaign and starts them again on the same directory: the
 // same token still works, the API answers the same about what was there,

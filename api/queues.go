@@ -22,7 +22,10 @@ type queueService struct {
 }
 
 func pbQueue(q *store.Queue) *pb.Queue {
-	out := &pb.Queue{Id: uint32(q.Spec.ID), Name: q.Spec.Name, Strategy: pb.Strategy(q.Spec.Strategy)}
+	out := &pb.Queue{Id: uint32(q.Spec.ID), Name: q.Spec.Name, Strategy: pb.Strategy(q.Spec.Strategy), Remark: q.Remark}
+	if q.Group {
+		out.Kind = pb.QueueKind_QUEUE_KIND_GROUP
+	}
 	for _, a := range q.Members {
 		out.AgentIds = append(out.AgentIds, uint32(a))
 	}
@@ -41,7 +44,8 @@ func (h *queueService) CreateQueue(ctx context.Context, req *pb.CreateQueueReque
 		return nil, err
 	}
 	q := store.Queue{Spec: records.QueueSpec{Tenant: TenantFrom(ctx), Name: req.GetQueue().GetName(),
-		Strategy: strategy(req.GetQueue().GetStrategy())}}
+		Strategy: strategy(req.GetQueue().GetStrategy())},
+		Group: req.GetQueue().GetKind() == pb.QueueKind_QUEUE_KIND_GROUP, Remark: req.GetQueue().GetRemark()}
 	if err := h.s.cfg.Store.PutQueue(&q); err != nil {
 		return nil, err
 	}
@@ -58,6 +62,7 @@ func (h *queueService) UpdateQueue(ctx context.Context, req *pb.UpdateQueueReque
 		return nil, err
 	}
 	q.Spec.Name, q.Spec.Strategy = req.GetQueue().GetName(), strategy(req.GetQueue().GetStrategy())
+	q.Group, q.Remark = req.GetQueue().GetKind() == pb.QueueKind_QUEUE_KIND_GROUP, req.GetQueue().GetRemark()
 	if err := h.s.cfg.Store.PutQueue(&q); err != nil {
 		return nil, err
 	}

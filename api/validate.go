@@ -333,6 +333,9 @@ func (v *violations) queue(field string, q *pb.Queue, withID bool) {
 	}
 	v.text(field+".name", q.GetName(), 1, 128)
 	v.text(field+".remark", q.GetRemark(), 0, 1024)
+	if k := q.GetKind(); k < pb.QueueKind_QUEUE_KIND_UNSPECIFIED || k > pb.QueueKind_QUEUE_KIND_GROUP {
+		v.add(field+".kind", "must be 0 (queue) or 1 (group), got %d", k)
+	}
 	if s := q.GetStrategy(); s < 0 || s > pb.Strategy_STRATEGY_PRIORITY {
 		v.add(field+".strategy", "must be 1–8, got %d", s)
 	}

@@ -123,10 +123,10 @@ func TestCampaignThroughCtl(t *testing.T) {
 	mustContain(t, c.take(), "sales", "1001", "1003", "LAST CALL")
 
 	// Queues and groups.
-	if err := c.QueueCreate(ctx, ctl.QueueSpec{Name: "vip", Group: true, Strategy: "ring-all"}, ""); err != nil {
+	if err := c.QueueCreate(ctx, ctl.QueueSpec{Name: "vip", Group: true, Remark: "key-accounts", Strategy: "ring-all"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, c.take(), "vip", "ring-all") // the server keeps no kind or remark yet
+	mustContain(t, c.take(), "vip", "group", "ring-all", "key-accounts")
 	if err := c.QueueList(ctx, "vip"); err != nil {
 		t.Fatal(err)
 	}

@@ -333,6 +333,8 @@ func (t *Task) EngineSpec() records.TaskSpec {
 type Queue struct {
 	Spec    records.QueueSpec `json:"spec"`              // Spec.Tenant owns the queue
 	Members []records.AgentID `json:"members,omitempty"` // agents of the queue, in member order
+	Group   bool              `json:"group,omitempty"`   // an extension group rather than a queue
+	Remark  string            `json:"remark,omitempty"`  // the integrator's free text
 }
 
 // NumberInfo is a stored number with its state.
