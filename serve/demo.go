@@ -96,7 +96,8 @@ func demoCampaign(ctx context.Context, st *store.Badger, sc *sim.Scenario, n int
 		Spec: demoSpec(sc),
 		// The simulated customers answer at any hour; a real campaign keeps
 		// records.DefaultWindow (08:00–21:00 in each callee's time).
-		Window: records.AlwaysOpen,
+		Window:  records.AlwaysOpen,
+		Created: time.Now(),
 	}
 	t.Spec.Queue = q.Spec.ID
 	if err := st.CreateTask(&t); err != nil {

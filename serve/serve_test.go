@@ -325,6 +325,27 @@ func TestSettingsOnStoredCampaign(t *testing.T) {
 	}
 }
 
+// TestDemoTaskCreated: the demo campaign has its create time, as a task
+// created through the API has.
+func TestDemoTaskCreated(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := config(t, dir, 1, 50)
+	before := time.Now()
+	if err := SetUp(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	st := open(t, dir)
+	defer st.Close()
+	tk, err := st.GetTask(DemoTenant, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Created.Before(before) || tk.Created.After(after) {
+		t.Fatalf("created %v, want between %v and %v", tk.Created, before, after)
+	}
+}
+
 // TestPortTaken fails a start whose metrics address is in use before it
 // touches the store: the calls a hard stop left in flight are still there
 // for the next good start to close.
