@@ -224,8 +224,18 @@ func (a *App) TaskStats(ctx context.Context, id uint64) error {
 		row(w, "abandon rate", fmt.Sprintf("%s run, %s window, target %s", pct(s.GetAbandonRate()), pct(s.GetAbandonRateWindow()), pct(s.GetAbandonTarget())))
 		row(w, "dial level", fmt.Sprintf("%.2f", s.GetDialLevel()))
 		row(w, "occupancy", pct(s.GetOccupancy()))
-		row(w, "numbers", fmt.Sprintf("%d pending, %d done, %d skipped", s.GetNumbersPending(), s.GetNumbersDone(), s.GetNumbersSkipped()))
+		row(w, "numbers", numberCounts(s))
 	})
+}
+
+// numberCounts shows a task's numbers by state. A server that does not
+// count them sends zeros (see TaskStats in the API reference): all three
+// zero show as "—" with a note, not as a task with no numbers.
+func numberCounts(s *pb.TaskStats) string {
+	if s.GetNumbersPending() == 0 && s.GetNumbersDone() == 0 && s.GetNumbersSkipped() == 0 {
+		return "— pending, — done, — skipped (not counted by this server)"
+	}
+	return fmt.Sprintf("%d pending, %d done, %d skipped", s.GetNumbersPending(), s.GetNumbersDone(), s.GetNumbersSkipped())
 }
 
 // TaskExplain says why a number (a phone, or "#ID" / a number id with
