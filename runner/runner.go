@@ -171,7 +171,6 @@ type Runner struct {
 	snapAt   time.Time
 	draining bool
 	stale    bool // the engine moved since the last snapshot
-	snapWait *time.Timer
 
 	// the limiter
 	limiter  Limiter
@@ -248,8 +247,9 @@ func (r *Runner) Err() error {
 	return nil
 }
 
-// Snapshot returns the last published snapshot (refreshed when the runner
-// is idle, and at least every 100 ms of wall time while it is busy).
+// Snapshot returns the last published snapshot: current whenever the runner
+// is idle (waiting for input), and at most 100 ms of wall time old while it
+// is busy.
 func (r *Runner) Snapshot() *Snapshot { return r.snap.Load() }
 
 // Submit steps ev (an API request: administration, agent requests) in the
@@ -404,20 +404,11 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 			}
 			continue
 		}
-		r.snapshot(false)
-		r.answerFlushers()
-		var refresh <-chan time.Time
-		if r.stale { // publish what the last turn did, a little later
-			if r.snapWait == nil {
-				r.snapWait = time.NewTimer(snapEvery)
-			} else {
-				r.snapWait.Reset(snapEvery)
-			}
-			refresh = r.snapWait.C
-		}
-		select {
-		case <-refresh:
+		if r.stale { // going idle: publish what the last turns did
 			r.snapshot(true)
+		}
+		r.answerFlushers()
+		select {
 		case <-ctx.Done():
 			r.snapshot(true)
 			return nil
@@ -529,6 +520,7 @@ func (r *Runner) turn() error {
 		r.step(engine.Event{Kind: engine.EvTimer, At: t.at, Timer: t.timer}, now)
 	}
 	r.release(now)
+	moved := n > 0 || r.eng.HasReady()
 	if r.eng.HasReady() {
 		if err := r.handleReady(now); err != nil {
 			return err
@@ -537,7 +529,9 @@ func (r *Runner) turn() error {
 		r.answerWaiters(nil)
 	}
 	r.arm()
-	r.snapshot(false) // a runner that is never idle still publishes
+	if moved {
+		r.snapshot(false) // a runner that is never idle still publishes
+	}
 	return nil
 }
 
@@ -808,7 +802,8 @@ func (r *Runner) integrate(now time.Time) {
 const snapEvery = 100 * time.Millisecond
 
 // snapshot publishes the engine's figures for readers in other goroutines,
-// at most every 100 ms of wall time unless forced.
+// at most every 100 ms of wall time unless forced; one it skips leaves the
+// snapshot stale, and the loop publishes it when it goes idle.
 func (r *Runner) snapshot(force bool) {
 	wall := time.Now()
 	if !force && wall.Sub(r.snapAt) < snapEvery {
