@@ -98,12 +98,11 @@ type binding struct {
 }
 
 var (
-	errRingTimeout   = errors.New("ring timeout")
-	errHangup        = errors.New("hung up on command")
-	errCustomerGone  = errors.New("the customer left")
-	errShutdown      = errors.New("backend stopped")
-	errNoFinal       = errors.New("no final response")
-	errNotAnswerable = errors.New("challenge without credentials")
+	errRingTimeout  = errors.New("ring timeout")
+	errHangup       = errors.New("hung up on command")
+	errCustomerGone = errors.New("the customer left")
+	errShutdown     = errors.New("backend stopped")
+	errNoFinal      = errors.New("no final response")
 )
 
 // New checks cfg, loads its messages and binds the signalling sockets (UDP
