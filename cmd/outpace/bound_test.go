@@ -37,3 +37,13 @@ func TestBound(t *testing.T) {
 		t.Errorf("bound text:\n%s", text)
 	}
 }
+
+// A scenario whose twin is too large to solve is refused by the scenario
+// field, not by a flag that does not exist.
+func TestBoundTooLarge(t *testing.T) {
+	path := writeScenario(t, tinyMarkov)
+	_, _, err := outpace(t, "bound", "-s", path, "--set", "agents.count=100000")
+	if err == nil || !strings.Contains(err.Error(), "agents.count") || strings.Contains(err.Error(), "--") {
+		t.Fatalf("error %v, want one naming agents.count", err)
+	}
+}

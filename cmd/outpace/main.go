@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,11 +50,12 @@ Start with a simulation of one of the benchmark scenarios:
 }
 
 // flagError turns an InvalidParams error naming a field into one naming the
-// flag of the same name ("--modes: unknown pacing mode ..."); other errors
+// flag of the same name ("--modes: unknown pacing mode ..."); other errors,
+// and those naming a scenario field ("agents.count", never a flag's name),
 // pass unchanged.
 func flagError(err error) error {
 	var e *apierr.Error
-	if errors.As(err, &e) && e.Code == apierr.InvalidParams && e.Field != "" {
+	if errors.As(err, &e) && e.Code == apierr.InvalidParams && e.Field != "" && !strings.Contains(e.Field, ".") {
 		return fmt.Errorf("--%s: %s", e.Field, e.Msg)
 	}
 	return err

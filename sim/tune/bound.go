@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,10 +64,26 @@ func SolveBound(sc *sim.Scenario, cfg BoundConfig) (BoundResult, error) {
 	start := time.Now()
 	res, err := optimum.Solve(p)
 	if err != nil {
+		var e *apierr.Error
+		if errors.As(err, &e) && e.Code == apierr.InvalidParams {
+			if f, ok := twinFields[e.Field]; ok {
+				return BoundResult{}, apierr.Invalid(f, "the Markov twin of %s: %s", sc.Name, e.Msg)
+			}
+		}
 		return BoundResult{}, fmt.Errorf("solving the twin of %s: %w", sc.Name, err)
 	}
 	return BoundResult{Result: res, Cap: cfg.Cap, ProgressiveOccupancy: optimum.Progressive(p), Twin: tw,
 		SolveS: time.Since(start).Seconds()}, nil
+}
+
+// twinFields names the scenario field behind each optimum.Params field, so
+// that a twin the solver refuses is refused by the field the user set.
+var twinFields = map[string]string{
+	"Agents":           "agents.count",
+	"LiveProb":         "outcomes.live",
+	"MeanOutcome":      "timing",
+	"MeanTalk":         "handling.talk",
+	"MaxLinesPerAgent": "task.max_lines_per_agent",
 }
 
 // SimulateOptimum runs b's optimal policy through the simulator as the

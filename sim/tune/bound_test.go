@@ -58,6 +58,12 @@ func TestSolveBound(t *testing.T) {
 			t.Errorf("%+v: error %v, want one naming %s", c.cfg, err, c.field)
 		}
 	}
+	// A twin too large to solve is refused by the scenario field behind it.
+	var e *apierr.Error
+	huge := parse(t, fixture("tiny-markov.yaml"), "agents.count=100000")
+	if _, err := SolveBound(huge, BoundConfig{Cap: 0.03}); !errors.As(err, &e) || e.Field != "agents.count" {
+		t.Errorf("a twin of 100000 agents: error %v, want one naming agents.count", err)
+	}
 }
 
 // SimulateOptimum runs the policy, and, when the optimum mixes two, the
