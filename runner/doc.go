@@ -35,5 +35,7 @@
 // rate: the runner holds the excess originates, in order, until a line is
 // free. A stop drains: Drain steps engine.EvDrain, after which no task places
 // a call, and Run returns once no call is left; cancelling Run's context
-// stops at once, and the next start's Recover closes what was in flight.
+// stops at once, and the next start's Recover closes what was in flight,
+// which the runner hangs up at the backend and publishes, with its events in
+// the log, like any other end of a call.
 package runner

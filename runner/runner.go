@@ -25,7 +25,7 @@ type Store interface {
 	// flight are closed durably before it returns (a record with
 	// Disposition "interrupted", the number pending again later); they are
 	// listed in RecoveredState.Interrupted so that the runner hangs them up
-	// at the backend.
+	// at the backend and tells their end (events, records) like any other.
 	Recover(now time.Time) (store.RecoveredState, error)
 	// Commit makes w durable in one synced batch before it returns (number
 	// updates, call records, task updates, events appended to the event log,
@@ -370,6 +370,9 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 		}
 	}()
 	if len(rs.Interrupted) > 0 {
+		if err := r.tellInterrupted(rs.Interrupted, now); err != nil {
+			return err
+		}
 		hang := make([]engine.Command, 0, len(rs.Interrupted))
 		for _, in := range rs.Interrupted {
 			r.log.Warn("call in flight at the last stop closed", "task", in.Task, "call", in.Call, "number", in.Number, "due_again", in.NextAt)
@@ -829,6 +832,34 @@ func (r *Runner) snapshot(force bool) {
 		s.Queues[id] = q
 	}
 	r.snap.Store(s)
+}
+
+// tellInterrupted makes the calls Recover closed known as any other end of
+// a call: EventReleased of the customer leg and EventCallDeleted, each with
+// the call's "interrupted" record, go to the event log (Recover wrote the
+// records, not the events), then to the subscribers with the records.
+func (r *Runner) tellInterrupted(in []store.Interrupted, now time.Time) error {
+	recs := make([]records.CallRecord, len(in))
+	evs := make([]records.CTIEvent, 0, 2*len(in))
+	for i := range in {
+		recs[i] = in[i].Record
+		rec := &recs[i]
+		evs = append(evs,
+			records.CTIEvent{Name: records.EventReleased, At: now, Tenant: rec.Tenant, Task: in[i].Task, Call: in[i].Call,
+				Role: records.RoleCustomer, ThisDN: in[i].Phone, Record: rec},
+			records.CTIEvent{Name: records.EventCallDeleted, At: now, Tenant: rec.Tenant, Task: in[i].Task, Call: in[i].Call,
+				ThisDN: rec.CallerID, OtherDN: in[i].Phone, Record: rec})
+	}
+	seqs, err := r.st.Commit(records.Writes{Events: evs}, nil, nil)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	p := Published{At: now, Events: evs, Seqs: seqs, Records: recs}
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(&p)
+	}
+	r.publish(&p)
+	return nil
 }
 
 // ---- subscribers ---------------------------------------------------------------
