@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"ctl": {"proto/outpace/v1", "github.com/schollz/progressbar/v3",
 		"google.golang.org/genproto/googleapis/rpc", "google.golang.org/grpc", "google.golang.org/protobuf"},
 	"ctl/top": {"ctl", "proto/outpace/v1", "github.com/charmbracelet/bubbletea", "github.com/charmbracelet/lipgloss",
-		"google.golang.org/grpc"},
+		"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"proto/outpace/v1":         {"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"proto/outpace/backend/v1": {"google.golang.org/grpc", "google.golang.org/protobuf"},
 	"backend/sip":              {"apierr", "engine", "records", "github.com/emiago/sipgo"},
