@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/engine"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store/lists"
@@ -63,7 +64,13 @@ func (h *blacklistService) change(ctx context.Context, task uint64, field string
 	} else {
 		err = st.Unblacklist(TenantFrom(ctx), records.TaskID(task), e164...)
 	}
-	return e164, err
+	if err != nil || h.s.cfg.Engine == nil {
+		return e164, err
+	}
+	// The engine checks the lists at every dial: it learns the change now,
+	// the store at its next start.
+	return e164, h.s.submit(ctx, engine.Event{Kind: engine.EvBlacklist, Blacklist: &engine.BlacklistChange{
+		Tenant: TenantFrom(ctx), Task: records.TaskID(task), Phones: e164, Remove: !add}})
 }
 
 func (h *blacklistService) AddBlacklist(ctx context.Context, req *pb.AddBlacklistRequest) (*pb.AddBlacklistResponse, error) {
