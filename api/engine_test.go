@@ -12,33 +12,16 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/outpace-dev/outpace/api"
+	"github.com/outpace-dev/outpace/api/apitest"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
-	"github.com/outpace-dev/outpace/sim"
 )
-
-// world is the simulated carrier and team the runner of these tests drives
-// in real time: customers answer within a second and talk briefly.
-const world = `
-name: api-test
-agents: {count: 3, answer_delay: {dist: constant, value: 100ms}}
-outcomes: {live: 0.6, machine: 0.1, no_answer: 0.1, busy: 0.1, invalid: 0.1}
-timing:
-  live: {dist: uniform, min: 200ms, max: 600ms}
-  machine: {dist: constant, value: 300ms}
-  busy: {dist: constant, value: 200ms}
-  invalid: {dist: constant, value: 100ms}
-handling:
-  talk: {dist: uniform, min: 500ms, max: 1s}
-  wrap: {dist: constant, value: 200ms}
-task: {no_answer_timeout: 20s, connect_deadline: 2s}
-`
 
 // withEngine gives acme three agents in its queue and runs the real runner
 // over the store, with the simulated world as its backend in real time.
 func withEngine(t testing.TB) func(*env, *api.Config) {
-	return withWorld(t, world, 3, runner.Real{})
+	return withWorld(t, apitest.World, 3, runner.Real{})
 }
 
 // withWorld gives acme team agents in its queue and runs the real runner
@@ -63,32 +46,10 @@ func withWorld(t testing.TB, scenario string, team int, clock runner.Clock) func
 				t.Fatal(err)
 			}
 		}
-		sc, err := sim.ParseScenario([]byte(scenario), nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		live := sim.NewLive(sc, 1, q.Members, true, clock)
-		r := runner.New(runner.Config{Store: e.st, Backend: live, Clock: clock, Seed: 1, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { _ = r.Run(ctx) }()
-		e.stopEngine = func() {
-			cancel()
-			<-r.Done()
-		}
+		r, stop := apitest.RunWorld(t, e.st, q.Spec.ID, q.Members, scenario, clock,
+			slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		e.stopEngine = stop
 		c.Engine = r
-		// The world logs its team in as it starts.
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			_ = r.Flush(context.Background())
-			if s := r.Snapshot(); s != nil && s.Queues[q.Spec.ID].LoggedIn == team {
-				break
-			}
-			if time.Now().After(deadline) {
-				s := r.Snapshot()
-				t.Fatalf("the simulated team did not log in: %+v %v\n%s", s, r.Err(), e.logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/store"
 )
 
 // World is the simulated carrier and team WithEngine runs in real time:
@@ -54,30 +55,41 @@ func WithEngine(t testing.TB, tenant string, agents int) func(*Env, *api.Config)
 		if err := e.Store.PutQueue(&q); err != nil {
 			t.Fatal(err)
 		}
-		sc, err := sim.ParseScenario([]byte(World), []string{fmt.Sprintf("agents.count=%d", agents)}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		live := sim.NewLive(sc, 1, q.Members, true, runner.Real{})
-		r := runner.New(runner.Config{Store: e.Store, Backend: live, Clock: runner.Real{}, Seed: 1, Logger: slog.New(slog.DiscardHandler)})
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { _ = r.Run(ctx) }()
-		t.Cleanup(func() {
-			cancel()
-			<-r.Done()
-		})
+		r, stop := RunWorld(t, e.Store, q.Spec.ID, q.Members, World, runner.Real{}, slog.New(slog.DiscardHandler))
+		t.Cleanup(stop)
 		c.Engine = r
 		e.Runner = r
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			_ = r.Flush(context.Background())
-			if s := r.Snapshot(); s != nil && s.Queues[q.Spec.ID].LoggedIn == agents {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the simulated team did not log in: %+v %v", r.Snapshot(), r.Err())
-			}
-			time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// RunWorld runs the real runner over st, with the simulated world of
+// scenario (its team: members, of queue) as its backend on clock, and
+// returns once the world has logged the whole team in. stop ends the
+// runner and waits for it.
+func RunWorld(t testing.TB, st *store.Badger, queue records.QueueID, members []records.AgentID, scenario string, clock runner.Clock, log *slog.Logger) (r *runner.Runner, stop func()) {
+	t.Helper()
+	sc, err := sim.ParseScenario([]byte(scenario), []string{fmt.Sprintf("agents.count=%d", len(members))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := sim.NewLive(sc, 1, members, true, clock)
+	r = runner.New(runner.Config{Store: st, Backend: live, Clock: clock, Seed: 1, Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _ = r.Run(ctx) }()
+	stop = func() {
+		cancel()
+		<-r.Done()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_ = r.Flush(context.Background())
+		if s := r.Snapshot(); s != nil && s.Queues[queue].LoggedIn == len(members) {
+			return r, stop
 		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("the simulated team did not log in: %+v %v", r.Snapshot(), r.Err())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
