@@ -32,6 +32,32 @@ func (s *Server) submit(ctx context.Context, ev engine.Event) error {
 	return eng.Submit(ctx, ev)
 }
 
+// removeNumbers removes phones from task's list, in the store and from
+// what the engine holds undialled, so that no number removed is dialled
+// after the answer. The engine drops them before the store removes them (a
+// number it holds stays handed out meanwhile, so no fetch hands it out
+// again) and once more after (one that a fetch handed out in between).
+func (s *Server) removeNumbers(ctx context.Context, task records.TaskID, phones []string) (int, error) {
+	drop := func() error {
+		if s.cfg.Engine == nil || len(phones) == 0 {
+			return nil
+		}
+		nums := make([]records.Number, len(phones))
+		for i, p := range phones {
+			nums[i] = records.Number{Task: task, Phone: p}
+		}
+		return s.submit(ctx, engine.Event{Kind: engine.EvRemoveNumbers, Task: task, Numbers: nums})
+	}
+	if err := drop(); err != nil {
+		return 0, err
+	}
+	n, err := s.cfg.Store.RemoveNumbers(task, phones)
+	if err != nil {
+		return 0, err
+	}
+	return n, drop()
+}
+
 // snapshot returns the runner's last snapshot.
 func (s *Server) snapshot() (*runner.Snapshot, error) {
 	eng, err := s.engine()

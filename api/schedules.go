@@ -92,7 +92,7 @@ func (h *scheduleService) RemoveContact(ctx context.Context, req *pb.RemoveConta
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.s.cfg.Store.RemoveNumbers(records.TaskID(req.GetTaskId()), []string{p})
+	n, err := h.s.removeNumbers(ctx, records.TaskID(req.GetTaskId()), []string{p})
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func (h *taskService) RemoveNumbers(ctx context.Context, req *pb.RemoveNumbersRe
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.s.cfg.Store.RemoveNumbers(records.TaskID(req.GetTaskId()), phones)
+	n, err := h.s.removeNumbers(ctx, records.TaskID(req.GetTaskId()), phones)
 	if err != nil {
 		return nil, err
 	}

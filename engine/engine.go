@@ -196,6 +196,9 @@ func (e *Engine) step(ev *Event) error {
 		return nil
 	case EvBlacklist:
 		return e.blacklist(ev.Blacklist)
+	case EvRemoveNumbers:
+		e.removeNumbers(ev)
+		return nil
 	case EvDrain:
 		// Not a task status: nothing is stored, so the tasks dial again
 		// when the runner starts afresh.

@@ -140,6 +140,9 @@ const (
 	// Agents and supervisors, continued.
 	EvHangupRequest     // Call, Task (0 = any), Side (SideAgent, or SideSystem for a supervisor): end the call
 	EvAgentAvailability // Agent, Queue, ShowBusy: a member shown busy (offered none of the queue's calls) or idle
+
+	// Administration, continued.
+	EvRemoveNumbers // Task, Numbers (by Phone): removed from the task's list; those held undialled are dropped
 )
 
 // Side says who hung up.

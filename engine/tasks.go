@@ -112,6 +112,34 @@ func (e *Engine) addNumbers(t *task, ev *Event) {
 	e.markDirty(t)
 }
 
+// removeNumbers drops from a task's buffer the numbers whose phones were
+// removed from its list, so that a number handed out before its removal is
+// not dialled after it. A number already dialled is not in the buffer: its
+// call goes on. An unknown task holds nothing to drop.
+func (e *Engine) removeNumbers(ev *Event) {
+	t := e.tasks[ev.Task]
+	if t == nil || len(ev.Numbers) == 0 {
+		return
+	}
+	gone := make(map[string]struct{}, len(ev.Numbers))
+	for i := range ev.Numbers {
+		gone[ev.Numbers[i].Phone] = struct{}{}
+	}
+	n := t.head
+	for _, num := range t.list[t.head:] {
+		if _, ok := gone[num.Phone]; !ok {
+			t.list[n] = num
+			n++
+		}
+	}
+	if n == len(t.list) {
+		return
+	}
+	clear(t.list[n:])
+	t.list = t.list[:n]
+	e.markDirty(t)
+}
+
 func (e *Engine) setTaskStatus(ev *Event) error {
 	t, err := e.task(ev.Task)
 	if err != nil {
