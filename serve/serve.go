@@ -235,6 +235,9 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 			"abandon_rate", fmt.Sprintf("%.2f%%", 100*ts.AbandonRate), "occupancy", fmt.Sprintf("%.1f%%", 100*occupancy(q)),
 			"agents_idle", q.Idle, "agents_busy", q.Busy, "ringing", ts.Ringing, "waiting", ts.Waiting,
 			"level", fmt.Sprintf("%.2f", ts.Level)}
+		if ts.Exhausted { // not a stall: the list has nothing to dial now
+			attrs = append(attrs, "numbers", "none due (dials again when a retry falls due or numbers are added)")
+		}
 		if !ts.DialUntil.IsZero() { // the calling window closes for the day
 			attrs = append(attrs, "dial_until", ts.DialUntil.Format(time.RFC3339))
 		}

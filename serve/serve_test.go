@@ -154,6 +154,17 @@ func TestRestart(t *testing.T) {
 // TestSkipsBlacklisted checks the do-not-call lists at dial time: numbers
 // blacklisted after the import (for the tenant or for the task) are never
 // dialled, and are recorded as skipped with NoCallReasonCode 2.
+// A campaign with no number left to dial says so in its figures, so that
+// idle agents and no dials do not look like a stall.
+func TestSaysWhenNoNumberIsDue(t *testing.T) {
+	cfg, log := config(t, t.TempDir(), 2000, 5, "task.pacing.mode=progressive", "agents.count=5")
+	cfg.Every = 20 * time.Millisecond
+	out := runUntil(t, cfg, log, `numbers="none due`)
+	if !strings.Contains(out, `numbers="none due`) {
+		t.Fatalf("the figures never said that no number is due:\n%s", out)
+	}
+}
+
 func TestSkipsBlacklisted(t *testing.T) {
 	dir := t.TempDir()
 	cfg, _ := config(t, dir, 600, 40, "task.pacing.mode=progressive", "agents.count=5")
