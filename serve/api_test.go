@@ -21,17 +21,7 @@ func TestAPI(t *testing.T) {
 	for _, given := range []string{"", "a-key-chosen-by-the-operator"} {
 		cfg, log := config(t, dir, 1, 200, "agents.count=3")
 		cfg.GRPC, cfg.AdminKey, cfg.Drain = "127.0.0.1:0", given, 0
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- Run(ctx, nil, cfg) }()
-		addrRE := regexp.MustCompile(`msg="gRPC API" addr=(\S+)`)
-		for end := time.Now().Add(20 * time.Second); addrRE.FindStringSubmatch(log.String()) == nil && time.Now().Before(end); {
-			time.Sleep(10 * time.Millisecond)
-		}
-		m := addrRE.FindStringSubmatch(log.String())
-		if m == nil {
-			t.Fatalf("no address logged:\n%s", log.String())
-		}
+		addr, stop := serveGRPC(t, cfg, log)
 		key := given
 		if given == "" {
 			k := regexp.MustCompile(`administrative tenant is created.* key=(\S+)`).FindStringSubmatch(log.String())
@@ -40,7 +30,7 @@ func TestAPI(t *testing.T) {
 			}
 			key = k[1]
 		}
-		conn, err := grpc.NewClient(m[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,9 +44,33 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("tenants: %v %v", ts, err)
 		}
 		conn.Close()
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// serveGRPC runs serve with cfg until stop, which ends it as Ctrl-C does
+// and returns its error; it returns once the log names the gRPC API's
+// address.
+func serveGRPC(t *testing.T, cfg Config, log *syncBuffer) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // a test that fails before stop still stops serve
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, nil, cfg) }()
+	stop = func() error {
+		cancel()
+		return <-done
+	}
+	addrRE := regexp.MustCompile(`msg="gRPC API" addr=(\S+)`)
+	for end := time.Now().Add(20 * time.Second); addrRE.FindStringSubmatch(log.String()) == nil && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	m := addrRE.FindStringSubmatch(log.String())
+	if m == nil {
+		_ = stop()
+		t.Fatalf("no address logged:\n%s", log.String())
+	}
+	return m[1], stop
 }

@@ -20,18 +20,7 @@ func TestRemoteBackends(t *testing.T) {
 	dir := t.TempDir()
 	cfg, log := config(t, dir, 50, 300, "agents.count=3")
 	cfg.GRPC, cfg.AdminKey, cfg.Drain, cfg.RemoteBackends = "127.0.0.1:0", key, 0, true
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, nil, cfg) }()
-	addrRE := regexp.MustCompile(`msg="gRPC API" addr=(\S+)`)
-	for end := time.Now().Add(20 * time.Second); addrRE.FindStringSubmatch(log.String()) == nil && time.Now().Before(end); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	m := addrRE.FindStringSubmatch(log.String())
-	if m == nil {
-		t.Fatalf("no address logged:\n%s", log.String())
-	}
+	addr, stop := serveGRPC(t, cfg, log)
 	time.Sleep(200 * time.Millisecond) // ten simulated seconds with no backend
 	if regexp.MustCompile(`backend attached`).MatchString(log.String()) {
 		t.Fatal("a backend attached before any was started")
@@ -45,7 +34,7 @@ func TestRemoteBackends(t *testing.T) {
 	bdone := make(chan error, 1)
 	go func() {
 		bdone <- simulated.Run(bctx, simulated.Config{
-			Client:   remote.ClientConfig{Server: m[1], AppID: AdminApp, AccessKey: key, BackendID: "sim-test"},
+			Client:   remote.ClientConfig{Server: addr, AppID: AdminApp, AccessKey: key, BackendID: "sim-test"},
 			Scenario: sc, Agents: simulated.AgentRange(3), Speed: 50, Seed: 1,
 		})
 	}()
@@ -53,8 +42,7 @@ func TestRemoteBackends(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(3 * time.Second) // 150 simulated seconds of calls
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, log.String())
 	}
 	stopBackend()
