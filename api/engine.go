@@ -38,6 +38,13 @@ func (s *Server) submit(ctx context.Context, ev engine.Event) error {
 // number it holds stays handed out meanwhile, so no fetch hands it out
 // again) and once more after (one that a fetch handed out in between).
 func (s *Server) removeNumbers(ctx context.Context, task records.TaskID, phones []string) (int, error) {
+	return s.removing(ctx, task, phones, func() (int, error) { return s.cfg.Store.RemoveNumbers(task, phones) })
+}
+
+// removing runs remove, which deletes numbers of task from the store,
+// between two drops of phones from the engine's buffer (see
+// removeNumbers).
+func (s *Server) removing(ctx context.Context, task records.TaskID, phones []string, remove func() (int, error)) (int, error) {
 	drop := func() error {
 		if s.cfg.Engine == nil || len(phones) == 0 {
 			return nil
@@ -51,7 +58,7 @@ func (s *Server) removeNumbers(ctx context.Context, task records.TaskID, phones 
 	if err := drop(); err != nil {
 		return 0, err
 	}
-	n, err := s.cfg.Store.RemoveNumbers(task, phones)
+	n, err := remove()
 	if err != nil {
 		return 0, err
 	}

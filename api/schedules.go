@@ -77,7 +77,22 @@ func (h *scheduleService) RemoveSchedules(ctx context.Context, req *pb.RemoveSch
 			return nil, err
 		}
 	}
-	n, err := h.s.cfg.Store.RemoveSchedules(records.TaskID(req.GetTaskId()), p, fromTS(req.GetFrom()), fromTS(req.GetTo()))
+	task, from, to := records.TaskID(req.GetTaskId()), fromTS(req.GetFrom()), fromTS(req.GetTo())
+	// A callback removed goes with its number: the engine must not dial
+	// one it holds either.
+	var phones []string
+	if h.s.cfg.Engine != nil {
+		ns, err := h.s.cfg.Store.ListSchedules(task, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ns {
+			if p == "" || ns[i].Phone == p {
+				phones = append(phones, ns[i].Phone)
+			}
+		}
+	}
+	n, err := h.s.removing(ctx, task, phones, func() (int, error) { return h.s.cfg.Store.RemoveSchedules(task, p, from, to) })
 	if err != nil {
 		return nil, err
 	}
