@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"sort"
 
 	"google.golang.org/protobuf/proto"
 
@@ -200,6 +201,7 @@ func drain(stream pb.TaskService_ImportNumbersServer) error {
 func (h *taskService) importNumbers(stream pb.TaskService_ImportNumbersServer, hdr *pb.ImportHeader) (*pb.ImportNumbersResponse, error) {
 	opt := lists.Options{TZ: hdr.GetTz()}
 	var src iter.Seq2[records.Number, error]
+	var lines *lineIndex // list text: where each entry stands
 	switch hdr.GetFormat() {
 	case pb.ListFormat_LIST_FORMAT_UNSPECIFIED:
 		src = batchSource(stream, hdr.GetTz())
@@ -208,7 +210,16 @@ func (h *taskService) importNumbers(stream pb.TaskService_ImportNumbersServer, h
 		if err != nil {
 			return nil, err
 		}
-		src = store.LinesSource(r)
+		lines = &lineIndex{}
+		entries := store.LinesSource(r)
+		src = func(yield func(records.Number, error) bool) {
+			for n, err := range entries {
+				lines.add(r.Line())
+				if !yield(n, err) {
+					return
+				}
+			}
+		}
 	case pb.ListFormat_LIST_FORMAT_TELPHONE_JSON:
 		text, err := io.ReadAll(io.LimitReader(&chunkReader{stream: stream}, MaxListText+1))
 		if err != nil {
@@ -260,7 +271,40 @@ func (h *taskService) importNumbers(stream pb.TaskService_ImportNumbersServer, h
 		}
 		return nil, err
 	}
+	if lines != nil { // the entries refused are named by their line, from 1
+		for _, l := range [][]store.Rejected{res.Invalid, res.Duplicates} {
+			for i := range l {
+				l[i].Index = lines.line(l[i].Index)
+			}
+		}
+	}
 	return &pb.ImportNumbersResponse{Result: pbImportResult(&res, MaxRejected)}, nil
+}
+
+// lineIndex maps the position of each entry of a list text to its line,
+// keeping only the positions where the two part ways (after blank or
+// comment lines), so that it stays small for a list of any length.
+type lineIndex struct {
+	from []int // entry positions where the offset below starts
+	off  []int // line minus position, from there on
+	n    int   // entries seen
+}
+
+// add notes that the next entry came from line.
+func (x *lineIndex) add(line int) {
+	if off := line - x.n; len(x.off) == 0 || x.off[len(x.off)-1] != off {
+		x.from, x.off = append(x.from, x.n), append(x.off, off)
+	}
+	x.n++
+}
+
+// line returns the line of the entry at pos.
+func (x *lineIndex) line(pos int) int {
+	i := sort.SearchInts(x.from, pos+1) - 1
+	if i < 0 {
+		return pos + 1
+	}
+	return pos + x.off[i]
 }
 
 // streamError carries a failure of the import stream itself (not of one
