@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -16,18 +15,7 @@ import (
 // was cut short: each fails with the store's message (the directory, what is
 // wrong, what to do) instead of a panic on one of Badger's goroutines.
 func TestDamagedStore(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	task := store.Task{Spec: records.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: records.AlwaysOpen}
-	if err := st.CreateTask(&task); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := storeWithTask(t)
 	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if len(tables) == 0 {
 		t.Fatal("no table written")

@@ -93,18 +93,7 @@ func TestImportNoStore(t *testing.T) {
 // them and the command fails with their count; a list the task already holds
 // in full is no failure.
 func TestImportNothingStored(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	task := store.Task{Spec: records.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: records.AlwaysOpen}
-	if err := st.CreateTask(&task); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, task := storeWithTask(t)
 	write := func(text string) string {
 		name := filepath.Join(t.TempDir(), "list.txt")
 		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
@@ -112,7 +101,7 @@ func TestImportNothingStored(t *testing.T) {
 		}
 		return name
 	}
-	id := fmt.Sprint(task.Spec.ID)
+	id := fmt.Sprint(task)
 	out, err := runImport(t, "--data", dir, "--task", id, "--campaign", "spring", write("spring;12\nspring;+1 415 55x 0000\nautumn;+14155550100\n"))
 	if err == nil || !strings.Contains(err.Error(), "no number imported into task "+id+": 3 lines read, 2 invalid, 1 of other campaigns") {
 		t.Fatalf("all bad: err = %v\n%s", err, out)
@@ -126,4 +115,23 @@ func TestImportNothingStored(t *testing.T) {
 			t.Fatalf("good list, run %d: %v\n%s", i+1, err, out)
 		}
 	}
+}
+
+// storeWithTask returns a closed store's directory holding one always-open
+// task of the demo tenant, and that task's id.
+func storeWithTask(t *testing.T) (string, records.TaskID) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := store.Task{Spec: records.TaskSpec{Tenant: demoTenant, Name: "spring"}, Window: records.AlwaysOpen}
+	if err := st.CreateTask(&task); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, task.Spec.ID
 }
