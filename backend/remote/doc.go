@@ -26,9 +26,9 @@
 // attached, or all are full), the hub holds originates in order (the
 // runner sees them in flight, so the pacer places no more than it planned)
 // and sends them when one has; an originate held past its ring timeout
-// ends as a failed call (invalid, hangup cause CauseLost), as on a carrier
-// whose trunk is down. No originate is ever sent to a backend that is not
-// attached.
+// ends as a failed call (invalid, causes CauseLost and EarlyLost), as on a
+// carrier whose trunk is down. No originate is ever sent to a backend that
+// is not attached.
 //
 // Stream breaks. The hub keeps a broken stream's calls for HubConfig.Grace.
 // A backend that attaches again with the same incarnation is resumed: it

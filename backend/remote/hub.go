@@ -28,6 +28,11 @@ const ProtocolVersion = 1
 // backend took it within its ring timeout.
 const CauseLost = 10004
 
+// EarlyLost is the early-detect cause (seed-002 119, line fault) of an
+// unanswered call closed with CauseLost: the number was never shown not to
+// exist.
+const EarlyLost = 119
+
 // Defaults of HubConfig.
 const (
 	DefaultGrace = 30 * time.Second
@@ -349,7 +354,7 @@ func (h *Hub) dispatch(now time.Time) {
 			continue
 		}
 		expired++
-		h.emit(engine.Event{Kind: engine.EvFailed, Call: p.cmd.Call, Outcome: records.OutcomeInvalid, Cause: CauseLost})
+		h.emit(engine.Event{Kind: engine.EvFailed, Call: p.cmd.Call, Outcome: records.OutcomeInvalid, Cause: CauseLost, EarlyCause: EarlyLost})
 	}
 	if expired > 0 {
 		h.stats.Expired += uint64(expired)
@@ -405,7 +410,7 @@ func (h *Hub) lose(id records.CallID, cl *call, why string) {
 	if cl.answered {
 		h.emit(engine.Event{Kind: engine.EvHangup, Call: id, Side: engine.SideSystem, Cause: CauseLost})
 	} else {
-		h.emit(engine.Event{Kind: engine.EvFailed, Call: id, Outcome: records.OutcomeInvalid, Cause: CauseLost})
+		h.emit(engine.Event{Kind: engine.EvFailed, Call: id, Outcome: records.OutcomeInvalid, Cause: CauseLost, EarlyCause: EarlyLost})
 	}
 }
 

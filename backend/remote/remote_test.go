@@ -590,8 +590,8 @@ func TestNoBackend(t *testing.T) {
 		t.Fatal("no record of the calls that found no backend")
 	}
 	for _, r := range page.Records {
-		if r.Outcome != records.OutcomeInvalid || r.HangupCause != remote.CauseLost {
-			t.Errorf("call %d found no backend but ended %v with cause %d", r.Call, r.Outcome, r.HangupCause)
+		if r.Outcome != records.OutcomeInvalid || r.HangupCause != remote.CauseLost || r.EarlyCause != remote.EarlyLost {
+			t.Errorf("call %d found no backend but ended %v with causes %d and %d", r.Call, r.Outcome, r.HangupCause, r.EarlyCause)
 		}
 	}
 	w := newRecWorld(t, 5)
