@@ -56,40 +56,29 @@ func waitLog(t *testing.T, log *syncBuffer, re string, d time.Duration) []string
 	return nil
 }
 
-// TestCampaignThroughServer runs the demo campaign of a server with remote
-// backends, its one backend the SIP backend attached over loopback gRPC:
-// SIPp plays the customers (the called number's last digit picks the
-// outcome) and the agent phones, the agents log in through the API as
-// their desktops do, and every call record must agree with what the
-// customers' SIPp logged, every connected call with the agents' SIPp.
+// TestCampaignThroughServer runs the demo campaign of a server over SIP:
+// with remote backends, its one backend the SIP backend attached over
+// loopback gRPC (outpace backend sip), and with the SIP backend in
+// process (serve --backend sip). SIPp plays the customers (the called
+// number's last digit picks the outcome) and the agent phones, the agents
+// log in through the API as their desktops do, and every call record must
+// agree with what the customers' SIPp logged, every connected call with
+// the agents' SIPp.
 func TestCampaignThroughServer(t *testing.T) {
 	sipptest.Need(t)
 	if testing.Short() {
 		t.Skip("a campaign in real time: not in -short")
 	}
+	t.Run("remote", func(t *testing.T) { campaign(t, true) })
+	t.Run("in-process", func(t *testing.T) { campaign(t, false) })
+}
+
+func campaign(t *testing.T, attached bool) {
 	const numbers, agents, key = 60, 3, "sip-backend-test-admin-key"
 	dir := t.TempDir()
 	custLog, agentLog := filepath.Join(dir, "customers.log"), filepath.Join(dir, "agents.log")
 	cust := sipptest.Start(t, "../sip/testdata/customers.xml", false, "-trace_logs", "-log_file", custLog)
 	ag := sipptest.Start(t, "../sip/testdata/agents.xml", false, "-rtp_echo", "-trace_logs", "-log_file", agentLog)
-
-	sc, err := sim.ParseScenario(serve.DemoScenario, []string{"agents.count=" + strconv.Itoa(agents),
-		"task.no_answer_timeout=2s", "task.connect_deadline=1s", "handling.wrap={dist: constant, value: 0s}"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log syncBuffer
-	data := filepath.Join(dir, "db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- serve.Run(ctx, nil, serve.Config{Data: data, Scenario: sc, ApplySettings: true, Speed: 1, Numbers: numbers,
-			GRPC: "127.0.0.1:0", AdminKey: key, RemoteBackends: true, Drain: 10 * time.Second,
-			Logger: slog.New(slog.NewTextHandler(&log, nil))})
-	}()
-	addr := waitLog(t, &log, `msg="gRPC API" addr=(\S+)`, 20*time.Second)[1]
-
 	phones := map[string]string{}
 	for i := range agents {
 		phone := strconv.Itoa(1001 + i) // the demo's agents' phones
@@ -101,14 +90,42 @@ func TestCampaignThroughServer(t *testing.T) {
 	}
 	scfg.Agents = phones
 	scfg.Messages = map[string]string{"safe-harbor": sipptest.WriteTone(t, 200*time.Millisecond)}
+
+	sc, err := sim.ParseScenario(serve.DemoScenario, []string{"agents.count=" + strconv.Itoa(agents),
+		"task.no_answer_timeout=2s", "task.connect_deadline=1s", "handling.wrap={dist: constant, value: 0s}"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	data := filepath.Join(dir, "db")
+	cfg := serve.Config{Data: data, Scenario: sc, ApplySettings: true, Speed: 1, Numbers: numbers,
+		GRPC: "127.0.0.1:0", AdminKey: key, RemoteBackends: attached, Drain: 10 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}
+	if !attached {
+		b, err := sip.New(scfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Backend = b
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- serve.Run(ctx, nil, cfg) }()
+	addr := waitLog(t, &log, `msg="gRPC API" addr=(\S+)`, 20*time.Second)[1]
+
 	bctx, stopBackend := context.WithCancel(context.Background())
 	defer stopBackend()
 	bdone := make(chan error, 1)
-	go func() {
-		bdone <- Run(bctx, Config{SIP: scfg, Client: remote.ClientConfig{Server: addr, AppID: serve.AdminApp, AccessKey: key,
-			BackendID: "sip-test", Logger: slog.New(slog.NewTextHandler(&log, nil))}})
-	}()
-	waitLog(t, &log, `backend synced`, 20*time.Second)
+	if attached {
+		go func() {
+			bdone <- Run(bctx, Config{SIP: scfg, Client: remote.ClientConfig{Server: addr, AppID: serve.AdminApp, AccessKey: key,
+				BackendID: "sip-test", Logger: slog.New(slog.NewTextHandler(&log, nil))}})
+		}()
+		waitLog(t, &log, `backend synced`, 20*time.Second)
+	} else {
+		bdone <- nil
+	}
 
 	// The agents log in through the API, with an app of the demo tenant.
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -220,5 +237,5 @@ func TestCampaignThroughServer(t *testing.T) {
 	if connected == 0 {
 		t.Error("no call reached an agent")
 	}
-	t.Logf("%v: %d records, %d connected through the remote SIP backend", time.Since(start).Round(time.Millisecond), len(page.Records), connected)
+	t.Logf("%v: %d records, %d connected to an agent over SIP", time.Since(start).Round(time.Millisecond), len(page.Records), connected)
 }
