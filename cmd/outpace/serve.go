@@ -39,16 +39,20 @@ func serveCmd() *cobra.Command {
 	var f serveFlags
 	c := &cobra.Command{
 		Use:   "serve [--data DIR] [--speed X]",
-		Short: "Run the dialer on its Badger store with the simulated telephony backend",
+		Short: "Run the dialer on its Badger store, the gRPC API and a telephony backend",
 		Long: `serve runs the engine in real time the way production does: one runner owns
 the engine, every Ready is committed to the Badger store (numbers marked
 dialing, call records, task status, the CTI event log) before its calls are
 placed, and numbers come from the store in dialling order.
 
-The backend is the simulated world, playing the carrier and a team of agents
-in real time (or faster with --speed); it sees only the engine's commands and
-answers with carrier events and agent requests, as real phones and agents
-would. On an empty store serve creates a demo tenant, its queue and agents,
+The backend (--backend) is by default the simulated world, playing the
+carrier and a team of agents in real time (or faster with --speed); it sees
+only the engine's commands and answers with carrier events and agent
+requests, as real phones and agents would. --backend remote waits for
+backends that attach to the gRPC port (outpace backend sim, outpace backend
+sip, or an adapter of your own); --backend sip places real calls on a SIP
+trunk from this process (--sip-config), with agents logging in through the
+API. On an empty store serve creates a demo tenant, its queue and agents,
 and a predictive campaign with --numbers numbers, in one step (a set-up cut
 short is done again on the next start); on a restart it recovers: calls in
 flight at a crash are closed with a record and their numbers come back
@@ -69,7 +73,9 @@ with app "admin" and the key of --admin-key (or OUTPACE_ADMIN_KEY); without
 one, the first start draws a key and logs it once.`,
 		Example: `  outpace serve                      # ./data, real time
   outpace serve --speed 20           # twenty times faster than real time
-  outpace serve --data /var/lib/outpace --scenario my-team.yaml`,
+  outpace serve --data /var/lib/outpace --scenario my-team.yaml
+  outpace serve --backend remote     # then: outpace backend sim --server 127.0.0.1:7070 ...
+  outpace serve --backend sip --sip-config sip.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The first signal drains, the second stops at once.
