@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/apierr"
-	"github.com/outpace-dev/outpace/pacing"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/store"
@@ -18,16 +17,16 @@ import (
 // Plain Go structs inside, protobuf at the edge: these functions convert
 // between the store's and engine's types and the API's messages.
 
-var pacingModes = map[pb.PacingMode]pacing.Mode{
-	pb.PacingMode_PACING_MODE_UNSPECIFIED: pacing.ModeProgressive,
-	pb.PacingMode_PACING_MODE_PREVIEW:     pacing.ModePreview,
-	pb.PacingMode_PACING_MODE_PROGRESSIVE: pacing.ModeProgressive,
-	pb.PacingMode_PACING_MODE_RATIO:       pacing.ModeRatio,
-	pb.PacingMode_PACING_MODE_PREDICTIVE:  pacing.ModePredictive,
-	pb.PacingMode_PACING_MODE_AGENTLESS:   pacing.ModeAgentless,
+var pacingModes = map[pb.PacingMode]records.PacingMode{
+	pb.PacingMode_PACING_MODE_UNSPECIFIED: records.ModeProgressive,
+	pb.PacingMode_PACING_MODE_PREVIEW:     records.ModePreview,
+	pb.PacingMode_PACING_MODE_PROGRESSIVE: records.ModeProgressive,
+	pb.PacingMode_PACING_MODE_RATIO:       records.ModeRatio,
+	pb.PacingMode_PACING_MODE_PREDICTIVE:  records.ModePredictive,
+	pb.PacingMode_PACING_MODE_AGENTLESS:   records.ModeAgentless,
 }
 
-func pbPacingMode(m pacing.Mode) pb.PacingMode {
+func pbPacingMode(m records.PacingMode) pb.PacingMode {
 	for k, v := range pacingModes {
 		if v == m && k != pb.PacingMode_PACING_MODE_UNSPECIFIED {
 			return k
@@ -82,7 +81,7 @@ func storeTask(tenant string, t *pb.Task, now time.Time) store.Task {
 		Name:      t.GetName(),
 		Queue:     records.QueueID(t.GetQueueId()),
 		CallerIDs: t.GetCallerIds(),
-		Pacing: pacing.Config{Mode: pacingModes[t.GetPacing().GetMode()],
+		Pacing: records.PacingConfig{Mode: pacingModes[t.GetPacing().GetMode()],
 			AbandonTarget: t.GetPacing().GetAbandonTarget(), Ratio: t.GetPacing().GetRatio()},
 		NoAnswerTimeout:  fromDur(t.GetNoAnswerTimeout()),
 		ConnectDeadline:  fromDur(t.GetConnectDeadline()),

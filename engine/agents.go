@@ -6,10 +6,11 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 type queue struct {
-	spec    QueueSpec
+	spec    records.QueueSpec
 	members []*agent // in sign-in order
 	tasks   []*task
 
@@ -76,7 +77,7 @@ type membership struct {
 }
 
 type agent struct {
-	spec   AgentSpec
+	spec   records.AgentSpec
 	state  fsm.AgentState
 	reason int
 	call   *call
@@ -127,7 +128,7 @@ func (q *queue) offers(a *agent) bool {
 	return a.cls == classIdle && (len(q.shown) == 0 || !q.shown[a])
 }
 
-func (e *Engine) createQueue(spec *QueueSpec) error {
+func (e *Engine) createQueue(spec *records.QueueSpec) error {
 	if spec == nil || spec.ID == 0 {
 		return apierr.Invalid("queue.id", "must be set")
 	}
@@ -136,16 +137,16 @@ func (e *Engine) createQueue(spec *QueueSpec) error {
 	}
 	s := *spec
 	if s.Strategy == 0 {
-		s.Strategy = StrategyLongestIdle
+		s.Strategy = records.StrategyLongestIdle
 	}
-	if s.Strategy > StrategyPriority {
+	if s.Strategy > records.StrategyPriority {
 		return apierr.Invalid("queue.strategy", "must be 1–8, got %d", s.Strategy)
 	}
 	e.queues[s.ID] = &queue{spec: s}
 	return nil
 }
 
-func (e *Engine) createAgent(spec *AgentSpec) error {
+func (e *Engine) createAgent(spec *records.AgentSpec) error {
 	if spec == nil || spec.ID == 0 {
 		return apierr.Invalid("agent.id", "must be set")
 	}
@@ -156,7 +157,7 @@ func (e *Engine) createAgent(spec *AgentSpec) error {
 	return nil
 }
 
-func (e *Engine) agent(id AgentID) (*agent, error) {
+func (e *Engine) agent(id records.AgentID) (*agent, error) {
 	a, ok := e.agents[id]
 	if !ok {
 		return nil, apierr.New(apierr.NotFoundAgentID, "agent %d does not exist", id)
@@ -252,7 +253,7 @@ func (e *Engine) pickAgent(q *queue) *agent {
 	var best *agent
 	n := len(q.members)
 	switch q.spec.Strategy {
-	case StrategyRoundRobin:
+	case records.StrategyRoundRobin:
 		for i := 0; i < n; i++ {
 			a := q.members[(q.rr+i)%n]
 			if q.offers(a) {
@@ -261,7 +262,7 @@ func (e *Engine) pickAgent(q *queue) *agent {
 			}
 		}
 		return nil
-	case StrategyRandom:
+	case records.StrategyRandom:
 		k := e.rng.IntN(q.idle)
 		for _, a := range q.members {
 			if q.offers(a) {
@@ -279,18 +280,18 @@ func (e *Engine) pickAgent(q *queue) *agent {
 		}
 		if best == nil {
 			best = a
-			if q.spec.Strategy == StrategySequential || q.spec.Strategy == StrategyRingAll {
+			if q.spec.Strategy == records.StrategySequential || q.spec.Strategy == records.StrategyRingAll {
 				return a
 			}
 			continue
 		}
 		var better bool
 		switch q.spec.Strategy {
-		case StrategyFewestCalls:
+		case records.StrategyFewestCalls:
 			better = a.talk < best.talk
-		case StrategyLeastAnswered:
+		case records.StrategyLeastAnswered:
 			better = a.answered < best.answered
-		case StrategyPriority:
+		case records.StrategyPriority:
 			better = a.spec.Priority < best.spec.Priority
 		default: // StrategyLongestIdle
 			better = a.since.Before(best.since)
@@ -404,7 +405,7 @@ func (e *Engine) agentRequest(ev *Event) error {
 		}
 		e.setAgent(a, func() { a.state, a.reason, a.since = next, ev.Reason, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: agentCTI[how], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+			e.emit(records.CTIEvent{Name: agentCTI[how], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
 		}
 	case EvAgentReady:
 		if a.call != nil {
@@ -421,7 +422,7 @@ func (e *Engine) agentRequest(ev *Event) error {
 		}
 		e.setAgent(a, func() { a.state, a.reason, a.since = next, 0, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone})
+			e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone})
 		}
 	case EvAgentNotReady:
 		if !fsm.ValidReason(ev.Reason) || ev.Reason == 0 {
@@ -438,7 +439,7 @@ func (e *Engine) agentRequest(ev *Event) error {
 		}
 		e.setAgent(a, func() { a.state, a.reason, a.since = next, ev.Reason, e.now })
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
+			e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: ev.Reason})
 		}
 	case EvAgentLogout:
 		if _, err := fsm.AgentNext(a.state, fsm.AgentDoLogout); err != nil {
@@ -458,7 +459,7 @@ func (e *Engine) logout(a *agent) {
 	e.setAgent(a, func() { a.state, a.reason, a.since = state, 0, e.now })
 	deferTo(a, fsm.DeferSettle)
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: agentCTI[fsm.AgentDoLogout], Agent: a.spec.ID, ThisDN: a.spec.Phone})
+		e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentDoLogout], Agent: a.spec.ID, ThisDN: a.spec.Phone})
 	}
 }
 
@@ -488,7 +489,7 @@ func (e *Engine) afterCall(a *agent, talked bool) {
 		Timer: Timer{Kind: TimerACW, ID: uint64(a.spec.ID), Gen: a.acwGen},
 	})
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
+		e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonAfterCall})
 	}
 }
 
@@ -521,7 +522,7 @@ func (e *Engine) afterWork(a *agent, how fsm.AgentEvent, fromACW bool) {
 		e.setAgent(a, func() { a.state, a.reason, a.since = state, r, e.now })
 		deferTo(a, fsm.DeferSettle)
 		if e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: r})
+			e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: r})
 		}
 	default:
 		state := a.state
@@ -534,7 +535,7 @@ func (e *Engine) afterWork(a *agent, how fsm.AgentEvent, fromACW bool) {
 			if fromACW {
 				reason = fsm.ReasonAfterCall
 			}
-			e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: reason})
+			e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: reason})
 		}
 		if a.cls == classIdle {
 			for _, m := range a.queues {
@@ -551,7 +552,7 @@ type AgentStatus struct {
 	State    fsm.AgentState
 	Reason   int
 	OnCall   bool
-	Call     CallID
+	Call     records.CallID
 	Answered int // calls offered to it (the least-answered strategy's count)
 
 	Taken, Missed          int64         // offers it answered, offers it did not
@@ -562,7 +563,7 @@ type AgentStatus struct {
 }
 
 // AgentStatus returns an agent's state.
-func (e *Engine) AgentStatus(id AgentID) (AgentStatus, error) {
+func (e *Engine) AgentStatus(id records.AgentID) (AgentStatus, error) {
 	a, err := e.agent(id)
 	if err != nil {
 		return AgentStatus{}, err
@@ -578,7 +579,7 @@ func (e *Engine) AgentStatus(id AgentID) (AgentStatus, error) {
 
 // Membership reports whether agent is signed in to queue, and whether it is
 // shown busy there.
-func (e *Engine) Membership(agent AgentID, queue QueueID) (signedIn, shownBusy bool) {
+func (e *Engine) Membership(agent records.AgentID, queue records.QueueID) (signedIn, shownBusy bool) {
 	a, ok := e.agents[agent]
 	if !ok {
 		return false, false
@@ -600,7 +601,7 @@ type QueueStats struct {
 }
 
 // QueueStats returns a queue's live counts.
-func (e *Engine) QueueStats(id QueueID) (QueueStats, error) {
+func (e *Engine) QueueStats(id records.QueueID) (QueueStats, error) {
 	q, ok := e.queues[id]
 	if !ok {
 		return QueueStats{}, apierr.Invalid("queue", "queue %d does not exist", id)

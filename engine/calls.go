@@ -7,12 +7,13 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/fsm"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 type call struct {
-	id       CallID
+	id       records.CallID
 	task     *task
-	number   NumberID
+	number   records.NumberID
 	phone    string
 	attempts int
 	alts     bool // the number has an alternative phone
@@ -25,7 +26,7 @@ type call struct {
 	flightIdx        int // index in task.flight while ringing or waiting
 	waitGen          uint32
 	ringGen          uint32 // the offer its agent-ring timer is for
-	rec              CallRecord
+	rec              records.CallRecord
 }
 
 func (e *Engine) newCall() *call {
@@ -96,14 +97,14 @@ func (e *Engine) onProgress(c *call) error {
 	c.cust = next
 	c.rec.Ring = e.now
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRing], Task: c.task.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyRing], Task: c.task.spec.ID, Call: c.id, Role: records.RoleCustomer, ThisDN: c.phone})
 	}
 	return nil
 }
 
 // onAnswered: a live answer goes to an agent or waits; a machine gets the
 // task's message, or none, and the call ends.
-func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
+func (e *Engine) onAnswered(c *call, out records.Outcome) error {
 	t := c.task
 	if _, _, err := fsm.CallNext(c.stage, fsm.CallAnswer); err != nil {
 		return err
@@ -117,22 +118,22 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 	c.rec.Answer = e.now
 	c.answerAt = e.now
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: t.spec.ID, Call: c.id, Role: records.RoleCustomer, ThisDN: c.phone})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
-	if out != pacing.OutcomeLive {
-		c.rec.Outcome = pacing.OutcomeMachine
+	if out != records.OutcomeLive {
+		c.rec.Outcome = records.OutcomeMachine
 		c.rec.Machine = true
 		c.rec.EarlyCause = 200
 		msg := ""
-		if t.spec.Machine == MachineMessage {
+		if t.spec.Machine == records.MachineMessage {
 			msg = t.spec.MachineMsg
 		}
 		e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: msg})
-		e.closeCall(c, fsm.CallMachineAnswer, pacing.OutcomeMachine, ResultNotConnected, EndNone)
+		e.closeCall(c, fsm.CallMachineAnswer, records.OutcomeMachine, records.ResultNotConnected, records.EndNone)
 		return nil
 	}
-	c.rec.Outcome = pacing.OutcomeLive
+	c.rec.Outcome = records.OutcomeLive
 	c.rec.EarlyCause = 200
 	t.live++
 	t.abandons.add(e.now, 1, 0)
@@ -142,12 +143,12 @@ func (e *Engine) onAnswered(c *call, out pacing.Outcome) error {
 
 // onFailed: the customer could not be reached; the call ends. early is the
 // backend's early-detect cause, if it gave one.
-func (e *Engine) onFailed(c *call, out pacing.Outcome, cause, early int) error {
+func (e *Engine) onFailed(c *call, out records.Outcome, cause, early int) error {
 	if _, _, err := fsm.CallNext(c.stage, fsm.CallFail); err != nil {
 		return err
 	}
-	if out == pacing.OutcomeNone || out == pacing.OutcomeLive || out == pacing.OutcomeMachine {
-		out = pacing.OutcomeInvalid
+	if out == records.OutcomeNone || out == records.OutcomeLive || out == records.OutcomeMachine {
+		out = records.OutcomeInvalid
 	}
 	c.rec.Outcome = out
 	c.rec.HangupCause = cause
@@ -158,7 +159,7 @@ func (e *Engine) onFailed(c *call, out pacing.Outcome, cause, early int) error {
 		c.rec.EarlyCause = earlyCause(out)
 	}
 	c.task.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: out, Duration: e.now.Sub(c.dialAt)})
-	e.closeCall(c, fsm.CallFail, out, ResultNotConnected, EndNone)
+	e.closeCall(c, fsm.CallFail, out, records.ResultNotConnected, records.EndNone)
 	return nil
 }
 
@@ -179,7 +180,7 @@ func (e *Engine) onAgentAnswered(c *call) error {
 	a.lastAnswer = e.now
 	e.setAgent(a, func() { a.phase = pacing.PhaseTalk; a.since = e.now; a.callAt = e.now })
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyAnswer], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: records.RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 	return nil
 }
@@ -198,7 +199,7 @@ func (e *Engine) onAgentFailed(c *call) error {
 	state := agentTo(a, fsm.AgentSetNotReady)
 	e.setAgent(a, func() { a.call = nil; a.state = state; a.reason = fsm.ReasonOther })
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
+		e.emit(records.CTIEvent{Name: agentCTI[fsm.AgentSetNotReady], Agent: a.spec.ID, ThisDN: a.spec.Phone, Reason: fsm.ReasonOther})
 	}
 	c.agent = nil
 	e.applyCall(c, fsm.CallAgentFail) // answered again: back in flight
@@ -227,18 +228,18 @@ func (e *Engine) onHold(c *call, retrieve bool) error {
 	e.applyCall(c, fsm.CallHold)
 	c.cust = next
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[what], Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: RoleCustomer, ThisDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[what], Task: c.task.spec.ID, Call: c.id, Agent: c.agent.spec.ID, Role: records.RoleCustomer, ThisDN: c.phone})
 	}
 	return nil
 }
 
-func earlyCause(o pacing.Outcome) int {
+func earlyCause(o records.Outcome) int {
 	switch o {
-	case pacing.OutcomeBusy:
+	case records.OutcomeBusy:
 		return 109
-	case pacing.OutcomeNoAnswer:
+	case records.OutcomeNoAnswer:
 		return 115
-	case pacing.OutcomeInvalid:
+	case records.OutcomeInvalid:
 		return 104
 	}
 	return 0
@@ -321,7 +322,7 @@ func (e *Engine) offer(c *call, a *agent) {
 		Timer: Timer{Kind: TimerAgentRing, ID: uint64(c.id), Gen: c.ringGen},
 	})
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRing], Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyRing], Task: t.spec.ID, Call: c.id, Agent: a.spec.ID, Role: records.RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsConnect, Duration: wait})
 }
@@ -332,7 +333,7 @@ func (e *Engine) abandon(c *call) {
 	t := c.task
 	e.countAbandon(c)
 	e.rd.Commands = append(e.rd.Commands, Command{Kind: CmdPlayHangup, At: e.now, Task: t.spec.ID, Call: c.id, Message: t.spec.SafeHarbor})
-	e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, EndNone)
+	e.closeCall(c, fsm.CallAbandon, records.OutcomeLive, records.ResultCustomerOnly, records.EndNone)
 }
 
 // countAbandon counts the live answer c, which reached no agent, as an
@@ -353,25 +354,25 @@ func (e *Engine) countAbandon(c *call) {
 func (e *Engine) hangup(c *call, ev *Event) {
 	t := c.task
 	c.rec.HangupCause = ev.Cause
-	end := EndCustomer
+	end := records.EndCustomer
 	switch ev.Side {
 	case SideAgent:
-		end = EndAgent
+		end = records.EndAgent
 	case SideSystem:
-		end = EndNone
+		end = records.EndNone
 	}
 	switch c.stage {
 	case fsm.CallRinging:
 		// The far end gave up before answering: a failure by another name.
-		c.rec.Outcome = pacing.OutcomeNoAnswer
-		c.rec.EarlyCause = earlyCause(pacing.OutcomeNoAnswer)
-		t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: pacing.OutcomeNoAnswer, Duration: e.now.Sub(c.dialAt)})
-		e.closeCall(c, fsm.CallFail, pacing.OutcomeNoAnswer, ResultNotConnected, EndNone)
+		c.rec.Outcome = records.OutcomeNoAnswer
+		c.rec.EarlyCause = earlyCause(records.OutcomeNoAnswer)
+		t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsOutcome, Outcome: records.OutcomeNoAnswer, Duration: e.now.Sub(c.dialAt)})
+		e.closeCall(c, fsm.CallFail, records.OutcomeNoAnswer, records.ResultNotConnected, records.EndNone)
 	case fsm.CallWaiting:
 		// The customer hung up while waiting, or the system ended the call:
 		// abandoned, with no message (nobody is left to hear it).
 		e.countAbandon(c)
-		e.closeCall(c, fsm.CallAbandon, pacing.OutcomeLive, ResultCustomerOnly, end)
+		e.closeCall(c, fsm.CallAbandon, records.OutcomeLive, records.ResultCustomerOnly, end)
 	case fsm.CallOffered, fsm.CallTalk:
 		a := c.agent
 		if c.stage == fsm.CallOffered && ev.Side != SideAgent {
@@ -384,7 +385,7 @@ func (e *Engine) hangup(c *call, ev *Event) {
 			e.releaseAgentLeg(c)
 			e.afterCall(a, false)
 			e.countAbandon(c)
-			e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultCustomerOnly, end)
+			e.closeCall(c, fsm.CallHangup, records.OutcomeLive, records.ResultCustomerOnly, end)
 			return
 		}
 		talked := c.stage == fsm.CallTalk
@@ -394,7 +395,7 @@ func (e *Engine) hangup(c *call, ev *Event) {
 		c.rec.AgentEnd = e.now
 		e.releaseAgentLeg(c)
 		e.afterCall(a, talked)
-		e.closeCall(c, fsm.CallHangup, pacing.OutcomeLive, ResultBoth, end)
+		e.closeCall(c, fsm.CallHangup, records.OutcomeLive, records.ResultBoth, end)
 	}
 }
 
@@ -429,34 +430,34 @@ func (e *Engine) releaseAgentLeg(c *call) {
 	c.agentLeg = partyTo(c.agentLeg, fsm.PartyRelease)
 	if e.cfg.CTIEvents {
 		a := c.agent
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: c.task.spec.ID, Call: c.id, Agent: a.spec.ID, Role: records.RoleAgent, ThisDN: a.spec.Phone, OtherDN: c.phone})
 	}
 }
 
 // closeCall ends the call by how, writes its record and number outcome, and
 // forgets it.
-func (e *Engine) closeCall(c *call, how fsm.CallEvent, out pacing.Outcome, res CallResult, end EndResult) {
+func (e *Engine) closeCall(c *call, how fsm.CallEvent, out records.Outcome, res records.CallResult, end records.EndResult) {
 	t := c.task
 	e.applyCall(c, how)
 	c.cust = partyTo(c.cust, fsm.PartyRelease)
 	c.rec.End = e.now
 	c.rec.Result = res
 	c.rec.EndResult = end
-	if res == ResultBoth {
+	if res == records.ResultBoth {
 		t.completed++
 		t.hold += c.rec.AgentStart.Sub(c.rec.Answer)
 		if !c.rec.AgentAnswer.IsZero() {
 			t.talk += c.rec.AgentEnd.Sub(c.rec.AgentAnswer)
 		}
 	}
-	if c.rec.Outcome == pacing.OutcomeNone {
+	if c.rec.Outcome == records.OutcomeNone {
 		c.rec.Outcome = out
 	}
 	e.rd.Records = append(e.rd.Records, c.rec)
 	e.rd.Numbers = append(e.rd.Numbers, e.numberOutcome(c, out, res))
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone})
-		e.emit(CTIEvent{Name: callCTI[how], Task: t.spec.ID, Call: c.id, ThisDN: c.rec.CallerID, OtherDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyRelease], Task: t.spec.ID, Call: c.id, Role: records.RoleCustomer, ThisDN: c.phone})
+		e.emit(records.CTIEvent{Name: callCTI[how], Task: t.spec.ID, Call: c.id, ThisDN: c.rec.CallerID, OtherDN: c.phone})
 	}
 	delete(e.calls, c.id)
 	c.task, c.agent, c.phone = nil, nil, ""
@@ -465,35 +466,35 @@ func (e *Engine) closeCall(c *call, how fsm.CallEvent, out pacing.Outcome, res C
 }
 
 // numberOutcome applies the task's retry policy to the attempt that ended.
-func (e *Engine) numberOutcome(c *call, out pacing.Outcome, res CallResult) NumberUpdate {
+func (e *Engine) numberOutcome(c *call, out records.Outcome, res records.CallResult) records.NumberUpdate {
 	t := c.task
-	u := NumberUpdate{At: e.now, Task: t.spec.ID, Number: c.number, Call: c.id, Outcome: out, Attempts: c.attempts, State: NumberDone}
-	var rule RetryRule
+	u := records.NumberUpdate{At: e.now, Task: t.spec.ID, Number: c.number, Call: c.id, Outcome: out, Attempts: c.attempts, State: records.NumberDone}
+	var rule records.RetryRule
 	switch {
-	case res == ResultBoth:
+	case res == records.ResultBoth:
 		return u
-	case res == ResultCustomerOnly:
+	case res == records.ResultCustomerOnly:
 		rule = t.spec.Retry.Abandoned
 		// Ofcom: an abandoned number is not called again within 72 h.
 		rule.Delay = max(rule.Delay, 72*time.Hour)
-	case out == pacing.OutcomeBusy:
+	case out == records.OutcomeBusy:
 		rule = t.spec.Retry.Busy
-	case out == pacing.OutcomeNoAnswer:
+	case out == records.OutcomeNoAnswer:
 		rule = t.spec.Retry.NoAnswer
-	case out == pacing.OutcomeMachine:
+	case out == records.OutcomeMachine:
 		rule = t.spec.Retry.Machine
 	default:
 		rule = t.spec.Retry.Failed
 	}
 	switch {
 	case c.attempts < rule.MaxAttempts:
-		u.State = NumberPending
+		u.State = records.NumberPending
 		u.NextAt = e.now.Add(rule.Delay)
-	case c.alts && res != ResultCustomerOnly:
+	case c.alts && res != records.ResultCustomerOnly:
 		// The policy gives up on this phone: the number is due again at
 		// once, on its next alternative (not after an abandon, which
 		// reached the customer).
-		u.State = NumberPending
+		u.State = records.NumberPending
 		u.NextAt = e.now
 		u.NextPhone = true
 	}

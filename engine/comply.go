@@ -12,8 +12,8 @@ import (
 // them from it: the tenant's list when Task is 0, else the task's own.
 type BlacklistChange struct {
 	Tenant string
-	Task   TaskID   // 0: the tenant's list
-	Phones []string // E.164, as the numbers carry them
+	Task   records.TaskID // 0: the tenant's list
+	Phones []string       // E.164, as the numbers carry them
 	Remove bool
 }
 
@@ -25,12 +25,12 @@ const openHorizon = 7 * 24 * time.Hour
 // EvBlacklist.
 type blacklists struct {
 	tenant map[string]map[string]struct{}
-	task   map[TaskID]map[string]struct{}
+	task   map[records.TaskID]map[string]struct{}
 }
 
 func (b *blacklists) empty() bool { return len(b.tenant) == 0 && len(b.task) == 0 }
 
-func (b *blacklists) listed(tenant string, task TaskID, phone string) bool {
+func (b *blacklists) listed(tenant string, task records.TaskID, phone string) bool {
 	if _, ok := b.tenant[tenant][phone]; ok {
 		return true
 	}
@@ -78,7 +78,7 @@ func (e *Engine) blacklist(c *BlacklistChange) error {
 		delete(e.black.task, c.Task)
 	default:
 		if e.black.task == nil {
-			e.black.task = make(map[TaskID]map[string]struct{})
+			e.black.task = make(map[records.TaskID]map[string]struct{})
 		}
 		e.black.task[c.Task] = set
 	}
@@ -99,7 +99,7 @@ const (
 // not on the tenant's or the task's blacklist, not past its NotAfter, not
 // before its NotBefore, and inside the task's calling window in every one of
 // its zones. It returns the skip reason, or when to hand it back for.
-func (e *Engine) check(t *task, num *Number) (v verdict, reason int, at time.Time) {
+func (e *Engine) check(t *task, num *records.Number) (v verdict, reason int, at time.Time) {
 	if !e.black.empty() && e.black.listed(t.spec.Tenant, t.spec.ID, num.Phone) {
 		return skipIt, records.NoCallBlacklisted, time.Time{}
 	}
@@ -157,9 +157,9 @@ func (t *task) opens(now time.Time, zones []*time.Location) time.Time {
 
 // next returns the number at the head of t's buffer, to dial or to put
 // aside, and takes it out of the buffer.
-func (t *task) next() Number {
+func (t *task) next() records.Number {
 	num := t.list[t.head]
-	t.list[t.head] = Number{} // drop references
+	t.list[t.head] = records.Number{} // drop references
 	t.head++
 	if t.head == len(t.list) {
 		t.list, t.head = t.list[:0], 0
@@ -169,15 +169,15 @@ func (t *task) next() Number {
 
 // putAside writes the fate of a number taken from the buffer but not
 // dialled: skipped for good, or handed back to the number source due at.
-func (e *Engine) putAside(t *task, num *Number, v verdict, reason int, at time.Time) {
-	u := NumberUpdate{At: e.now, Task: t.spec.ID, Number: num.ID, Attempts: num.Attempts}
+func (e *Engine) putAside(t *task, num *records.Number, v verdict, reason int, at time.Time) {
+	u := records.NumberUpdate{At: e.now, Task: t.spec.ID, Number: num.ID, Attempts: num.Attempts}
 	if v == skipIt {
 		u.State, u.Reason = records.NumberSkipped, reason
 		if reason == records.NoCallBlacklisted && e.cfg.CTIEvents {
-			e.emit(CTIEvent{Name: EventCallDeleted, Task: t.spec.ID, OtherDN: num.Phone, Reason: reason})
+			e.emit(records.CTIEvent{Name: records.EventCallDeleted, Task: t.spec.ID, OtherDN: num.Phone, Reason: reason})
 		}
 	} else {
-		u.State, u.NextAt = NumberPending, at
+		u.State, u.NextAt = records.NumberPending, at
 	}
 	e.rd.Numbers = append(e.rd.Numbers, u)
 }

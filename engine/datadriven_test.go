@@ -12,7 +12,6 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 )
 
@@ -24,7 +23,7 @@ type harness struct {
 	e       *Engine
 	now     time.Time
 	timers  []Command
-	nextNum NumberID
+	nextNum records.NumberID
 	causes  bool // records show their hangup and early-detect causes
 }
 
@@ -57,7 +56,7 @@ func (h *harness) flush(b *strings.Builder) {
 	}
 	for _, u := range rd.Numbers {
 		fmt.Fprintf(b, "number %d: %s", u.Number, numberState(u.State))
-		if u.Outcome != pacing.OutcomeNone {
+		if u.Outcome != records.OutcomeNone {
 			fmt.Fprintf(b, " outcome=%s", u.Outcome)
 		}
 		fmt.Fprintf(b, " attempts=%d", u.Attempts)
@@ -102,7 +101,7 @@ func (h *harness) flush(b *strings.Builder) {
 		if ev.Call != 0 {
 			fmt.Fprintf(b, " call=%d", ev.Call)
 		}
-		if ev.Role != RoleUnknown {
+		if ev.Role != records.RoleUnknown {
 			fmt.Fprintf(b, " role=%s", ev.Role)
 		}
 		if ev.Agent != 0 {
@@ -116,7 +115,7 @@ func (h *harness) flush(b *strings.Builder) {
 	h.e.Advance(rd)
 }
 
-func numberState(s NumberState) string {
+func numberState(s records.NumberState) string {
 	return [...]string{"pending", "dialing", "done", "skipped"}[s]
 }
 
@@ -159,11 +158,11 @@ func (h *harness) advance(d time.Duration, b *strings.Builder) {
 }
 
 // numbers returns n new numbers, numbered on from the last.
-func (h *harness) numbers(n, alts int) []Number {
-	nums := make([]Number, n)
+func (h *harness) numbers(n, alts int) []records.Number {
+	nums := make([]records.Number, n)
 	for i := range nums {
 		h.nextNum++
-		nums[i] = Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
+		nums[i] = records.Number{ID: h.nextNum, Phone: fmt.Sprintf("+1415555%04d", h.nextNum)}
 		for j := range alts {
 			nums[i].Alternatives = append(nums[i].Alternatives, fmt.Sprintf("+1415666%02d%02d", h.nextNum%100, j+1))
 		}
@@ -186,7 +185,7 @@ func (h *harness) printState(b *strings.Builder) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		s, _ := h.e.TaskStats(TaskID(id))
+		s, _ := h.e.TaskStats(records.TaskID(id))
 		fmt.Fprintf(b, "task %d: %s ringing=%d waiting=%d live=%d abandoned=%d queued=%d",
 			id, s.Status, s.Ringing, s.Waiting, s.LiveAnswers, s.Abandoned, s.Queued)
 		if !s.DialUntil.IsZero() {
@@ -200,7 +199,7 @@ func (h *harness) printState(b *strings.Builder) {
 	}
 	slices.Sort(qids)
 	for _, id := range qids {
-		s, _ := h.e.QueueStats(QueueID(id))
+		s, _ := h.e.QueueStats(records.QueueID(id))
 		fmt.Fprintf(b, "queue %d: logged-in=%d idle=%d paused=%d busy=%d waiting=%d\n",
 			id, s.LoggedIn, s.Idle, s.Paused, s.Busy, s.Waiting)
 	}
@@ -210,7 +209,7 @@ func (h *harness) printState(b *strings.Builder) {
 	}
 	slices.Sort(aids)
 	for _, id := range aids {
-		s, _ := h.e.AgentStatus(AgentID(id))
+		s, _ := h.e.AgentStatus(records.AgentID(id))
 		fmt.Fprintf(b, "agent %d: %s", id, s.State)
 		if s.Reason != 0 {
 			fmt.Fprintf(b, "(%d)", s.Reason)
@@ -252,26 +251,26 @@ func TestDataDriven(t *testing.T) {
 				}
 				return v
 			}
-			call := CallID(num("call", 0))
-			agent := AgentID(num("agent", 0))
+			call := records.CallID(num("call", 0))
+			agent := records.AgentID(num("agent", 0))
 			switch d.Cmd {
 			case "add-queue":
-				h.step(Event{Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: QueueID(num("id", 1)), Strategy: Strategy(num("strategy", 1))}}, &b)
+				h.step(Event{Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: records.QueueID(num("id", 1)), Strategy: records.Strategy(num("strategy", 1))}}, &b)
 			case "add-agents":
 				first, n := num("first", 1), num("n", 1)
 				for i := first; i < first+n; i++ {
-					h.step(Event{Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: AgentID(i), Phone: fmt.Sprintf("10%02d", i), Priority: num("priority", 0)}}, &b)
+					h.step(Event{Kind: EvCreateAgent, AgentSpec: &records.AgentSpec{ID: records.AgentID(i), Phone: fmt.Sprintf("10%02d", i), Priority: num("priority", 0)}}, &b)
 					if q := num("queue", 1); q > 0 {
-						h.step(Event{Kind: EvSignIn, Agent: AgentID(i), Queue: QueueID(q)}, &b)
+						h.step(Event{Kind: EvSignIn, Agent: records.AgentID(i), Queue: records.QueueID(q)}, &b)
 					}
 					if arg("login", "true") == "true" {
-						h.step(Event{Kind: EvAgentLogin, Agent: AgentID(i)}, &b)
+						h.step(Event{Kind: EvAgentLogin, Agent: records.AgentID(i)}, &b)
 					}
 				}
 			case "add-task":
-				spec := &TaskSpec{
-					ID: TaskID(num("id", 1)), Queue: QueueID(num("queue", 1)),
-					Pacing:          pacing.Config{Mode: pacing.Mode(arg("mode", "progressive")), Ratio: arg("ratio", "")},
+				spec := &records.TaskSpec{
+					ID: records.TaskID(num("id", 1)), Queue: records.QueueID(num("queue", 1)),
+					Pacing:          records.PacingConfig{Mode: records.PacingMode(arg("mode", "progressive")), Ratio: arg("ratio", "")},
 					NoAnswerTimeout: dur("timeout", 25*time.Second), AllowShortRing: arg("short-ring", "") == "true",
 					ConnectDeadline: dur("deadline", 2*time.Second), AllowZeroDeadline: true,
 					AgentRingTimeout: dur("agent-ring", 0),
@@ -279,16 +278,16 @@ func TestDataDriven(t *testing.T) {
 					SafeHarbor: arg("safe-harbor", ""),
 					DialUntil:  dayEnd(dur("dial-until", 0)),
 					Window:     window(t, d.Pos, arg("window", "always")),
-					Retry: RetryPolicy{
-						Busy:     RetryRule{MaxAttempts: num("busy-attempts", 0), Delay: dur("busy-delay", 0)},
-						NoAnswer: RetryRule{MaxAttempts: num("noanswer-attempts", 0), Delay: dur("noanswer-delay", 0)},
+					Retry: records.RetryPolicy{
+						Busy:     records.RetryRule{MaxAttempts: num("busy-attempts", 0), Delay: dur("busy-delay", 0)},
+						NoAnswer: records.RetryRule{MaxAttempts: num("noanswer-attempts", 0), Delay: dur("noanswer-delay", 0)},
 					},
 				}
 				h.step(Event{Kind: EvCreateTask, TaskSpec: spec}, &b)
 			case "add-numbers":
-				h.step(Event{Kind: EvAddNumbers, Task: TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 1), num("alts", 0)))}, &b)
+				h.step(Event{Kind: EvAddNumbers, Task: records.TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 1), num("alts", 0)))}, &b)
 			case "numbers": // the answer to a fetch
-				h.step(Event{Kind: EvNumbers, Task: TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 0), num("alts", 0))),
+				h.step(Event{Kind: EvNumbers, Task: records.TaskID(num("task", 1)), Numbers: h.withLimits(t, d, h.numbers(num("n", 0), num("alts", 0))),
 					Exhausted: arg("exhausted", "") == "true", DialUntil: dayEnd(dur("dial-until", 0)),
 					DayKnown: arg("day-known", "") == "true"}, &b)
 			case "blacklist":
@@ -299,14 +298,14 @@ func TestDataDriven(t *testing.T) {
 					}
 				}
 				h.step(Event{Kind: EvBlacklist, Blacklist: &BlacklistChange{
-					Tenant: arg("tenant", ""), Task: TaskID(num("task", 0)), Phones: phones, Remove: arg("remove", "") == "true",
+					Tenant: arg("tenant", ""), Task: records.TaskID(num("task", 0)), Phones: phones, Remove: arg("remove", "") == "true",
 				}}, &b)
 			case "start-task":
-				h.step(Event{Kind: EvStartTask, Task: TaskID(num("id", 1))}, &b)
+				h.step(Event{Kind: EvStartTask, Task: records.TaskID(num("id", 1))}, &b)
 			case "pause-task":
-				h.step(Event{Kind: EvPauseTask, Task: TaskID(num("id", 1))}, &b)
+				h.step(Event{Kind: EvPauseTask, Task: records.TaskID(num("id", 1))}, &b)
 			case "end-task":
-				h.step(Event{Kind: EvEndTask, Task: TaskID(num("id", 1))}, &b)
+				h.step(Event{Kind: EvEndTask, Task: records.TaskID(num("id", 1))}, &b)
 			case "login":
 				h.step(Event{Kind: EvAgentLogin, Agent: agent, Reason: num("reason", 0)}, &b)
 			case "ready":
@@ -316,11 +315,11 @@ func TestDataDriven(t *testing.T) {
 			case "logout":
 				h.step(Event{Kind: EvAgentLogout, Agent: agent}, &b)
 			case "sign-in":
-				h.step(Event{Kind: EvSignIn, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
+				h.step(Event{Kind: EvSignIn, Agent: agent, Queue: records.QueueID(num("queue", 1))}, &b)
 			case "sign-out":
-				h.step(Event{Kind: EvSignOut, Agent: agent, Queue: QueueID(num("queue", 1))}, &b)
+				h.step(Event{Kind: EvSignOut, Agent: agent, Queue: records.QueueID(num("queue", 1))}, &b)
 			case "show-busy", "show-idle":
-				h.step(Event{Kind: EvAgentAvailability, Agent: agent, Queue: QueueID(num("queue", 1)), ShowBusy: d.Cmd == "show-busy"}, &b)
+				h.step(Event{Kind: EvAgentAvailability, Agent: agent, Queue: records.QueueID(num("queue", 1)), ShowBusy: d.Cmd == "show-busy"}, &b)
 			case "print-agent": // an agent's figures and membership of queue 1
 				s, err := h.e.AgentStatus(agent)
 				if err != nil {
@@ -338,13 +337,13 @@ func TestDataDriven(t *testing.T) {
 			case "progress":
 				h.step(Event{Kind: EvProgress, Call: call}, &b)
 			case "answer":
-				out := pacing.OutcomeLive
+				out := records.OutcomeLive
 				if arg("machine", "") == "true" {
-					out = pacing.OutcomeMachine
+					out = records.OutcomeMachine
 				}
 				h.step(Event{Kind: EvAnswered, Call: call, Outcome: out}, &b)
 			case "fail":
-				out := map[string]pacing.Outcome{"busy": pacing.OutcomeBusy, "no_answer": pacing.OutcomeNoAnswer, "invalid": pacing.OutcomeInvalid}[arg("outcome", "invalid")]
+				out := map[string]records.Outcome{"busy": records.OutcomeBusy, "no_answer": records.OutcomeNoAnswer, "invalid": records.OutcomeInvalid}[arg("outcome", "invalid")]
 				h.step(Event{Kind: EvFailed, Call: call, Outcome: out, Cause: num("cause", 0), EarlyCause: num("early", 0)}, &b)
 			case "agent-answer":
 				h.step(Event{Kind: EvAgentAnswered, Call: call}, &b)
@@ -361,13 +360,13 @@ func TestDataDriven(t *testing.T) {
 				}
 				h.step(Event{Kind: EvHangup, Call: call, Side: side, Cause: num("cause", 0)}, &b)
 			case "hangup-request": // an agent or a supervisor ends the call
-				var task TaskID
+				var task records.TaskID
 				if v := arg("task", ""); v != "" {
 					n, err := strconv.ParseUint(v, 10, 64)
 					if err != nil {
 						t.Fatalf("%s: task=%s: %v", d.Pos, v, err)
 					}
-					task = TaskID(n)
+					task = records.TaskID(n)
 				}
 				h.step(Event{Kind: EvHangupRequest, Call: call, Task: task, Side: SideAgent}, &b)
 			case "advance":
@@ -387,7 +386,7 @@ func TestDataDriven(t *testing.T) {
 			case "print-state":
 				h.printState(&b)
 			case "print-level": // the level TaskStats reports
-				st, err := h.e.TaskStats(TaskID(num("task", 1)))
+				st, err := h.e.TaskStats(records.TaskID(num("task", 1)))
 				if err != nil {
 					t.Fatalf("%s: %v", d.Pos, err)
 				}
@@ -435,7 +434,7 @@ func window(t *testing.T, pos, s string) records.Window {
 // withLimits applies the number arguments of a script line to nums: zone=
 // (the called party's zones, comma-separated), not-before= and not-after=
 // (durations from now, negative for the past).
-func (h *harness) withLimits(t *testing.T, d *datadriven.TestData, nums []Number) []Number {
+func (h *harness) withLimits(t *testing.T, d *datadriven.TestData, nums []records.Number) []records.Number {
 	for _, a := range d.CmdArgs {
 		switch a.Key {
 		case "zone":

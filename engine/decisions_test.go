@@ -15,16 +15,16 @@ import (
 func TestDecisions(t *testing.T) {
 	setup := func(e *Engine) {
 		now := epoch
-		mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-		for a := AgentID(1); a <= 2; a++ {
-			mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: a, Tenant: "t", Phone: "100" + string(rune('0'+a))}})
+		mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+		for a := records.AgentID(1); a <= 2; a++ {
+			mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &records.AgentSpec{ID: a, Tenant: "t", Phone: "100" + string(rune('0'+a))}})
 			mustStep(t, e, Event{At: now, Kind: EvSignIn, Agent: a, Queue: 1})
 			mustStep(t, e, Event{At: now, Kind: EvAgentLogin, Agent: a})
 		}
-		spec := &TaskSpec{ID: 5, Tenant: "t", Queue: 1, Pacing: pacing.Config{Mode: pacing.ModeProgressive}}
+		spec := &records.TaskSpec{ID: 5, Tenant: "t", Queue: 1, Pacing: records.PacingConfig{Mode: records.ModeProgressive}}
 		mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: spec})
 		mustStep(t, e, Event{At: now, Kind: EvStartTask, Task: 5})
-		mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 5, Numbers: []Number{
+		mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 5, Numbers: []records.Number{
 			{ID: 1, Task: 5, Phone: "+14155550101"}, {ID: 2, Task: 5, Phone: "+14155550102"}, {ID: 3, Task: 5, Phone: "+14155550103"}}})
 	}
 
@@ -71,18 +71,18 @@ func TestDecisions(t *testing.T) {
 func TestCallFigures(t *testing.T) {
 	e := New(Config{})
 	now := epoch
-	mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-	mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: 1, Phone: "1001"}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &records.AgentSpec{ID: 1, Phone: "1001"}})
 	mustStep(t, e, Event{At: now, Kind: EvSignIn, Agent: 1, Queue: 1})
 	mustStep(t, e, Event{At: now, Kind: EvAgentLogin, Agent: 1})
-	spec := &TaskSpec{ID: 1, Queue: 1, ConnectDeadline: 10 * time.Second, Pacing: pacing.Config{Mode: pacing.ModeRatio, Ratio: "1:2"}}
+	spec := &records.TaskSpec{ID: 1, Queue: 1, ConnectDeadline: 10 * time.Second, Pacing: records.PacingConfig{Mode: records.ModeRatio, Ratio: "1:2"}}
 	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: spec})
 	mustStep(t, e, Event{At: now, Kind: EvStartTask, Task: 1})
-	mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 1, Numbers: []Number{
+	mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 1, Numbers: []records.Number{
 		{ID: 1, Task: 1, Phone: "+14155550101"}, {ID: 2, Task: 1, Phone: "+14155550102"}}})
-	mustStep(t, e, Event{At: now, Kind: EvAnswered, Call: 1, Outcome: pacing.OutcomeLive})
+	mustStep(t, e, Event{At: now, Kind: EvAnswered, Call: 1, Outcome: records.OutcomeLive})
 	mustStep(t, e, Event{At: now.Add(time.Second), Kind: EvAgentAnswered, Call: 1})
-	mustStep(t, e, Event{At: now.Add(2 * time.Second), Kind: EvAnswered, Call: 2, Outcome: pacing.OutcomeLive})
+	mustStep(t, e, Event{At: now.Add(2 * time.Second), Kind: EvAnswered, Call: 2, Outcome: records.OutcomeLive})
 	if qs, _ := e.QueueStats(1); qs.Waiting != 1 || qs.LongestWait != 0 {
 		t.Fatalf("queue %+v", qs)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Config configures an Engine.
@@ -24,7 +25,7 @@ type Config struct {
 	FetchBatch int
 	// LastCall is the highest call ID used before (by a previous run, as the
 	// store recovered it); new calls are numbered above it.
-	LastCall CallID
+	LastCall records.CallID
 }
 
 // Engine is the deterministic dialer core. It is not safe for concurrent use:
@@ -34,13 +35,13 @@ type Engine struct {
 	rng *rand.Rand
 	now time.Time
 
-	tasks  map[TaskID]*task
+	tasks  map[records.TaskID]*task
 	order  []*task // tasks in creation order: deterministic iteration
-	queues map[QueueID]*queue
-	agents map[AgentID]*agent
-	calls  map[CallID]*call
+	queues map[records.QueueID]*queue
+	agents map[records.AgentID]*agent
+	calls  map[records.CallID]*call
 
-	nextCall CallID
+	nextCall records.CallID
 	freeCall []*call // recycled call structs
 	dirty    []*task // tasks to pace at the end of this Step
 	draining bool    // EvDrain: no new call
@@ -62,10 +63,10 @@ func New(cfg Config) *Engine {
 	return &Engine{
 		cfg:      cfg,
 		rng:      rng,
-		tasks:    make(map[TaskID]*task),
-		queues:   make(map[QueueID]*queue),
-		agents:   make(map[AgentID]*agent),
-		calls:    make(map[CallID]*call),
+		tasks:    make(map[records.TaskID]*task),
+		queues:   make(map[records.QueueID]*queue),
+		agents:   make(map[records.AgentID]*agent),
+		calls:    make(map[records.CallID]*call),
 		nextCall: cfg.LastCall,
 	}
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"time"
 
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 )
 
@@ -23,11 +22,11 @@ import (
 // Advance, even while more events are stepped (the engine appends only past
 // what it handed out), and are reused after it: copy what you keep longer.
 type Ready struct {
-	Numbers   []NumberUpdate
-	Records   []CallRecord
-	Tasks     []TaskUpdate
+	Numbers   []records.NumberUpdate
+	Records   []records.CallRecord
+	Tasks     []records.TaskUpdate
 	Commands  []Command
-	Events    []CTIEvent
+	Events    []records.CTIEvent
 	Decisions []records.Decision
 }
 
@@ -63,10 +62,10 @@ const (
 type Command struct {
 	Kind     CommandKind
 	At       time.Time
-	Task     TaskID
-	Call     CallID
-	Number   NumberID
-	Agent    AgentID
+	Task     records.TaskID
+	Call     records.CallID
+	Number   records.NumberID
+	Agent    records.AgentID
 	Phone    string // called number (CmdOriginate) or agent phone (CmdConnect)
 	CallerID string
 	Timeout  time.Duration
@@ -160,11 +159,11 @@ const (
 type Event struct {
 	At      time.Time
 	Kind    EventKind
-	Task    TaskID
-	Call    CallID
-	Agent   AgentID
-	Queue   QueueID
-	Outcome pacing.Outcome
+	Task    records.TaskID
+	Call    records.CallID
+	Agent   records.AgentID
+	Queue   records.QueueID
+	Outcome records.Outcome
 	Cause   int
 	// EarlyCause, with EvFailed, is the backend's early-detect cause of the
 	// failure (seed-002: 103 out of service, 104 not exist, 105 powered
@@ -177,7 +176,7 @@ type Event struct {
 	Side       Side
 	Timer      Timer
 
-	Numbers   []Number
+	Numbers   []records.Number
 	Exhausted bool
 	ShowBusy  bool // EvAgentAvailability: shown busy, else idle
 	// DialUntil, with EvNumbers, is when the task stops dialing for the day
@@ -188,8 +187,8 @@ type Event struct {
 	DialUntil time.Time
 	DayKnown  bool
 
-	TaskSpec  *TaskSpec
-	QueueSpec *QueueSpec
-	AgentSpec *AgentSpec
+	TaskSpec  *records.TaskSpec
+	QueueSpec *records.QueueSpec
+	AgentSpec *records.AgentSpec
 	Blacklist *BlacklistChange
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/fsm"
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 )
 
@@ -38,28 +37,28 @@ func cloneReady(rd Ready) Ready {
 func TestStepBetweenReadyAndAdvance(t *testing.T) {
 	e := New(Config{CTIEvents: true})
 	now := epoch
-	mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-	mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: 1, Phone: "1001"}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateAgent, AgentSpec: &records.AgentSpec{ID: 1, Phone: "1001"}})
 	mustStep(t, e, Event{At: now, Kind: EvSignIn, Agent: 1, Queue: 1})
 	mustStep(t, e, Event{At: now, Kind: EvAgentLogin, Agent: 1})
 	// Enough tasks that the engine's buffers have room to spare after
 	// Advance: the later steps then append into the same arrays.
-	for id := TaskID(10); id < 30; id++ {
-		mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: id, Queue: 1}})
+	for id := records.TaskID(10); id < 30; id++ {
+		mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: id, Queue: 1}})
 	}
 	e.Advance(e.Ready())
 
-	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 1, Queue: 1}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 1, Queue: 1}})
 	rd := e.Ready()
 	held := cloneReady(rd)
-	if len(rd.Tasks) != 1 || rd.Tasks[0].Task != 1 || rd.Tasks[0].Status != TaskCreated {
+	if len(rd.Tasks) != 1 || rd.Tasks[0].Task != 1 || rd.Tasks[0].Status != records.TaskCreated {
 		t.Fatalf("first Ready: %+v", rd.Tasks)
 	}
 
 	now = now.Add(time.Second)
-	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 2, Queue: 1}})
+	mustStep(t, e, Event{At: now, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 2, Queue: 1}})
 	mustStep(t, e, Event{At: now, Kind: EvStartTask, Task: 2})
-	mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 2, Numbers: []Number{{ID: 7, Task: 2, Phone: "+14155550123"}}})
+	mustStep(t, e, Event{At: now, Kind: EvNumbers, Task: 2, Numbers: []records.Number{{ID: 7, Task: 2, Phone: "+14155550123"}}})
 	if !reflect.DeepEqual(rd, held) {
 		t.Fatalf("the Ready in hand changed while stepping:\nheld %+v\nnow  %+v", held, rd)
 	}
@@ -74,9 +73,9 @@ func TestStepBetweenReadyAndAdvance(t *testing.T) {
 		switch {
 		case u.Task == 1:
 			t.Errorf("the advanced update of task 1 came again: %+v", u)
-		case u.Task == 2 && u.Status == TaskCreated:
+		case u.Task == 2 && u.Status == records.TaskCreated:
 			created = true
-		case u.Task == 2 && u.Status == TaskRunning:
+		case u.Task == 2 && u.Status == records.TaskRunning:
 			running = true
 		}
 	}
@@ -86,7 +85,7 @@ func TestStepBetweenReadyAndAdvance(t *testing.T) {
 		}
 	}
 	for _, u := range next.Numbers {
-		if u.Number == 7 && u.State == NumberDialing {
+		if u.Number == 7 && u.State == records.NumberDialing {
 			dialing = true
 		}
 	}
@@ -94,7 +93,7 @@ func TestStepBetweenReadyAndAdvance(t *testing.T) {
 		t.Fatalf("next Ready lacks something (created %t running %t originate %t dialing %t): %+v",
 			created, running, originate, dialing, next)
 	}
-	if len(next.Events) == 0 || next.Events[0].Name != EventCallCreated {
+	if len(next.Events) == 0 || next.Events[0].Name != records.EventCallCreated {
 		t.Fatalf("next Ready's events: %+v", next.Events)
 	}
 	e.Advance(next)
@@ -107,10 +106,10 @@ func TestStepBetweenReadyAndAdvance(t *testing.T) {
 // is not advanced, the earlier output first.
 func TestReadyTwiceBeforeAdvance(t *testing.T) {
 	e := New(Config{})
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 1, Queue: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 1, Queue: 1}})
 	first := e.Ready()
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 2, Queue: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 2, Queue: 1}})
 	second := e.Ready()
 	if len(first.Tasks) != 1 || len(second.Tasks) != 2 || second.Tasks[0].Task != 1 || second.Tasks[1].Task != 2 {
 		t.Fatalf("first %+v, second %+v", first.Tasks, second.Tasks)
@@ -123,11 +122,11 @@ func TestReadyTwiceBeforeAdvance(t *testing.T) {
 
 func TestAdvanceTwicePanics(t *testing.T) {
 	e := New(Config{})
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 1, Queue: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 1, Queue: 1}})
 	rd := cloneReady(e.Ready())
 	e.Advance(rd)
-	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 2, Queue: 1}})
+	mustStep(t, e, Event{At: epoch, Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 2, Queue: 1}})
 	defer func() {
 		if recover() == nil {
 			t.Fatal("a Ready advanced twice did not panic")
@@ -141,8 +140,8 @@ func TestAdvanceTwicePanics(t *testing.T) {
 // event so far. Both must produce the same output, step for step: a rejected
 // input moves neither the engine's time nor anything else.
 func TestRejectedStepChangesNothing(t *testing.T) {
-	for _, mode := range []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio, pacing.ModePredictive,
-		pacing.ModeVicidial, pacing.ModeIssabel, pacing.ModeClosedForm, pacing.ModeTable} {
+	for _, mode := range []records.PacingMode{records.ModeProgressive, records.ModeRatio, records.ModePredictive,
+		records.ModeVicidial, records.ModeIssabel, records.ModeClosedForm, records.ModeTable} {
 		t.Run(string(mode), func(t *testing.T) {
 			seed := uint64(7)
 			a := newWorld(seed, mode)
@@ -183,26 +182,26 @@ type world struct {
 	rng     *rand.Rand
 	now     time.Time
 	pending []Event // sorted by At, stable
-	nextNum NumberID
-	ringing []CallID // calls with no outcome yet
-	talking []CallID
+	nextNum records.NumberID
+	ringing []records.CallID // calls with no outcome yet
+	talking []records.CallID
 	dials   int
 	last    Ready // a copy of the latest Ready
 }
 
-func newWorld(seed uint64, mode pacing.Mode) *world {
+func newWorld(seed uint64, mode records.PacingMode) *world {
 	w := &world{
 		e:   New(Config{Rand: rand.New(rand.NewPCG(seed, 1)), CTIEvents: true, FetchBatch: 16}),
 		rng: rand.New(rand.NewPCG(seed, 2)),
 		now: epoch,
 	}
-	w.push(Event{Kind: EvCreateQueue, QueueSpec: &QueueSpec{ID: 1}})
-	w.push(Event{Kind: EvCreateTask, TaskSpec: &TaskSpec{
-		ID: 1, Queue: 1, Pacing: pacing.Config{Mode: mode, Ratio: "2:3", Table: []int{1, 2, 4, 6, 8, 10}},
+	w.push(Event{Kind: EvCreateQueue, QueueSpec: &records.QueueSpec{ID: 1}})
+	w.push(Event{Kind: EvCreateTask, TaskSpec: &records.TaskSpec{
+		ID: 1, Queue: 1, Pacing: records.PacingConfig{Mode: mode, Ratio: "2:3", Table: []int{1, 2, 4, 6, 8, 10}},
 		ACWTimeout: 5 * time.Second, Window: records.AlwaysOpen,
 	}})
-	for i := AgentID(1); i <= 5; i++ {
-		w.push(Event{Kind: EvCreateAgent, AgentSpec: &AgentSpec{ID: i}})
+	for i := records.AgentID(1); i <= 5; i++ {
+		w.push(Event{Kind: EvCreateAgent, AgentSpec: &records.AgentSpec{ID: i}})
 		w.push(Event{Kind: EvSignIn, Agent: i, Queue: 1})
 		w.push(Event{Kind: EvAgentLogin, Agent: i})
 	}
@@ -247,9 +246,9 @@ func (w *world) step(t *testing.T, ev Event) {
 			w.dials++
 			w.ringing = append(w.ringing, c.Call)
 			if w.rng.IntN(3) == 0 {
-				w.push(Event{At: w.after(20 * time.Second), Kind: EvAnswered, Call: c.Call, Outcome: pacing.OutcomeLive})
+				w.push(Event{At: w.after(20 * time.Second), Kind: EvAnswered, Call: c.Call, Outcome: records.OutcomeLive})
 			} else {
-				w.push(Event{At: w.after(20 * time.Second), Kind: EvFailed, Call: c.Call, Outcome: pacing.OutcomeNoAnswer})
+				w.push(Event{At: w.after(20 * time.Second), Kind: EvFailed, Call: c.Call, Outcome: records.OutcomeNoAnswer})
 			}
 		case CmdConnect:
 			w.talking = append(w.talking, c.Call)
@@ -259,17 +258,17 @@ func (w *world) step(t *testing.T, ev Event) {
 		case CmdSetTimer:
 			w.push(Event{At: c.At, Kind: EvTimer, Timer: c.Timer})
 		case CmdFetchNumbers:
-			nums := make([]Number, c.Count)
+			nums := make([]records.Number, c.Count)
 			for i := range nums {
 				w.nextNum++
-				nums[i] = Number{ID: w.nextNum, Task: c.Task, Phone: fmt.Sprintf("+1415555%04d", w.nextNum%10000)}
+				nums[i] = records.Number{ID: w.nextNum, Task: c.Task, Phone: fmt.Sprintf("+1415555%04d", w.nextNum%10000)}
 			}
 			w.push(Event{Kind: EvNumbers, Task: c.Task, Numbers: nums})
 		}
 	}
 	for _, r := range rd.Records {
-		w.ringing = slices.DeleteFunc(w.ringing, func(c CallID) bool { return c == r.Call })
-		w.talking = slices.DeleteFunc(w.talking, func(c CallID) bool { return c == r.Call })
+		w.ringing = slices.DeleteFunc(w.ringing, func(c records.CallID) bool { return c == r.Call })
+		w.talking = slices.DeleteFunc(w.talking, func(c records.CallID) bool { return c == r.Call })
 	}
 	w.e.Advance(rd)
 }
@@ -277,7 +276,7 @@ func (w *world) step(t *testing.T, ev Event) {
 // invalid returns an input the engine must reject in any state this world
 // puts it in.
 func (w *world) invalid(rng *rand.Rand) Event {
-	ringing := func() CallID {
+	ringing := func() records.CallID {
 		for _, c := range w.ringing {
 			if _, ok := w.e.calls[c]; ok && w.e.calls[c].stage == fsm.CallRinging {
 				return c
@@ -293,7 +292,7 @@ func (w *world) invalid(rng *rand.Rand) Event {
 	case 11:
 		return Event{Kind: EvBlacklist, Blacklist: &BlacklistChange{Task: 1, Phones: []string{"+14155550001", ""}}}
 	case 0:
-		return Event{Kind: EvAnswered, Call: 1 << 40, Outcome: pacing.OutcomeLive}
+		return Event{Kind: EvAnswered, Call: 1 << 40, Outcome: records.OutcomeLive}
 	case 1:
 		return Event{Kind: EvCreateQueue}
 	case 2:
@@ -307,7 +306,7 @@ func (w *world) invalid(rng *rand.Rand) Event {
 	case 6:
 		return Event{Kind: EvSignIn, Agent: 1, Queue: 99}
 	case 7:
-		return Event{Kind: EvCreateTask, TaskSpec: &TaskSpec{ID: 1, Queue: 1}}
+		return Event{Kind: EvCreateTask, TaskSpec: &records.TaskSpec{ID: 1, Queue: 1}}
 	case 8:
 		return Event{Kind: EvAgentAnswered, Call: ringing()}
 	default:

@@ -1,12 +1,13 @@
 package engine
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"time"
 )
 
 // TaskStats is a task's live statistics.
 type TaskStats struct {
-	Status            TaskStatus
+	Status            records.TaskStatus
 	Ringing, Waiting  int
 	LiveAnswers       int64
 	Abandoned         int64
@@ -26,7 +27,7 @@ type TaskStats struct {
 }
 
 // TaskStats returns the live statistics of a task.
-func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
+func (e *Engine) TaskStats(id records.TaskID) (TaskStats, error) {
 	t, err := e.task(id)
 	if err != nil {
 		return TaskStats{}, err
@@ -54,7 +55,7 @@ func (e *Engine) TaskStats(id TaskID) (TaskStats, error) {
 func (e *Engine) ActiveCalls() int { return len(e.calls) }
 
 // CallTask returns the task of an active call (originated and not ended).
-func (e *Engine) CallTask(id CallID) (TaskID, bool) {
+func (e *Engine) CallTask(id records.CallID) (records.TaskID, bool) {
 	c, ok := e.calls[id]
 	if !ok {
 		return 0, false

@@ -10,12 +10,12 @@ import (
 )
 
 type task struct {
-	spec   TaskSpec
-	status TaskStatus
+	spec   records.TaskSpec
+	status records.TaskStatus
 	queue  *queue
 	pacer  pacing.Pacer
 
-	list     []Number // numbers ready to dial, FIFO from head
+	list     []records.Number // numbers ready to dial, FIFO from head
 	head     int
 	fetching bool
 	drained  bool // the source said it has nothing due now
@@ -47,7 +47,7 @@ type task struct {
 	told      records.Decision // the latest decision in Ready.Decisions
 }
 
-func (e *Engine) task(id TaskID) (*task, error) {
+func (e *Engine) task(id records.TaskID) (*task, error) {
 	t, ok := e.tasks[id]
 	if !ok {
 		return nil, apierr.New(apierr.TaskNotExist, "task %d does not exist", id)
@@ -55,7 +55,7 @@ func (e *Engine) task(id TaskID) (*task, error) {
 	return t, nil
 }
 
-func (e *Engine) createTask(spec *TaskSpec) error {
+func (e *Engine) createTask(spec *records.TaskSpec) error {
 	if spec == nil {
 		return apierr.Invalid("task", "missing task spec")
 	}
@@ -63,7 +63,7 @@ func (e *Engine) createTask(spec *TaskSpec) error {
 	if err := s.Normalize(); err != nil {
 		return err
 	}
-	if s.Pacing.Mode == pacing.ModeRatio { // the ratio is pacing's to parse
+	if s.Pacing.Mode == records.ModeRatio { // the ratio is pacing's to parse
 		if _, _, err := pacing.ParseRatio(s.Pacing.Ratio); err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (e *Engine) createTask(spec *TaskSpec) error {
 	e.tasks[s.ID] = t
 	e.order = append(e.order, t)
 	q.tasks = append(q.tasks, t)
-	e.rd.Tasks = append(e.rd.Tasks, TaskUpdate{At: e.now, Task: s.ID, Status: TaskCreated})
+	e.rd.Tasks = append(e.rd.Tasks, records.TaskUpdate{At: e.now, Task: s.ID, Status: records.TaskCreated})
 	e.armDayEnd(t)
 	return nil
 }
@@ -145,28 +145,28 @@ func (e *Engine) setTaskStatus(ev *Event) error {
 	if err != nil {
 		return err
 	}
-	var to TaskStatus
+	var to records.TaskStatus
 	switch ev.Kind {
 	case EvStartTask:
-		to = TaskRunning
+		to = records.TaskRunning
 	case EvPauseTask:
-		to = TaskPaused
+		to = records.TaskPaused
 	default:
-		to = TaskEnded
+		to = records.TaskEnded
 	}
 	switch {
-	case t.status == TaskEnded:
+	case t.status == records.TaskEnded:
 		return apierr.New(apierr.TaskOver, "task %d is over", t.spec.ID)
-	case to == TaskRunning && t.status == TaskRunning:
+	case to == records.TaskRunning && t.status == records.TaskRunning:
 		return apierr.New(apierr.TaskInProgress, "task %d is already running", t.spec.ID)
-	case to == TaskPaused && t.status == TaskPaused:
+	case to == records.TaskPaused && t.status == records.TaskPaused:
 		return apierr.New(apierr.TaskPaused, "task %d is already paused", t.spec.ID)
-	case to == TaskPaused && t.status == TaskCreated:
+	case to == records.TaskPaused && t.status == records.TaskCreated:
 		return apierr.New(apierr.TaskNotStarted, "task %d has not started", t.spec.ID)
 	}
 	t.status = to
-	e.rd.Tasks = append(e.rd.Tasks, TaskUpdate{At: e.now, Task: t.spec.ID, Status: to})
-	if to == TaskRunning {
+	e.rd.Tasks = append(e.rd.Tasks, records.TaskUpdate{At: e.now, Task: t.spec.ID, Status: to})
+	if to == records.TaskRunning {
 		e.markDirty(t)
 	}
 	// Pausing or ending stops new dials; calls in flight finish normally.
@@ -182,7 +182,7 @@ func (e *Engine) markDirty(t *task) {
 
 // pace asks the task's pacer and places the calls it wants.
 func (e *Engine) pace(t *task) {
-	if t.status != TaskRunning || e.draining {
+	if t.status != records.TaskRunning || e.draining {
 		return
 	}
 	q := t.queue
@@ -240,7 +240,7 @@ func (e *Engine) refill(t *task) {
 	}
 	if left == 0 && t.drained && !t.empty {
 		t.empty = true
-		e.rd.Tasks = append(e.rd.Tasks, TaskUpdate{At: e.now, Task: t.spec.ID, Status: t.status, Exhausted: true})
+		e.rd.Tasks = append(e.rd.Tasks, records.TaskUpdate{At: e.now, Task: t.spec.ID, Status: t.status, Exhausted: true})
 	}
 }
 
@@ -248,7 +248,7 @@ func (e *Engine) refill(t *task) {
 // checks, putting aside those that fail them. It reports false when the task
 // has no number to dial now.
 func (e *Engine) dial(t *task) bool {
-	var num Number
+	var num records.Number
 	for {
 		if t.head == len(t.list) {
 			return false
@@ -273,7 +273,7 @@ func (e *Engine) dial(t *task) bool {
 		callerID = ids[t.callerRR%len(ids)]
 		t.callerRR++
 	}
-	c.rec = CallRecord{
+	c.rec = records.CallRecord{
 		Call: c.id, Tenant: t.spec.Tenant, Task: t.spec.ID, Number: c.number,
 		CallerID: callerID, Called: c.phone, Queue: t.queue.spec.ID, Start: e.now,
 	}
@@ -281,22 +281,22 @@ func (e *Engine) dial(t *task) bool {
 	t.flight = append(t.flight, pacing.Call{State: pacing.CallRinging, DialedAt: e.now})
 	t.flightC = append(t.flightC, c)
 	t.dials++
-	e.rd.Numbers = append(e.rd.Numbers, NumberUpdate{
-		At: e.now, Task: t.spec.ID, Number: c.number, State: NumberDialing, Call: c.id, Attempts: c.attempts,
+	e.rd.Numbers = append(e.rd.Numbers, records.NumberUpdate{
+		At: e.now, Task: t.spec.ID, Number: c.number, State: records.NumberDialing, Call: c.id, Attempts: c.attempts,
 	})
 	e.rd.Commands = append(e.rd.Commands, Command{
 		Kind: CmdOriginate, At: e.now, Task: t.spec.ID, Call: c.id, Number: c.number,
 		Phone: c.phone, CallerID: callerID, Timeout: t.spec.NoAnswerTimeout,
 	})
 	if e.cfg.CTIEvents {
-		e.emit(CTIEvent{Name: EventCallCreated, Task: t.spec.ID, Call: c.id, ThisDN: callerID, OtherDN: c.phone})
-		e.emit(CTIEvent{Name: partyCTI[fsm.PartyDial], Task: t.spec.ID, Call: c.id, Role: RoleCustomer, ThisDN: c.phone, OtherDN: callerID})
+		e.emit(records.CTIEvent{Name: records.EventCallCreated, Task: t.spec.ID, Call: c.id, ThisDN: callerID, OtherDN: c.phone})
+		e.emit(records.CTIEvent{Name: partyCTI[fsm.PartyDial], Task: t.spec.ID, Call: c.id, Role: records.RoleCustomer, ThisDN: c.phone, OtherDN: callerID})
 	}
 	t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsDial})
 	return true
 }
 
-func (e *Engine) emit(ev CTIEvent) {
+func (e *Engine) emit(ev records.CTIEvent) {
 	ev.At = e.now
 	if ev.Tenant == "" {
 		if t, ok := e.tasks[ev.Task]; ok {

@@ -2,6 +2,7 @@ package pacing
 
 import (
 	"fmt"
+	"github.com/outpace-dev/outpace/records"
 	"time"
 )
 
@@ -30,7 +31,7 @@ import (
 // is the end of the abandon hold while one is running, else zero: the formula
 // only changes with the snapshot and the observations.
 type ClosedForm struct {
-	cfg ClosedFormConfig
+	cfg records.ClosedFormConfig
 
 	outcomes  Mean  // dial → outcome, seconds, every outcome
 	live      int64 // live answers among them
@@ -39,7 +40,7 @@ type ClosedForm struct {
 }
 
 // NewClosedForm returns the closed-form baseline.
-func NewClosedForm(cfg ClosedFormConfig) (Pacer, error) {
+func NewClosedForm(cfg records.ClosedFormConfig) (Pacer, error) {
 	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func (c *ClosedForm) Observe(o Observation) {
 	switch o.Kind {
 	case ObsOutcome:
 		c.outcomes.Add(o.Duration.Seconds())
-		if o.Outcome == OutcomeLive {
+		if o.Outcome == records.OutcomeLive {
 			c.live++
 		}
 	case ObsTalkEnd:
@@ -69,7 +70,7 @@ func (c *ClosedForm) Observe(o Observation) {
 func (c *ClosedForm) measured() (p, ring, talk float64) {
 	p, ring, talk = c.cfg.DefaultContact, c.cfg.DefaultRing.Seconds(), c.cfg.DefaultTalk.Seconds()
 	if c.outcomes.N() >= int64(c.cfg.MinOutcomes) {
-		p = max(float64(c.live)/float64(c.outcomes.N()), closedFormMinContact)
+		p = max(float64(c.live)/float64(c.outcomes.N()), records.ClosedFormMinContact)
 		ring = c.outcomes.Value()
 	}
 	if c.talk.N() >= int64(c.cfg.MinTalks) && c.talk.Value() > 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // DefaultAbandonTarget is the abandon cap of the US and UK rules: 3 % of live answers.
@@ -15,7 +16,7 @@ const DefaultAbandonTarget = 0.03
 
 // New returns the Pacer that cfg selects. rng is the seeded source for modes
 // that randomise; it may be nil for the others.
-func New(cfg Config, rng *rand.Rand) (Pacer, error) {
+func New(cfg records.PacingConfig, rng *rand.Rand) (Pacer, error) {
 	if cfg.AbandonTarget == 0 {
 		cfg.AbandonTarget = DefaultAbandonTarget
 	}

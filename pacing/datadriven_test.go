@@ -80,7 +80,7 @@ var testEpochDate = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 type harness struct {
 	epoch time.Time
 	pacer Pacer
-	cfg   Config
+	cfg   records.PacingConfig
 
 	// persistent snapshot description
 	idle, paused, ringing, waiting, reserved, talk, wrap int
@@ -168,10 +168,10 @@ func (h *harness) exec(cmd string, args []datadriven.CmdArg, inRun bool) (string
 
 func (h *harness) newPacer(args []datadriven.CmdArg) (string, error) {
 	epoch := testEpochDate.Add(9 * time.Hour)
-	var cfg Config
+	var cfg records.PacingConfig
 	for _, a := range args {
 		if a.Key == "mode" {
-			cfg.Mode = Mode(argVal(a))
+			cfg.Mode = records.PacingMode(argVal(a))
 		}
 	}
 	for _, a := range args {
@@ -222,7 +222,7 @@ func parseTimeOfDay(s string) (time.Duration, error) {
 
 // setConfigKey sets the Config field whose yaml name is key, looking first at
 // Config's own scalar fields, then in the section named like the mode.
-func setConfigKey(cfg *Config, key, val string) error {
+func setConfigKey(cfg *records.PacingConfig, key, val string) error {
 	root := reflect.ValueOf(cfg).Elem()
 	if ok, err := setField(root, key, val); ok || err != nil {
 		return err
@@ -360,7 +360,7 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 	o.Kind = obsKinds[kind]
 	for range n {
 		switch {
-		case o.Kind == ObsOutcome && o.Outcome == OutcomeLive:
+		case o.Kind == ObsOutcome && o.Outcome == records.OutcomeLive:
 			h.liveAnswers++
 		case o.Kind == ObsAbandon:
 			h.abandoned++
@@ -371,11 +371,11 @@ func (h *harness) observe(args []datadriven.CmdArg) error {
 }
 
 // outcomeNamed returns the outcome of a name (Outcome.String), none excepted.
-func outcomeNamed(name string) (Outcome, error) {
-	if o, ok := records.ParseOutcome(name); ok && o != OutcomeNone {
+func outcomeNamed(name string) (records.Outcome, error) {
+	if o, ok := records.ParseOutcome(name); ok && o != records.OutcomeNone {
 		return o, nil
 	}
-	return OutcomeNone, fmt.Errorf("unknown outcome %q", name)
+	return records.OutcomeNone, fmt.Errorf("unknown outcome %q", name)
 }
 
 // observeMix reports several kinds of outcome interleaved in proportion
@@ -428,7 +428,7 @@ func (h *harness) observeMix(at time.Duration, args []datadriven.CmdArg) error {
 			}
 		}
 		done[next]++
-		if obs[next].Outcome == OutcomeLive {
+		if obs[next].Outcome == records.OutcomeLive {
 			h.liveAnswers++
 		}
 		h.pacer.Observe(obs[next])
@@ -556,8 +556,8 @@ func fmtOffset(d time.Duration) string {
 func TestVicidialReplay(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 3))
-		cfg := Config{Mode: ModeVicidial, Vicidial: VicidialConfig{
-			Method: VicidialAverage, Intensity: rng.IntN(81) - 40, MaxLevel: 5,
+		cfg := records.PacingConfig{Mode: records.ModeVicidial, Vicidial: records.VicidialConfig{
+			Method: records.VicidialAverage, Intensity: rng.IntN(81) - 40, MaxLevel: 5,
 			DropAfter: time.Duration(rng.IntN(2)) * 9900 * time.Millisecond,
 		}}
 		often, err := New(cfg, nil)
@@ -585,9 +585,9 @@ func TestVicidialReplay(t *testing.T) {
 				case r < 400:
 					o.Kind = ObsDial
 				case r < 550:
-					o.Kind, o.Outcome = ObsOutcome, OutcomeLive
+					o.Kind, o.Outcome = ObsOutcome, records.OutcomeLive
 				case r < 700:
-					o.Kind, o.Outcome = ObsOutcome, Outcome(2+rng.IntN(int(OutcomeInvalid)-1))
+					o.Kind, o.Outcome = ObsOutcome, records.Outcome(2+rng.IntN(int(records.OutcomeInvalid)-1))
 				case r < 850:
 					o.Kind = ObsConnect
 				case r < 851:

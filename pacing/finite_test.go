@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/outpace-dev/outpace/apierr"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // TestConfigNotFinite: NaN and infinities in a pacing configuration are
@@ -13,24 +14,24 @@ import (
 func TestConfigNotFinite(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	for _, c := range []struct {
-		cfg   Config
+		cfg   records.PacingConfig
 		field string
 	}{
-		{Config{Mode: ModeProgressive, AbandonTarget: nan}, "pacing.abandon_target"},
-		{Config{Mode: ModePredictive, AbandonTarget: inf}, "pacing.abandon_target"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{MarginZ: nan}}, "pacing.predictive.margin_z"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{CapMargin: nan}}, "pacing.predictive.cap_margin"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{Reserve: inf}}, "pacing.predictive.reserve"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{Taper: inf}}, "pacing.predictive.taper"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{InitialRisk: inf}}, "pacing.predictive.initial_risk"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{Pool: nan}}, "pacing.predictive.pool"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{FixedRisk: inf}}, "pacing.predictive.fixed_risk"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{OutcomeMemory: 1 << 40}}, "pacing.predictive.outcome_memory"},
-		{Config{Mode: ModePredictive, Predictive: PredictiveConfig{Tick: 1}}, "pacing.predictive.tick"},
-		{Config{Mode: ModeVicidial, Vicidial: VicidialConfig{MaxLevel: nan}}, "pacing.vicidial.max_level"},
-		{Config{Mode: ModeIssabel, Issabel: IssabelConfig{Threshold: nan}}, "pacing.issabel.threshold"},
-		{Config{Mode: ModeClosedForm, ClosedForm: ClosedFormConfig{Aggressiveness: inf}}, "pacing.closedform.aggressiveness"},
-		{Config{Mode: ModeTable, Table: []int{1, 2}, TableAbove: []int{2, 3}, TableMix: nan}, "pacing.table_mix"},
+		{records.PacingConfig{Mode: records.ModeProgressive, AbandonTarget: nan}, "pacing.abandon_target"},
+		{records.PacingConfig{Mode: records.ModePredictive, AbandonTarget: inf}, "pacing.abandon_target"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{MarginZ: nan}}, "pacing.predictive.margin_z"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{CapMargin: nan}}, "pacing.predictive.cap_margin"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{Reserve: inf}}, "pacing.predictive.reserve"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{Taper: inf}}, "pacing.predictive.taper"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{InitialRisk: inf}}, "pacing.predictive.initial_risk"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{Pool: nan}}, "pacing.predictive.pool"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{FixedRisk: inf}}, "pacing.predictive.fixed_risk"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{OutcomeMemory: 1 << 40}}, "pacing.predictive.outcome_memory"},
+		{records.PacingConfig{Mode: records.ModePredictive, Predictive: records.PredictiveConfig{Tick: 1}}, "pacing.predictive.tick"},
+		{records.PacingConfig{Mode: records.ModeVicidial, Vicidial: records.VicidialConfig{MaxLevel: nan}}, "pacing.vicidial.max_level"},
+		{records.PacingConfig{Mode: records.ModeIssabel, Issabel: records.IssabelConfig{Threshold: nan}}, "pacing.issabel.threshold"},
+		{records.PacingConfig{Mode: records.ModeClosedForm, ClosedForm: records.ClosedFormConfig{Aggressiveness: inf}}, "pacing.closedform.aggressiveness"},
+		{records.PacingConfig{Mode: records.ModeTable, Table: []int{1, 2}, TableAbove: []int{2, 3}, TableMix: nan}, "pacing.table_mix"},
 	} {
 		_, err := New(c.cfg, nil)
 		var ae *apierr.Error
@@ -38,7 +39,7 @@ func TestConfigNotFinite(t *testing.T) {
 			t.Errorf("%+v: err = %v, want InvalidParams on %s", c.cfg, err, c.field)
 		}
 	}
-	if _, err := NewPredictive(PredictiveConfig{}, nan); apierr.CodeOf(err) != apierr.InvalidParams {
+	if _, err := NewPredictive(records.PredictiveConfig{}, nan); apierr.CodeOf(err) != apierr.InvalidParams {
 		t.Errorf("NewPredictive with a NaN target: err = %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package pacing
 
 import (
 	"fmt"
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"time"
 )
@@ -42,7 +43,7 @@ const (
 // Decide places calls only on the loop ticks, started by the first Decide,
 // and returns the next tick in Decision.Next; overdue ticks collapse into one.
 type Issabel struct {
-	cfg IssabelConfig
+	cfg records.IssabelConfig
 
 	started bool
 	t0      time.Time
@@ -59,7 +60,7 @@ type Issabel struct {
 }
 
 // NewIssabel returns the Issabel baseline.
-func NewIssabel(cfg IssabelConfig) (Pacer, error) {
+func NewIssabel(cfg records.IssabelConfig) (Pacer, error) {
 	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func (p *Issabel) Observe(o Observation) {
 	case ObsDial:
 		p.dials30.Add(o.At, 1)
 	case ObsOutcome:
-		if o.Outcome == OutcomeLive {
+		if o.Outcome == records.OutcomeLive {
 			p.live30.Add(o.At, 1)
 			p.answer.Add(o.Duration.Seconds())
 		}

@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"strings"
 	"testing"
 )
@@ -9,14 +10,14 @@ import (
 // mode is a configuration New accepts, its knob rising along each line.
 func TestModeSpecs(t *testing.T) {
 	for _, s := range Modes() {
-		_, err := New(Config{Mode: s.Mode, Ratio: "1:2", Table: []int{1, 2}}, nil)
+		_, err := New(records.PacingConfig{Mode: s.Mode, Ratio: "1:2", Table: []int{1, 2}}, nil)
 		if s.Paced() != (err == nil) {
 			t.Errorf("%s: paced %v, New: %v", s.Mode, s.Paced(), err)
 		}
 		if !s.Tuned() {
 			continue
 		}
-		lines := s.Grid(Config{}, 0.03)
+		lines := s.Grid(records.PacingConfig{}, 0.03)
 		if len(lines) == 0 || s.Sweep == "" {
 			t.Fatalf("%s: a tuned mode without a grid or its help line", s.Mode)
 		}
@@ -51,7 +52,7 @@ func TestModeSpecs(t *testing.T) {
 }
 
 func TestKnobParse(t *testing.T) {
-	ratio, _ := Spec(ModeRatio)
+	ratio, _ := Spec(records.ModeRatio)
 	for in, want := range map[string]string{"18.75": "4:75", " 2:4 ": "2:4", "1.1": "10:11"} {
 		if v, err := ratio.Knob.Parse(in); err != nil || v.Text != want {
 			t.Errorf("ratio %q: %+v, %v; want %s", in, v, err, want)
@@ -62,14 +63,14 @@ func TestKnobParse(t *testing.T) {
 			t.Errorf("ratio %q: error %v, want one naming the knob", in, err)
 		}
 	}
-	pred, _ := Spec(ModePredictive)
+	pred, _ := Spec(records.ModePredictive)
 	if _, err := pred.Knob.Parse("1.5"); err == nil {
 		t.Error("abandon_target 1.5 accepted")
 	}
 	if v, ok := ratio.Knob.Nearest(0.7501); !ok || v.Text != "4:3" || v.X != 0.75 {
 		t.Errorf("nearest 0.7501: %+v", v)
 	}
-	for m, want := range map[Mode]string{ModePredictive: "0.03", ModeVicidial: "3", ModeIssabel: "0.97", ModeClosedForm: "1.2"} {
+	for m, want := range map[records.PacingMode]string{records.ModePredictive: "0.03", records.ModeVicidial: "3", records.ModeIssabel: "0.97", records.ModeClosedForm: "1.2"} {
 		s, _ := Spec(m)
 		if v, ok := s.Knob.Default(); !ok || v.Text != want {
 			t.Errorf("%s: default %+v (%v), want %s", m, v, ok, want)
@@ -78,10 +79,10 @@ func TestKnobParse(t *testing.T) {
 	if _, ok := ratio.Knob.Default(); ok {
 		t.Error("a ratio has a default")
 	}
-	if got := Setting(Config{Mode: ModeVicidial}); got != "max_level=3 intensity=0" {
+	if got := Setting(records.PacingConfig{Mode: records.ModeVicidial}); got != "max_level=3 intensity=0" {
 		t.Errorf("vicidial setting %q", got)
 	}
-	if got := Setting(Config{AbandonTarget: 0.02}); got != "abandon_target=0.02" {
+	if got := Setting(records.PacingConfig{AbandonTarget: 0.02}); got != "abandon_target=0.02" {
 		t.Errorf("empty mode's setting %q", got)
 	}
 }

@@ -38,8 +38,8 @@ const (
 type Observation struct {
 	At       time.Time
 	Kind     ObsKind
-	Outcome  Outcome       // for ObsOutcome
-	Duration time.Duration // see ObsKind
+	Outcome  records.Outcome // for ObsOutcome
+	Duration time.Duration   // see ObsKind
 }
 
 // CallState is the state of a call in flight from the pacer's point of view.

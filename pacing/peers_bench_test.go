@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"testing"
 	"time"
 )
@@ -41,9 +42,9 @@ func peerStep(p Pacer, s *Snapshot, i int) Decision {
 	s.Now = s.Now.Add(100 * time.Millisecond)
 	now := s.Now
 	p.Observe(Observation{At: now, Kind: ObsDial})
-	out := OutcomeNoAnswer
+	out := records.OutcomeNoAnswer
 	if i%4 == 0 {
-		out = OutcomeLive
+		out = records.OutcomeLive
 	}
 	p.Observe(Observation{At: now, Kind: ObsOutcome, Outcome: out, Duration: 15 * time.Second})
 	if i%4 == 1 {
@@ -57,15 +58,15 @@ func peerStep(p Pacer, s *Snapshot, i int) Decision {
 	return p.Decide(s)
 }
 
-func newPeer(tb testing.TB, mode Mode) Pacer {
-	p, err := New(Config{Mode: mode, Issabel: IssabelConfig{Overcommit: true}}, nil)
+func newPeer(tb testing.TB, mode records.PacingMode) Pacer {
+	p, err := New(records.PacingConfig{Mode: mode, Issabel: records.IssabelConfig{Overcommit: true}}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return p
 }
 
-var peerModes = []Mode{ModeVicidial, ModeIssabel, ModeClosedForm}
+var peerModes = []records.PacingMode{records.ModeVicidial, records.ModeIssabel, records.ModeClosedForm}
 
 // TestPeersZeroAlloc checks that Observe and Decide allocate nothing in
 // steady state.
@@ -89,7 +90,7 @@ func TestPeersZeroAlloc(t *testing.T) {
 	}
 }
 
-func benchmarkPeer(b *testing.B, mode Mode) {
+func benchmarkPeer(b *testing.B, mode records.PacingMode) {
 	p := newPeer(b, mode)
 	s := benchSnapshot(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 	for i := range 2000 {
@@ -107,23 +108,23 @@ func benchmarkPeer(b *testing.B, mode Mode) {
 // Decide on a snapshot of 300 agents and 900 calls in flight. Loops that tick
 // less often than every step (VICIdial's 1 s sample and 2.5 s dialer tick,
 // Issabel's 5 s) are amortised over the steps.
-func BenchmarkVicidialDecide(b *testing.B)   { benchmarkPeer(b, ModeVicidial) }
-func BenchmarkIssabelDecide(b *testing.B)    { benchmarkPeer(b, ModeIssabel) }
-func BenchmarkClosedFormDecide(b *testing.B) { benchmarkPeer(b, ModeClosedForm) }
+func BenchmarkVicidialDecide(b *testing.B)   { benchmarkPeer(b, records.ModeVicidial) }
+func BenchmarkIssabelDecide(b *testing.B)    { benchmarkPeer(b, records.ModeIssabel) }
+func BenchmarkClosedFormDecide(b *testing.B) { benchmarkPeer(b, records.ModeClosedForm) }
 
 // BenchmarkPeersTick times the tick itself: every Decide lands on a dialer
 // tick (VICIdial every 2.5 s with a sample, Issabel every 5 s).
 func BenchmarkPeersTick(b *testing.B) {
 	for _, c := range []struct {
-		mode Mode
+		mode records.PacingMode
 		step time.Duration
-	}{{ModeVicidial, 2500 * time.Millisecond}, {ModeIssabel, 5 * time.Second}, {ModeClosedForm, time.Second}} {
+	}{{records.ModeVicidial, 2500 * time.Millisecond}, {records.ModeIssabel, 5 * time.Second}, {records.ModeClosedForm, time.Second}} {
 		b.Run(string(c.mode), func(b *testing.B) {
 			p := newPeer(b, c.mode)
 			s := benchSnapshot(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 			for i := range 200 {
 				p.Observe(Observation{At: s.Now, Kind: ObsTalkEnd, Duration: time.Duration(100+i) * time.Second})
-				p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 12 * time.Second})
+				p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: records.OutcomeLive, Duration: 12 * time.Second})
 			}
 			b.ReportAllocs()
 			for b.Loop() {

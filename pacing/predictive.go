@@ -50,7 +50,7 @@ const hazardStep = 0.5
 // The path that led to each of these choices, with the numbers measured then,
 // is in docs/decisions/.
 type Predictive struct {
-	cfg    PredictiveConfig
+	cfg    records.PredictiveConfig
 	target float64
 
 	est estimates
@@ -64,7 +64,7 @@ type Predictive struct {
 // NewPredictive returns the predictive pacer for the abandon target (a
 // fraction of live answers, such as 0.03). The snapshot's AbandonTarget, when
 // set, takes precedence.
-func NewPredictive(cfg PredictiveConfig, abandonTarget float64) (Pacer, error) {
+func NewPredictive(cfg records.PredictiveConfig, abandonTarget float64) (Pacer, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -13,11 +14,11 @@ import (
 // that the estimates hold still while its clock runs.
 func benchPredictive(b testing.TB, agents, calls, maxInFlight int, live float64) (*Predictive, *Snapshot, []Observation) {
 	b.Helper()
-	return benchPredictiveWith(b, PredictiveConfig{}, agents, calls, maxInFlight, live)
+	return benchPredictiveWith(b, records.PredictiveConfig{}, agents, calls, maxInFlight, live)
 }
 
 // benchPredictiveWith is benchPredictive with the given knobs.
-func benchPredictiveWith(b testing.TB, cfg PredictiveConfig, agents, calls, maxInFlight int, live float64) (*Predictive, *Snapshot, []Observation) {
+func benchPredictiveWith(b testing.TB, cfg records.PredictiveConfig, agents, calls, maxInFlight int, live float64) (*Predictive, *Snapshot, []Observation) {
 	b.Helper()
 	pc, err := NewPredictive(cfg, 0.03)
 	if err != nil {
@@ -31,21 +32,21 @@ func benchPredictiveWith(b testing.TB, cfg PredictiveConfig, agents, calls, maxI
 	for range 20000 {
 		now = now.Add(100 * time.Millisecond)
 		p.Observe(Observation{At: now, Kind: ObsDial})
-		out, d := OutcomeNoAnswer, 22*time.Second
+		out, d := records.OutcomeNoAnswer, 22*time.Second
 		switch u := rng.Float64(); {
 		case u < live:
-			out, d = OutcomeLive, time.Duration((3+10*rng.Float64())*float64(time.Second))
+			out, d = records.OutcomeLive, time.Duration((3+10*rng.Float64())*float64(time.Second))
 		case u < live+0.3:
-			out, d = OutcomeMachine, time.Duration((17.5+6*rng.Float64())*float64(time.Second))
+			out, d = records.OutcomeMachine, time.Duration((17.5+6*rng.Float64())*float64(time.Second))
 		case u < live+0.35:
-			out, d = OutcomeBusy, 3*time.Second
+			out, d = records.OutcomeBusy, 3*time.Second
 		case u < live+0.5:
-			out, d = OutcomeInvalid, 2*time.Second
+			out, d = records.OutcomeInvalid, 2*time.Second
 		}
 		o := Observation{At: now, Kind: ObsOutcome, Outcome: out, Duration: d}
 		p.Observe(o)
 		outs = append(outs, o)
-		if out == OutcomeLive {
+		if out == records.OutcomeLive {
 			p.Observe(Observation{At: now, Kind: ObsTalkEnd, Duration: time.Duration(rng.ExpFloat64() * 240 * float64(time.Second))})
 			p.Observe(Observation{At: now, Kind: ObsWrapEnd, Duration: time.Duration((20 + 50*rng.Float64()) * float64(time.Second))})
 		}

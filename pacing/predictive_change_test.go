@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -13,9 +14,9 @@ func outcomes(p *Predictive, rng *rand.Rand, start time.Time, rate float64, n in
 	at := start
 	for range n {
 		at = at.Add(time.Duration(rng.ExpFloat64() / rate * 1e9))
-		o := Observation{At: at, Kind: ObsOutcome, Outcome: OutcomeBusy, Duration: time.Duration((3 + rng.ExpFloat64()*20) * 1e9)}
+		o := Observation{At: at, Kind: ObsOutcome, Outcome: records.OutcomeBusy, Duration: time.Duration((3 + rng.ExpFloat64()*20) * 1e9)}
 		if rng.Float64() < pLive {
-			o.Outcome, o.Duration = OutcomeLive, time.Duration((2+rng.ExpFloat64()*8)*1e9)
+			o.Outcome, o.Duration = records.OutcomeLive, time.Duration((2+rng.ExpFloat64()*8)*1e9)
 		}
 		p.Observe(o)
 	}
@@ -31,7 +32,7 @@ func longP(p *Predictive) float64 { return p.est.live.sum / (p.est.live.sum + p.
 // starts again from the short memory when the hit rate changes.
 func TestNoticeChange(t *testing.T) {
 	newP := func() *Predictive {
-		pc, err := NewPredictive(PredictiveConfig{}, 0.03)
+		pc, err := NewPredictive(records.PredictiveConfig{}, 0.03)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"time"
 )
@@ -95,7 +96,7 @@ const (
 // Observe) minus those the model expected at abandonRate, over about
 // innovationCount expected abandons or a third of FeedbackTime, whichever is
 // shorter.
-func (c *control) clock(now time.Time, cfg *PredictiveConfig, capRate, liveRate, abandonRate float64) float64 {
+func (c *control) clock(now time.Time, cfg *records.PredictiveConfig, capRate, liveRate, abandonRate float64) float64 {
 	dt := 0.0
 	if !c.lastAt.IsZero() {
 		dt = max(now.Sub(c.lastAt).Seconds(), 0)
@@ -113,7 +114,7 @@ func (c *control) clock(now time.Time, cfg *PredictiveConfig, capRate, liveRate,
 // start sets the loop's starting point once, from InitialRisk on a large
 // floor and from a third of it on a team too small for the calls to come to
 // count (reach, the forecast's reachShare).
-func (c *control) start(cfg *PredictiveConfig, reach float64) {
+func (c *control) start(cfg *records.PredictiveConfig, reach float64) {
 	c.started = true
 	c.u = math.Log(cfg.InitialRisk * (1 + 2*reach) / 3)
 }
@@ -121,7 +122,7 @@ func (c *control) start(cfg *PredictiveConfig, reach float64) {
 // measure computes the slack, its setpoint and the guard the fallback sees,
 // and returns the loop's error in units of log θ. committed is the abandons
 // the calls in flight are expected to cause.
-func (c *control) measure(s *Snapshot, cfg *PredictiveConfig, capRate, liveRate, committed float64) (errLog float64) {
+func (c *control) measure(s *Snapshot, cfg *records.PredictiveConfig, capRate, liveRate, committed float64) (errLog float64) {
 	live := float64(s.WindowLiveAnswers)
 	c.slack = capRate*live - float64(s.WindowAbandoned) - committed
 	expect := capRate * liveRate * cfg.FeedbackTime.Seconds()
@@ -149,7 +150,7 @@ func (c *control) measure(s *Snapshot, cfg *PredictiveConfig, capRate, liveRate,
 // threshold sets θ for this decision from the loop's error and returns it
 // with the ramp's share (1 once the ramp is over). The integral moves only
 // when the risk set the last count (wasBound) and the ramp is over.
-func (c *control) threshold(s *Snapshot, cfg *PredictiveConfig, liveRate *rate, target, errLog, dt float64) (theta, ramp float64) {
+func (c *control) threshold(s *Snapshot, cfg *records.PredictiveConfig, liveRate *rate, target, errLog, dt float64) (theta, ramp float64) {
 	ramp = 1.0
 	if cfg.Ramp > 0 && s.LiveAnswers < int64(cfg.Ramp) {
 		ramp = min(1, float64(s.LiveAnswers)/c.rampLength(s, cfg.Ramp, liveRate))
@@ -267,7 +268,7 @@ func poolShare(free, pool float64) float64 {
 // taper returns the change of log θ that eases the pacer into the fallback
 // as the slack nears Reserve (PredictiveConfig.Taper): 0 above the taper's
 // span, then the log of the share of the span left, at least log 10⁻³.
-func (c *control) taper(cfg *PredictiveConfig) float64 {
+func (c *control) taper(cfg *records.PredictiveConfig) float64 {
 	span := cfg.Taper * (c.setpoint - cfg.Reserve)
 	if span <= 0 || c.guard >= cfg.Reserve+span {
 		return 0

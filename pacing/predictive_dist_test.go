@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func TestPredictiveNoAlloc(t *testing.T) {
 
 func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
 	p, s, _ := benchPredictive(t, agents, calls, maxInFlight, live)
-	obs := Observation{Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second}
+	obs := Observation{Kind: ObsOutcome, Outcome: records.OutcomeLive, Duration: 8 * time.Second}
 	allocs := testing.AllocsPerRun(200, func() {
 		s.Now = s.Now.Add(300 * time.Millisecond)
 		obs.At = s.Now
@@ -136,7 +137,7 @@ func checkNoAlloc(t *testing.T, agents, calls, maxInFlight int, live float64) {
 // weights underflow to nothing, and the risk stays a number.
 func TestShortReact(t *testing.T) {
 	for _, react := range []time.Duration{time.Millisecond, time.Nanosecond} {
-		p, s, _ := benchPredictiveWith(t, PredictiveConfig{React: react, ReactAgents: 1}, 16, 47, exactTerms-16, 0.35)
+		p, s, _ := benchPredictiveWith(t, records.PredictiveConfig{React: react, ReactAgents: 1}, 16, 47, exactTerms-16, 0.35)
 		var d Decision
 		for range 50 { // until every row is built
 			s.Now = s.Now.Add(100 * time.Millisecond)
@@ -196,7 +197,7 @@ func TestPredictiveRowBudget(t *testing.T) {
 	}
 	// A rebuild: the decision that makes it recomputes a budget's worth, and
 	// the others follow.
-	p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 5 * time.Second})
+	p.Observe(Observation{At: s.Now, Kind: ObsOutcome, Outcome: records.OutcomeLive, Duration: 5 * time.Second})
 	p.fc.builtAt = time.Time{}
 	ver := p.fc.ver
 	for i := 0; ; i++ {
@@ -253,7 +254,7 @@ func TestYoungSpan(t *testing.T) {
 		{"short day", 6 * time.Hour, 100, 2 * time.Hour, 820, 820},
 		{"day over", 6 * time.Hour, 100, -time.Hour, 100, 100},
 	} {
-		p := &Predictive{cfg: PredictiveConfig{YoungWindow: c.young}}
+		p := &Predictive{cfg: records.PredictiveConfig{YoungWindow: c.young}}
 		s := &Snapshot{Now: epoch, WindowLiveAnswers: c.live}
 		if c.until != 0 {
 			s.DialUntil = epoch.Add(c.until)
@@ -269,14 +270,14 @@ func TestYoungSpan(t *testing.T) {
 // fades as the window fills from the span to the credit, so that the guard
 // the fallback reads does not drop at once when the window comes of age.
 func TestCreditFades(t *testing.T) {
-	pc, err := NewPredictive(PredictiveConfig{YoungWindow: time.Hour}, 0.03)
+	pc, err := NewPredictive(records.PredictiveConfig{YoungWindow: time.Hour}, 0.03)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := pc.(*Predictive)
 	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for i := range 600 { // a live answer a second for ten minutes
-		p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second})
+		p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: records.OutcomeLive, Duration: 8 * time.Second})
 	}
 	now := epoch.Add(10 * time.Minute)
 	s := &Snapshot{Now: now, DialUntil: now.Add(8 * time.Hour), Idle: 1, AbandonTarget: 0.03}
@@ -340,13 +341,13 @@ func TestBurstMargin(t *testing.T) {
 		{"five agents, 8 h day", 5, 8 * time.Hour, true},
 		{"five agents, 2 h day", 5, 2 * time.Hour, true},
 	} {
-		pc, err := NewPredictive(PredictiveConfig{}, 0.03)
+		pc, err := NewPredictive(records.PredictiveConfig{}, 0.03)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := pc.(*Predictive)
 		for i := range 600 {
-			p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: OutcomeLive, Duration: 8 * time.Second})
+			p.Observe(Observation{At: epoch.Add(time.Duration(i) * time.Second), Kind: ObsOutcome, Outcome: records.OutcomeLive, Duration: 8 * time.Second})
 		}
 		s := &Snapshot{Now: now, Idle: c.team, LoggedIn: c.team, AbandonTarget: 0.03, WindowLiveAnswers: 100}
 		if c.until != 0 {
@@ -391,7 +392,7 @@ func TestRateSince(t *testing.T) {
 // The ramp takes at most a quarter of a known day's live answers.
 func TestRampLength(t *testing.T) {
 	epoch := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	p := &Predictive{cfg: PredictiveConfig{Ramp: 100}}
+	p := &Predictive{cfg: records.PredictiveConfig{Ramp: 100}}
 	p.ctl.bornAt = epoch
 	p.est.liveRate.tau = liveRateTime
 	for i := range 30 { // a live answer every 60 s for half an hour

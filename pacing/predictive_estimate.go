@@ -1,6 +1,9 @@
 package pacing
 
-import "math"
+import (
+	"github.com/outpace-dev/outpace/records"
+	"math"
+)
 
 // estimates are what the predictive pacer knows of its task, learnt online
 // from the observations alone, in fixed memory: the probability that a dial
@@ -58,7 +61,7 @@ const (
 )
 
 // newEstimates returns empty estimators with the memories of cfg.
-func newEstimates(cfg *PredictiveConfig) estimates {
+func newEstimates(cfg *records.PredictiveConfig) estimates {
 	var e estimates
 	e.outDecay = newDecay(cfg.OutcomeMemory, cfg.OutcomeTime)
 	e.shortDecay = newDecay(shortMemory(cfg), cfg.OutcomeTime)
@@ -87,7 +90,7 @@ func (e *estimates) observe(o Observation, watch int) bool {
 			e.shortOther.div(fs)
 		}
 		x := o.Duration.Seconds()
-		if o.Outcome == OutcomeLive {
+		if o.Outcome == records.OutcomeLive {
 			e.live.add(x, w)
 			e.shortLive.add(x, ws)
 			e.liveRate.add(o.At)
@@ -131,7 +134,7 @@ const (
 
 // shortMemory is the memory that watches for a change of hit rate
 // (noticeChange): a twentieth of OutcomeMemory, at least 10.
-func shortMemory(c *PredictiveConfig) int {
+func shortMemory(c *records.PredictiveConfig) int {
 	return max(c.OutcomeMemory/changeShare, 10)
 }
 

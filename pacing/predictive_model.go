@@ -1,6 +1,7 @@
 package pacing
 
 import (
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"time"
 )
@@ -110,7 +111,7 @@ const prior = 0.5
 // last build is at least Refresh old. It must run while the counts of the
 // calls and agents in progress are binned: they enter the estimates as
 // durations still running.
-func (fc *forecast) refresh(now time.Time, s *Snapshot, est *estimates, cfg *PredictiveConfig) {
+func (fc *forecast) refresh(now time.Time, s *Snapshot, est *estimates, cfg *records.PredictiveConfig) {
 	if s.ConnectDeadline != fc.deadline {
 		fc.deadline = s.ConnectDeadline
 		fc.stale = true
@@ -367,7 +368,7 @@ func (fc *forecast) wrapProbs(b int, row *[numCols]float64) {
 // refreshes the model if due, and sums, for each horizon, the expected
 // live answers arriving from the ringing calls and the expected agents free,
 // with their variances.
-func (fc *forecast) run(s *Snapshot, est *estimates, cfg *PredictiveConfig) {
+func (fc *forecast) run(s *Snapshot, est *estimates, cfg *records.PredictiveConfig) {
 	now := s.Now.UnixNano()
 	nt := 0
 	for i := range s.Calls {

@@ -2,6 +2,7 @@ package pacing
 
 import (
 	"fmt"
+	"github.com/outpace-dev/outpace/records"
 	"math"
 	"time"
 )
@@ -56,7 +57,7 @@ const (
 // to it. Overdue dialer ticks collapse into one placement from the current
 // snapshot.
 type Vicidial struct {
-	cfg   VicidialConfig
+	cfg   records.VicidialConfig
 	level float64
 
 	started  bool
@@ -82,7 +83,7 @@ type Vicidial struct {
 }
 
 // NewVicidial returns the VICIdial baseline.
-func NewVicidial(cfg VicidialConfig) (Pacer, error) {
+func NewVicidial(cfg records.VicidialConfig) (Pacer, error) {
 	c, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
@@ -112,7 +113,7 @@ func (v *Vicidial) Observe(o Observation) {
 		v.dials60.Add(o.At, 1)
 		v.dialsToday++
 	case ObsOutcome:
-		if o.Outcome == OutcomeLive {
+		if o.Outcome == records.OutcomeLive {
 			v.answersToday++
 		}
 	case ObsConnect:
@@ -227,11 +228,11 @@ func (v *Vicidial) adapt(t time.Time) {
 	}
 	if v.shownDials > 50 && v.shownDropPct > v.cfg.DropLimit {
 		switch v.cfg.Method {
-		case VicidialHardLimit:
+		case records.VicidialHardLimit:
 			l = 1.0
-		case VicidialAverage:
+		case records.VicidialAverage:
 			l /= 2
-		case VicidialTapered:
+		case records.VicidialTapered:
 			h := v.cfg.LatestHHMM - (t.Hour()*100 + t.Minute())
 			if h < 0 {
 				l = 1.0

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
@@ -22,7 +21,7 @@ func TestIdleSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 20, pacing.ModeRatio)
+	campaign(t, bst, 20, records.ModeRatio)
 	bst.Close()
 	h := newHarness(t, dir, runner.NewManual(start), 1, false)
 	h.flush() // a snapshot now: the pause below comes within 100 ms of it
@@ -56,7 +55,7 @@ func TestInterruptedPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 200, pacing.ModeRatio)
+	campaign(t, bst, 200, records.ModeRatio)
 	bst.Close()
 	clock := runner.NewManual(start)
 	h := newHarness(t, dir, clock, 1, false)

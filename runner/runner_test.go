@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
@@ -37,7 +36,7 @@ var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
 // campaign stores a tenant with a queue of five agents and a task of n
 // numbers (no retries) paced by mode, and returns the agents.
-func campaign(t testing.TB, st *store.Badger, n int, mode pacing.Mode) []records.AgentID {
+func campaign(t testing.TB, st *store.Badger, n int, mode records.PacingMode) []records.AgentID {
 	t.Helper()
 	if err := st.PutTenant(store.Tenant{ID: "t", Created: start}); err != nil {
 		t.Fatal(err)
@@ -55,7 +54,7 @@ func campaign(t testing.TB, st *store.Badger, n int, mode pacing.Mode) []records
 		t.Fatal(err)
 	}
 	task := store.Task{Spec: records.TaskSpec{
-		Tenant: "t", Name: "c", Queue: q.Spec.ID, Pacing: pacing.Config{Mode: mode, Ratio: "1:2", AbandonTarget: 0.03},
+		Tenant: "t", Name: "c", Queue: q.Spec.ID, Pacing: records.PacingConfig{Mode: mode, Ratio: "1:2", AbandonTarget: 0.03},
 		CallerIDs: []string{"+14155550100"}, NoAnswerTimeout: 20 * time.Second, AllowShortRing: true,
 		ConnectDeadline: 2 * time.Second, ACWTimeout: time.Minute,
 	}, Window: records.AlwaysOpen, Created: start}
@@ -265,7 +264,7 @@ func TestCampaignRunsToItsEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 60, pacing.ModeRatio)
+	campaign(t, bst, 60, records.ModeRatio)
 	bst.Close()
 
 	h := newHarness(t, dir, runner.NewManual(start), 7, false)
@@ -360,7 +359,7 @@ func TestDrainThenRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 200, pacing.ModeRatio)
+	campaign(t, bst, 200, records.ModeRatio)
 	bst.Close()
 
 	clock := runner.NewManual(start)
@@ -448,7 +447,7 @@ func TestLimiter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 100, pacing.ModeRatio)
+	campaign(t, bst, 100, records.ModeRatio)
 	bst.Close()
 	h := newHarness(t, dir, runner.NewManual(start), 1, true)
 	h.advance(10 * time.Minute)
@@ -476,7 +475,7 @@ func TestSubmitAndStartDrained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign(t, bst, 20, pacing.ModeRatio)
+	campaign(t, bst, 20, records.ModeRatio)
 	bst.Close()
 	h := newHarness(t, dir, runner.NewManual(start), 1, false)
 	if err := h.r.Submit(h.ctx, engine.Event{Kind: engine.EvStartTask, Task: 1}); err == nil {
@@ -526,7 +525,7 @@ func BenchmarkCampaign(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	campaign(b, bst, b.N+1000, pacing.ModeRatio)
+	campaign(b, bst, b.N+1000, records.ModeRatio)
 	bst.Close()
 	h := newHarness(b, dir, runner.NewManual(start), 1, false)
 	b.ResetTimer()

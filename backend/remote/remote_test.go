@@ -26,7 +26,6 @@ import (
 	"github.com/outpace-dev/outpace/backend/remote"
 	"github.com/outpace-dev/outpace/backend/simulated"
 	"github.com/outpace-dev/outpace/engine"
-	"github.com/outpace-dev/outpace/pacing"
 	bpb "github.com/outpace-dev/outpace/proto/outpace/backend/v1"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
@@ -209,7 +208,7 @@ func campaign(t testing.TB, st *store.Badger, n, agents int, start time.Time) {
 		t.Fatal(err)
 	}
 	task := store.Task{Spec: records.TaskSpec{
-		Tenant: "t", Name: "c", Queue: q.Spec.ID, Pacing: pacing.Config{Mode: pacing.ModeRatio, Ratio: "1:2", AbandonTarget: 0.03},
+		Tenant: "t", Name: "c", Queue: q.Spec.ID, Pacing: records.PacingConfig{Mode: records.ModeRatio, Ratio: "1:2", AbandonTarget: 0.03},
 		CallerIDs: []string{"+14155550100"}, NoAnswerTimeout: 20 * time.Second, AllowShortRing: true,
 		ConnectDeadline: 2 * time.Second, ACWTimeout: time.Minute,
 	}, Window: records.AlwaysOpen, Created: start}

@@ -7,16 +7,17 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // answered places call id on the customer peer and waits for its answer.
-func answered(t *testing.T, r *rig, id engine.CallID) {
+func answered(t *testing.T, r *rig, id records.CallID) {
 	t.Helper()
 	r.originate(id, "1555123"+strconv.Itoa(int(id)), 5*time.Second)
 	expect(t, r.await(t, id, 2, 5*time.Second), engine.EvProgress, engine.EvAnswered)
 }
 
-func media(t *testing.T, r *rig, id engine.CallID) (cust, agent *rtpPort) {
+func media(t *testing.T, r *rig, id records.CallID) (cust, agent *rtpPort) {
 	t.Helper()
 	c := r.b.call(id)
 	if c == nil {

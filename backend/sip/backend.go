@@ -17,6 +17,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // Backend is a SIP user agent that places the engine's calls on a trunk and
@@ -37,14 +38,14 @@ type Backend struct {
 	addr     netip.AddrPort // our signalling address
 
 	mu     sync.Mutex
-	calls  map[engine.CallID]*call
-	seen   map[engine.CallID]struct{} // the last seenMax call ids originated: an originate is never repeated
-	order  []engine.CallID            // seen's ids, a ring in originate order
-	next   int                        // order's oldest entry once it is full
-	legs   map[string]*leg            // by SIP Call-ID, for the far end's BYE
-	queue  []*call                    // originates waiting for a line or for the calls-per-second pace
-	busy   int                        // customer legs holding a line
-	regs   map[string]binding         // registered agent phones by user part
+	calls  map[records.CallID]*call
+	seen   map[records.CallID]struct{} // the last seenMax call ids originated: an originate is never repeated
+	order  []records.CallID            // seen's ids, a ring in originate order
+	next   int                         // order's oldest entry once it is full
+	legs   map[string]*leg             // by SIP Call-ID, for the far end's BYE
+	queue  []*call                     // originates waiting for a line or for the calls-per-second pace
+	busy   int                         // customer legs holding a line
+	regs   map[string]binding          // registered agent phones by user part
 	ran    bool
 	wake   chan struct{}
 	events eventQueue
@@ -80,7 +81,7 @@ func (b *Backend) Stats() Stats {
 // trace is one call as the backend saw it: when it got where (zero when it
 // never did) and the RTP packets of its legs.
 type trace struct {
-	call        engine.CallID
+	call        records.CallID
 	invite      time.Time // the customer INVITE went out
 	ringing     time.Time // the first 180 or 183 arrived
 	answer      time.Time // the customer's 200 OK arrived
@@ -115,8 +116,8 @@ func New(cfg Config) (*Backend, error) {
 		cfg:   cfg,
 		log:   cfg.Logger,
 		msgs:  map[string]*message{},
-		calls: map[engine.CallID]*call{},
-		seen:  map[engine.CallID]struct{}{},
+		calls: map[records.CallID]*call{},
+		seen:  map[records.CallID]struct{}{},
 		legs:  map[string]*leg{},
 		regs:  map[string]binding{},
 		wake:  make(chan struct{}, 1),
@@ -308,7 +309,7 @@ func (b *Backend) Send(cmds []engine.Command) {
 // after the original (a runner that sends again after re-attaching).
 const seenMax = 1 << 16
 
-func (b *Backend) remember(id engine.CallID) {
+func (b *Backend) remember(id records.CallID) {
 	b.seen[id] = struct{}{}
 	if len(b.order) < seenMax {
 		b.order = append(b.order, id)
@@ -319,7 +320,7 @@ func (b *Backend) remember(id engine.CallID) {
 	b.next = (b.next + 1) % seenMax
 }
 
-func (b *Backend) call(id engine.CallID) *call {
+func (b *Backend) call(id records.CallID) *call {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.calls[id]

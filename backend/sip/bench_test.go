@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outpace-dev/outpace/engine"
+	"github.com/outpace-dev/outpace/records"
 )
 
 var benchCPS = flag.Float64("sip.cps", 200, "BenchmarkCalls: call attempts a second")
@@ -79,7 +80,7 @@ func BenchmarkCalls(b *testing.B) {
 	start := time.Now()
 	b.ResetTimer()
 	for i := range b.N {
-		be.Send([]engine.Command{{Kind: engine.CmdOriginate, Call: engine.CallID(i + 1), Phone: "1555" + strconv.Itoa(1000000+i), CallerID: "15550001000", Timeout: 5 * time.Second}})
+		be.Send([]engine.Command{{Kind: engine.CmdOriginate, Call: records.CallID(i + 1), Phone: "1555" + strconv.Itoa(1000000+i), CallerID: "15550001000", Timeout: 5 * time.Second}})
 	}
 	for range b.N {
 		select {

@@ -30,7 +30,7 @@ const (
 // leave in the order the call went through its states.
 type call struct {
 	b        *Backend
-	id       engine.CallID
+	id       records.CallID
 	phone    string
 	callerID string
 	timeout  time.Duration

@@ -191,10 +191,10 @@ func TestTrunkLimits(t *testing.T) {
 	busy := startSIPp(t, "reject486.xml", false, "-m", "5")
 	r = newRig(t, Config{Trunk: busy.uri(false), CallsPerSecond: 20})
 	start := time.Now()
-	for id := engine.CallID(1); id <= 5; id++ {
+	for id := records.CallID(1); id <= 5; id++ {
 		r.originate(id, "15551230001", 5*time.Second)
 	}
-	for id := engine.CallID(1); id <= 5; id++ {
+	for id := records.CallID(1); id <= 5; id++ {
 		r.await(t, id, 1, 5*time.Second)
 	}
 	if d := time.Since(start); d < 200*time.Millisecond {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outpace-dev/outpace/engine"
 	"github.com/outpace-dev/outpace/internal/sipptest"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // The tests drive the backend against real SIP peers: SIPp (Debian's
@@ -52,7 +53,7 @@ func (s *sipp) uri(tcp bool) string { return s.URI(tcp) }
 type rig struct {
 	b      *Backend
 	mu     sync.Mutex
-	events map[engine.CallID][]engine.Event
+	events map[records.CallID][]engine.Event
 	sig    chan struct{}
 	stop   context.CancelFunc
 	done   chan error
@@ -67,7 +68,7 @@ func newRig(t testing.TB, cfg Config) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{b: b, events: map[engine.CallID][]engine.Event{}, sig: make(chan struct{}, 1), done: make(chan error, 1)}
+	r := &rig{b: b, events: map[records.CallID][]engine.Event{}, sig: make(chan struct{}, 1), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	go func() {
@@ -97,12 +98,12 @@ func newRig(t testing.TB, cfg Config) *rig {
 
 func (r *rig) send(cmds ...engine.Command) { r.b.Send(cmds) }
 
-func (r *rig) originate(id engine.CallID, phone string, timeout time.Duration) {
+func (r *rig) originate(id records.CallID, phone string, timeout time.Duration) {
 	r.send(engine.Command{Kind: engine.CmdOriginate, Call: id, Phone: phone, CallerID: "15550001000", Timeout: timeout})
 }
 
 // await waits until call id has n events and returns them.
-func (r *rig) await(t testing.TB, id engine.CallID, n int, d time.Duration) []engine.Event {
+func (r *rig) await(t testing.TB, id records.CallID, n int, d time.Duration) []engine.Event {
 	t.Helper()
 	deadline := time.After(d)
 	for {
@@ -122,7 +123,7 @@ func (r *rig) await(t testing.TB, id engine.CallID, n int, d time.Duration) []en
 }
 
 // quiet checks that call id has exactly n events after a while.
-func (r *rig) quiet(t testing.TB, id engine.CallID, n int, d time.Duration) {
+func (r *rig) quiet(t testing.TB, id records.CallID, n int, d time.Duration) {
 	t.Helper()
 	time.Sleep(d)
 	r.mu.Lock()

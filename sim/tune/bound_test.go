@@ -8,6 +8,7 @@ import (
 
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // The optimum of a Markov twin bounds progressive dialing and stays at the
@@ -144,7 +145,7 @@ func TestWriteText(t *testing.T) {
 		t.Errorf("rows %q", got)
 	}
 
-	c, err := (&Tuner{Seeds: 1, EvalSeeds: 2}).Compare(sc, []pacing.Mode{pacing.ModeProgressive, pacing.ModeRatio, "nonsense"})
+	c, err := (&Tuner{Seeds: 1, EvalSeeds: 2}).Compare(sc, []records.PacingMode{records.ModeProgressive, records.ModeRatio, "nonsense"})
 	if err != nil {
 		t.Fatal(err)
 	}
