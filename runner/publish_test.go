@@ -9,6 +9,7 @@ import (
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/simtest"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -74,7 +75,7 @@ func TestInterruptedPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := sim.ParseScenario([]byte(world), nil, nil)
+	sc, err := sim.ParseScenario([]byte(simtest.World), worldSets, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,25 +12,16 @@ import (
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/simtest"
 	"github.com/outpace-dev/outpace/store"
 )
 
-// The simulated team and carrier of these tests: five agents, a third of
-// the dials answered live, short talks.
-const world = `
-name: runner-test
-agents: {count: 5, answer_delay: {dist: constant, value: 1s}}
-outcomes: {live: 0.35, machine: 0.15, no_answer: 0.25, busy: 0.15, invalid: 0.1}
-timing:
-  live: {dist: uniform, min: 3s, max: 9s}
-  machine: {dist: constant, value: 5s}
-  busy: {dist: constant, value: 2s}
-  invalid: {dist: constant, value: 1s}
-handling:
-  talk: {dist: uniform, min: 20s, max: 60s}
-  wrap: {dist: constant, value: 5s}
-task: {no_answer_timeout: 20s, connect_deadline: 2s}
-`
+// The simulated team and carrier of these tests: simtest.World with long
+// talks and wraps, so that agents stay busy.
+var worldSets = []string{
+	"handling.talk={dist: uniform, min: 20s, max: 60s}",
+	"handling.wrap={dist: constant, value: 5s}",
+}
 
 var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
@@ -186,7 +177,7 @@ func newHarness(t testing.TB, dir string, clock *runner.Manual, seed uint64, lim
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := sim.ParseScenario([]byte(world), []string{fmt.Sprintf("agents.count=%d", agentsOf(t))}, nil)
+	sc, err := sim.ParseScenario([]byte(simtest.World), append(worldSets, fmt.Sprintf("agents.count=%d", agentsOf(t))), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +490,7 @@ func TestSubmitAndStartDrained(t *testing.T) {
 	if err := bst.UpdateTask(&tk); err != nil {
 		t.Fatal(err)
 	}
-	sc, _ := sim.ParseScenario([]byte(world), nil, nil)
+	sc, _ := sim.ParseScenario([]byte(simtest.World), worldSets, nil)
 	q, _ := bst.GetQueue("t", tk.Spec.Queue)
 	be := &recBackend{Live: sim.NewLive(sc, 1, q.Members, true, clock), st: &recStore{Badger: bst, dialing: map[records.CallID]bool{}, ended: map[records.CallID]bool{}},
 		clock: clock, sent: map[records.CallID]bool{}, connects: map[records.CallID]int{}}

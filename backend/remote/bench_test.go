@@ -2,6 +2,7 @@ package remote_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/simtest"
 	"github.com/outpace-dev/outpace/store"
 )
 
@@ -92,22 +94,13 @@ func BenchmarkStream(b *testing.B) {
 	b.ReportMetric(2*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// The team and carrier of BenchmarkDials: a large team on short calls, in
-// time scaled so far that the dialer, not the scenario, is the limit.
-const benchWorld = `
-name: remote-bench
-agents: {count: 300, answer_delay: {dist: constant, value: 1s}}
-outcomes: {live: 0.35, machine: 0.15, no_answer: 0.25, busy: 0.15, invalid: 0.1}
-timing:
-  live: {dist: uniform, min: 3s, max: 9s}
-  machine: {dist: constant, value: 5s}
-  busy: {dist: constant, value: 2s}
-  invalid: {dist: constant, value: 1s}
-handling:
-  talk: {dist: uniform, min: 20s, max: 60s}
-  wrap: {dist: constant, value: 2s}
-task: {no_answer_timeout: 20s, connect_deadline: 2s}
-`
+// The team and carrier of BenchmarkDials: simtest.World with a large team
+// on longer talks, in time scaled so far that the dialer, not the
+// scenario, is the limit.
+var benchSets = []string{
+	fmt.Sprintf("agents.count=%d", benchAgents),
+	"handling.talk={dist: uniform, min: 20s, max: 60s}",
+}
 
 const (
 	benchAgents = 300
@@ -121,7 +114,7 @@ const (
 // share of the in-process rate.
 func BenchmarkDials(b *testing.B) {
 	world := func(clock runner.Clock) *sim.Live {
-		sc, err := sim.ParseScenario([]byte(benchWorld), nil, nil)
+		sc, err := sim.ParseScenario([]byte(simtest.World), benchSets, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

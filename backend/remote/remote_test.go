@@ -31,25 +31,11 @@ import (
 	"github.com/outpace-dev/outpace/records"
 	"github.com/outpace-dev/outpace/runner"
 	"github.com/outpace-dev/outpace/sim"
+	"github.com/outpace-dev/outpace/sim/simtest"
 	"github.com/outpace-dev/outpace/store"
 )
 
-// The simulated team and carrier of these tests: five agents, a third of
-// the dials answered live, short talks.
-const world = `
-name: remote-test
-agents: {count: 5, answer_delay: {dist: constant, value: 1s}}
-outcomes: {live: 0.35, machine: 0.15, no_answer: 0.25, busy: 0.15, invalid: 0.1}
-timing:
-  live: {dist: uniform, min: 3s, max: 9s}
-  machine: {dist: constant, value: 5s}
-  busy: {dist: constant, value: 2s}
-  invalid: {dist: constant, value: 1s}
-handling:
-  talk: {dist: uniform, min: 5s, max: 15s}
-  wrap: {dist: constant, value: 2s}
-task: {no_answer_timeout: 20s, connect_deadline: 2s}
-`
+// The tests run the simulated team and carrier of simtest.World as it is.
 
 // speed is how much faster than real time the tests' server and backends
 // run.
@@ -67,7 +53,7 @@ const helperEnv = "OUTPACE_REMOTE_TEST_BACKEND"
 // a helper process by TestBackendKilled.
 func TestMain(m *testing.M) {
 	if addr := os.Getenv(helperEnv); addr != "" {
-		sc, err := sim.ParseScenario([]byte(world), nil, nil)
+		sc, err := sim.ParseScenario([]byte(simtest.World), nil, nil)
 		if err != nil {
 			panic(err)
 		}
@@ -312,7 +298,7 @@ type recWorld struct {
 }
 
 func newRecWorld(t *testing.T, seed uint64) *recWorld {
-	sc, err := sim.ParseScenario([]byte(world), nil, nil)
+	sc, err := sim.ParseScenario([]byte(simtest.World), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

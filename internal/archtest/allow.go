@@ -14,6 +14,7 @@ var allowed = map[string][]string{
 	"pacing/optimum":   {"apierr"},
 	"engine":           {"apierr", "fsm", "pacing", "records"},
 	"sim":              {"apierr", "engine", "fsm", "pacing", "records", "gonum.org/v1/gonum", "gopkg.in/yaml.v3"},
+	"sim/simtest":      {},
 	"sim/tune":         {"apierr", "pacing", "pacing/optimum", "records", "sim", "gonum.org/v1/gonum"},
 	"sim/plots":        {"apierr", "pacing/optimum", "sim", "sim/tune", "gonum.org/v1/plot"},
 	"store":            {"apierr", "records", "store/lists", "github.com/dgraph-io/badger/v4", "github.com/dgraph-io/ristretto/v2", "golang.org/x/crypto"},
