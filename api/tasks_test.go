@@ -306,3 +306,36 @@ func TestRespool(t *testing.T) {
 	_, err = sched.Respool(ctx, &pb.RespoolRequest{TaskId: task, Phone: "+12125550199"})
 	wantErr(t, err, codes.NotFound, 301018)
 }
+
+func TestTaskAgentRingTimeout(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	tasks := pb.NewTaskServiceClient(e.conn)
+	ctx := e.login(t, "acme")
+	task := func(d time.Duration) *pb.CreateTaskRequest {
+		return &pb.CreateTaskRequest{Task: &pb.Task{Name: "ring", QueueId: e.queues["acme"],
+			Pacing:           &pb.Pacing{Mode: pb.PacingMode_PACING_MODE_PROGRESSIVE},
+			AgentRingTimeout: durationpb.New(d)}}
+	}
+	resp, err := tasks.CreateTask(ctx, task(45*time.Second))
+	if err != nil {
+		t.Fatalf("create task: %v", err)
+	}
+	if got := resp.GetTask().GetAgentRingTimeout().AsDuration(); got != 45*time.Second {
+		t.Errorf("created task's agent ring timeout %v, want 45s", got)
+	}
+	got, err := tasks.GetTask(ctx, &pb.GetTaskRequest{TaskId: resp.GetTask().GetId()})
+	if err != nil {
+		t.Fatalf("get task: %v", err)
+	}
+	if d := got.GetTask().GetAgentRingTimeout().AsDuration(); d != 45*time.Second {
+		t.Errorf("read back agent ring timeout %v, want 45s", d)
+	}
+
+	for _, d := range []time.Duration{-time.Second, 500 * time.Millisecond, records.MaxAgentRingTimeout + time.Second} {
+		_, err := tasks.CreateTask(ctx, task(d))
+		st := wantErr(t, err, codes.InvalidArgument, 301018)
+		if v := badRequest(st); len(v) != 1 || v["task.agent_ring_timeout"] == "" {
+			t.Errorf("agent ring timeout %v: violations %v, want task.agent_ring_timeout", d, v)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/outpace-dev/outpace/apierr"
 	"github.com/outpace-dev/outpace/pacing"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
+	"github.com/outpace-dev/outpace/records"
 )
 
 // violations collects every bad field of a request, so that one answer
@@ -377,6 +378,7 @@ func (v *violations) task(field string, t *pb.Task) {
 	v.duration(field+".no_answer_timeout", t.GetNoAnswerTimeout(), 15*time.Second, 10*time.Minute)
 	v.duration(field+".connect_deadline", t.GetConnectDeadline(), 0, time.Minute)
 	v.duration(field+".acw_timeout", t.GetAcwTimeout(), 0, 24*time.Hour)
+	v.duration(field+".agent_ring_timeout", t.GetAgentRingTimeout(), time.Second, records.MaxAgentRingTimeout)
 	v.duration(field+".abandon_window", t.GetAbandonWindow(), time.Minute, 31*24*time.Hour)
 	if x := t.GetMaxLinesPerAgent(); x != 0 {
 		v.finite(field+".max_lines_per_agent", x, 1, 50)

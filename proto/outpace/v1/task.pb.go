@@ -631,9 +631,13 @@ type Task struct {
 	// When the task was created (output only).
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When its status last changed (output only).
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// How long an agent's phone may ring for a live answer before the agent
+	// leg is taken as failed and the customer offered to another agent;
+	// unset = 20 s, 1 s–10 min.
+	AgentRingTimeout *durationpb.Duration `protobuf:"bytes,21,opt,name=agent_ring_timeout,json=agentRingTimeout,proto3" json:"agent_ring_timeout,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -802,6 +806,13 @@ func (x *Task) GetCreateTime() *timestamppb.Timestamp {
 func (x *Task) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Task) GetAgentRingTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.AgentRingTimeout
 	}
 	return nil
 }
@@ -2398,7 +2409,7 @@ const file_outpace_v1_task_proto_rawDesc = "" +
 	"\tDayWindow\x12!\n" +
 	"\fstart_minute\x18\x01 \x01(\x05R\vstartMinute\x12\x1d\n" +
 	"\n" +
-	"end_minute\x18\x02 \x01(\x05R\tendMinute\"\xc4\a\n" +
+	"end_minute\x18\x02 \x01(\x05R\tendMinute\"\x8d\b\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x127\n" +
@@ -2425,7 +2436,8 @@ const file_outpace_v1_task_proto_rawDesc = "" +
 	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xaa\x01\n" +
+	"updateTime\x12G\n" +
+	"\x12agent_ring_timeout\x18\x15 \x01(\v2\x19.google.protobuf.DurationR\x10agentRingTimeout\"\xaa\x01\n" +
 	"\fImportResult\x12\x16\n" +
 	"\x06stored\x18\x01 \x01(\x03R\x06stored\x12#\n" +
 	"\rinvalid_count\x18\x02 \x01(\x03R\finvalidCount\x12'\n" +
@@ -2648,56 +2660,57 @@ var file_outpace_v1_task_proto_depIdxs = []int32{
 	34, // 16: outpace.v1.Task.status:type_name -> outpace.v1.TaskStatus
 	35, // 17: outpace.v1.Task.create_time:type_name -> google.protobuf.Timestamp
 	35, // 18: outpace.v1.Task.update_time:type_name -> google.protobuf.Timestamp
-	36, // 19: outpace.v1.ImportResult.rejected:type_name -> outpace.v1.InvalidEntry
-	9,  // 20: outpace.v1.CreateTaskRequest.task:type_name -> outpace.v1.Task
-	37, // 21: outpace.v1.CreateTaskRequest.numbers:type_name -> outpace.v1.Number
-	9,  // 22: outpace.v1.CreateTaskResponse.task:type_name -> outpace.v1.Task
-	10, // 23: outpace.v1.CreateTaskResponse.result:type_name -> outpace.v1.ImportResult
-	37, // 24: outpace.v1.AddNumbersRequest.numbers:type_name -> outpace.v1.Number
-	10, // 25: outpace.v1.AddNumbersResponse.result:type_name -> outpace.v1.ImportResult
-	34, // 26: outpace.v1.SetTaskStatusRequest.status:type_name -> outpace.v1.TaskStatus
-	9,  // 27: outpace.v1.SetTaskStatusResponse.task:type_name -> outpace.v1.Task
-	9,  // 28: outpace.v1.GetTaskResponse.task:type_name -> outpace.v1.Task
-	34, // 29: outpace.v1.ListTasksRequest.statuses:type_name -> outpace.v1.TaskStatus
-	9,  // 30: outpace.v1.ListTasksResponse.tasks:type_name -> outpace.v1.Task
-	34, // 31: outpace.v1.TaskStats.status:type_name -> outpace.v1.TaskStatus
-	35, // 32: outpace.v1.TaskStats.time:type_name -> google.protobuf.Timestamp
-	24, // 33: outpace.v1.GetTaskStatsResponse.stats:type_name -> outpace.v1.TaskStats
-	3,  // 34: outpace.v1.ImportHeader.format:type_name -> outpace.v1.ListFormat
-	37, // 35: outpace.v1.NumberBatch.numbers:type_name -> outpace.v1.Number
-	26, // 36: outpace.v1.ImportNumbersRequest.header:type_name -> outpace.v1.ImportHeader
-	27, // 37: outpace.v1.ImportNumbersRequest.numbers:type_name -> outpace.v1.NumberBatch
-	10, // 38: outpace.v1.ImportNumbersResponse.result:type_name -> outpace.v1.ImportResult
-	35, // 39: outpace.v1.ExplainNumberRequest.time:type_name -> google.protobuf.Timestamp
-	4,  // 40: outpace.v1.Check.rule:type_name -> outpace.v1.Rule
-	35, // 41: outpace.v1.Check.allowed_at:type_name -> google.protobuf.Timestamp
-	37, // 42: outpace.v1.ExplainNumberResponse.number:type_name -> outpace.v1.Number
-	35, // 43: outpace.v1.ExplainNumberResponse.dialable_at:type_name -> google.protobuf.Timestamp
-	31, // 44: outpace.v1.ExplainNumberResponse.checks:type_name -> outpace.v1.Check
-	35, // 45: outpace.v1.ExplainNumberResponse.time:type_name -> google.protobuf.Timestamp
-	11, // 46: outpace.v1.TaskService.CreateTask:input_type -> outpace.v1.CreateTaskRequest
-	13, // 47: outpace.v1.TaskService.AddNumbers:input_type -> outpace.v1.AddNumbersRequest
-	15, // 48: outpace.v1.TaskService.RemoveNumbers:input_type -> outpace.v1.RemoveNumbersRequest
-	17, // 49: outpace.v1.TaskService.SetTaskStatus:input_type -> outpace.v1.SetTaskStatusRequest
-	19, // 50: outpace.v1.TaskService.GetTask:input_type -> outpace.v1.GetTaskRequest
-	21, // 51: outpace.v1.TaskService.ListTasks:input_type -> outpace.v1.ListTasksRequest
-	23, // 52: outpace.v1.TaskService.GetTaskStats:input_type -> outpace.v1.GetTaskStatsRequest
-	28, // 53: outpace.v1.TaskService.ImportNumbers:input_type -> outpace.v1.ImportNumbersRequest
-	30, // 54: outpace.v1.TaskService.ExplainNumber:input_type -> outpace.v1.ExplainNumberRequest
-	12, // 55: outpace.v1.TaskService.CreateTask:output_type -> outpace.v1.CreateTaskResponse
-	14, // 56: outpace.v1.TaskService.AddNumbers:output_type -> outpace.v1.AddNumbersResponse
-	16, // 57: outpace.v1.TaskService.RemoveNumbers:output_type -> outpace.v1.RemoveNumbersResponse
-	18, // 58: outpace.v1.TaskService.SetTaskStatus:output_type -> outpace.v1.SetTaskStatusResponse
-	20, // 59: outpace.v1.TaskService.GetTask:output_type -> outpace.v1.GetTaskResponse
-	22, // 60: outpace.v1.TaskService.ListTasks:output_type -> outpace.v1.ListTasksResponse
-	25, // 61: outpace.v1.TaskService.GetTaskStats:output_type -> outpace.v1.GetTaskStatsResponse
-	29, // 62: outpace.v1.TaskService.ImportNumbers:output_type -> outpace.v1.ImportNumbersResponse
-	32, // 63: outpace.v1.TaskService.ExplainNumber:output_type -> outpace.v1.ExplainNumberResponse
-	55, // [55:64] is the sub-list for method output_type
-	46, // [46:55] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	33, // 19: outpace.v1.Task.agent_ring_timeout:type_name -> google.protobuf.Duration
+	36, // 20: outpace.v1.ImportResult.rejected:type_name -> outpace.v1.InvalidEntry
+	9,  // 21: outpace.v1.CreateTaskRequest.task:type_name -> outpace.v1.Task
+	37, // 22: outpace.v1.CreateTaskRequest.numbers:type_name -> outpace.v1.Number
+	9,  // 23: outpace.v1.CreateTaskResponse.task:type_name -> outpace.v1.Task
+	10, // 24: outpace.v1.CreateTaskResponse.result:type_name -> outpace.v1.ImportResult
+	37, // 25: outpace.v1.AddNumbersRequest.numbers:type_name -> outpace.v1.Number
+	10, // 26: outpace.v1.AddNumbersResponse.result:type_name -> outpace.v1.ImportResult
+	34, // 27: outpace.v1.SetTaskStatusRequest.status:type_name -> outpace.v1.TaskStatus
+	9,  // 28: outpace.v1.SetTaskStatusResponse.task:type_name -> outpace.v1.Task
+	9,  // 29: outpace.v1.GetTaskResponse.task:type_name -> outpace.v1.Task
+	34, // 30: outpace.v1.ListTasksRequest.statuses:type_name -> outpace.v1.TaskStatus
+	9,  // 31: outpace.v1.ListTasksResponse.tasks:type_name -> outpace.v1.Task
+	34, // 32: outpace.v1.TaskStats.status:type_name -> outpace.v1.TaskStatus
+	35, // 33: outpace.v1.TaskStats.time:type_name -> google.protobuf.Timestamp
+	24, // 34: outpace.v1.GetTaskStatsResponse.stats:type_name -> outpace.v1.TaskStats
+	3,  // 35: outpace.v1.ImportHeader.format:type_name -> outpace.v1.ListFormat
+	37, // 36: outpace.v1.NumberBatch.numbers:type_name -> outpace.v1.Number
+	26, // 37: outpace.v1.ImportNumbersRequest.header:type_name -> outpace.v1.ImportHeader
+	27, // 38: outpace.v1.ImportNumbersRequest.numbers:type_name -> outpace.v1.NumberBatch
+	10, // 39: outpace.v1.ImportNumbersResponse.result:type_name -> outpace.v1.ImportResult
+	35, // 40: outpace.v1.ExplainNumberRequest.time:type_name -> google.protobuf.Timestamp
+	4,  // 41: outpace.v1.Check.rule:type_name -> outpace.v1.Rule
+	35, // 42: outpace.v1.Check.allowed_at:type_name -> google.protobuf.Timestamp
+	37, // 43: outpace.v1.ExplainNumberResponse.number:type_name -> outpace.v1.Number
+	35, // 44: outpace.v1.ExplainNumberResponse.dialable_at:type_name -> google.protobuf.Timestamp
+	31, // 45: outpace.v1.ExplainNumberResponse.checks:type_name -> outpace.v1.Check
+	35, // 46: outpace.v1.ExplainNumberResponse.time:type_name -> google.protobuf.Timestamp
+	11, // 47: outpace.v1.TaskService.CreateTask:input_type -> outpace.v1.CreateTaskRequest
+	13, // 48: outpace.v1.TaskService.AddNumbers:input_type -> outpace.v1.AddNumbersRequest
+	15, // 49: outpace.v1.TaskService.RemoveNumbers:input_type -> outpace.v1.RemoveNumbersRequest
+	17, // 50: outpace.v1.TaskService.SetTaskStatus:input_type -> outpace.v1.SetTaskStatusRequest
+	19, // 51: outpace.v1.TaskService.GetTask:input_type -> outpace.v1.GetTaskRequest
+	21, // 52: outpace.v1.TaskService.ListTasks:input_type -> outpace.v1.ListTasksRequest
+	23, // 53: outpace.v1.TaskService.GetTaskStats:input_type -> outpace.v1.GetTaskStatsRequest
+	28, // 54: outpace.v1.TaskService.ImportNumbers:input_type -> outpace.v1.ImportNumbersRequest
+	30, // 55: outpace.v1.TaskService.ExplainNumber:input_type -> outpace.v1.ExplainNumberRequest
+	12, // 56: outpace.v1.TaskService.CreateTask:output_type -> outpace.v1.CreateTaskResponse
+	14, // 57: outpace.v1.TaskService.AddNumbers:output_type -> outpace.v1.AddNumbersResponse
+	16, // 58: outpace.v1.TaskService.RemoveNumbers:output_type -> outpace.v1.RemoveNumbersResponse
+	18, // 59: outpace.v1.TaskService.SetTaskStatus:output_type -> outpace.v1.SetTaskStatusResponse
+	20, // 60: outpace.v1.TaskService.GetTask:output_type -> outpace.v1.GetTaskResponse
+	22, // 61: outpace.v1.TaskService.ListTasks:output_type -> outpace.v1.ListTasksResponse
+	25, // 62: outpace.v1.TaskService.GetTaskStats:output_type -> outpace.v1.GetTaskStatsResponse
+	29, // 63: outpace.v1.TaskService.ImportNumbers:output_type -> outpace.v1.ImportNumbersResponse
+	32, // 64: outpace.v1.TaskService.ExplainNumber:output_type -> outpace.v1.ExplainNumberResponse
+	56, // [56:65] is the sub-list for method output_type
+	47, // [47:56] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_outpace_v1_task_proto_init() }
