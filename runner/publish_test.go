@@ -17,13 +17,7 @@ import (
 // even within 100 ms of the last snapshot, and that an idle runner then
 // publishes nothing more: the clock stands still and no input comes.
 func TestIdleSnapshot(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 20, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 20)
 	h := newHarness(t, dir, runner.NewManual(start), 1, false)
 	h.flush() // a snapshot now: the pause below comes within 100 ms of it
 	if err := h.r.Submit(h.ctx, engine.Event{Kind: engine.EvPauseTask, Task: 1}); err != nil {
@@ -51,13 +45,7 @@ func TestIdleSnapshot(t *testing.T) {
 // record reach the event log and a subscriber, and the records reach the
 // subscriber too.
 func TestInterruptedPublished(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 200, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 200)
 	clock := runner.NewManual(start)
 	h := newHarness(t, dir, clock, 1, false)
 	h.advance(time.Minute)
@@ -66,7 +54,7 @@ func TestInterruptedPublished(t *testing.T) {
 	}
 	h.stop() // a hard stop: the calls in flight stay Dialing
 
-	bst, err = store.Open(store.Config{Dir: dir})
+	bst, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,20 @@ func campaign(t testing.TB, st *store.Badger, n int, mode records.PacingMode) []
 	return ids
 }
 
+// campaignDir stores the campaign of n numbers paced by ratio in a new
+// Badger directory, closes it and returns the directory.
+func campaignDir(t testing.TB, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	bst, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign(t, bst, n, records.ModeRatio)
+	bst.Close()
+	return dir
+}
+
 func phone(i int) string { return fmt.Sprintf("+1415%07d", 2000000+i) }
 
 // recStore is the real store with a record of which calls were durably
@@ -250,13 +264,7 @@ func (h *harness) stats() engine.TaskStats { return h.r.Snapshot().Tasks[1] }
 // every originate left after its number was durably Dialing, and no machine
 // answer reached an agent.
 func TestCampaignRunsToItsEnd(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 60, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 60)
 
 	h := newHarness(t, dir, runner.NewManual(start), 7, false)
 	slow, _ := h.r.Subscribe(1)         // never read: dropped, never waited for
@@ -299,7 +307,7 @@ func TestCampaignRunsToItsEnd(t *testing.T) {
 	h.be.mu.Unlock()
 	h.stop()
 
-	bst, err = store.Open(store.Config{Dir: dir})
+	bst, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,13 +353,7 @@ func TestCampaignRunsToItsEnd(t *testing.T) {
 // flight end), then stops one at once and checks that the next start closes
 // the calls it left and goes on where it stopped: no number dialled twice.
 func TestDrainThenRestart(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 200, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 200)
 
 	clock := runner.NewManual(start)
 	h := newHarness(t, dir, clock, 1, false)
@@ -389,7 +391,7 @@ func TestDrainThenRestart(t *testing.T) {
 		t.Fatalf("dials per run: %d, %d, %d", first, second, third)
 	}
 
-	bst, err = store.Open(store.Config{Dir: dir})
+	bst, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,13 +435,7 @@ func recoverState(t *testing.T, dir string) store.RecoveredState {
 // TestLimiter runs a campaign on a backend of 3 lines and half a call a
 // second: the runner never has more calls out, nor starts them faster.
 func TestLimiter(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 100, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 100)
 	h := newHarness(t, dir, runner.NewManual(start), 1, true)
 	h.advance(10 * time.Minute)
 	h.be.mu.Lock()
@@ -461,13 +457,7 @@ func TestLimiter(t *testing.T) {
 // back with the engine's error, an accepted one is durable when Submit
 // returns; and a runner asked to drain before it starts places no call.
 func TestSubmitAndStartDrained(t *testing.T) {
-	dir := t.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign(t, bst, 20, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(t, 20)
 	h := newHarness(t, dir, runner.NewManual(start), 1, false)
 	if err := h.r.Submit(h.ctx, engine.Event{Kind: engine.EvStartTask, Task: 1}); err == nil {
 		t.Error("starting a running task was accepted")
@@ -482,7 +472,7 @@ func TestSubmitAndStartDrained(t *testing.T) {
 	h.stop()
 
 	clock := runner.NewManual(start)
-	bst, err = store.Open(store.Config{Dir: dir})
+	bst, err := store.Open(store.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,13 +501,7 @@ func TestSubmitAndStartDrained(t *testing.T) {
 // world, fifty agents on a ratio of 1:2, the clock advanced a second at a
 // time.
 func BenchmarkCampaign(b *testing.B) {
-	dir := b.TempDir()
-	bst, err := store.Open(store.Config{Dir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	campaign(b, bst, b.N+1000, records.ModeRatio)
-	bst.Close()
+	dir := campaignDir(b, b.N+1000)
 	h := newHarness(b, dir, runner.NewManual(start), 1, false)
 	b.ResetTimer()
 	for h.countSent() < b.N {
