@@ -334,6 +334,13 @@ func TestBlacklistAndRecords(t *testing.T) {
 	if _, err := e.Store.Commit(w, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	// A refused search prints its error and no table.
+	if err := c.RecordSearch(ctx, &pb.SearchRecordsRequest{TaskId: 1, PageSize: 5000}, false); err == nil {
+		t.Fatal("page size 5000 accepted")
+	}
+	if out := c.take(); out != "" {
+		t.Fatalf("a refused search printed %q", out)
+	}
 	req := &pb.SearchRecordsRequest{TaskId: 1, PageSize: 2, SyncFlag: pb.SyncFlag_SYNC_FLAG_ALL, Peek: true}
 	if err := c.RecordSearch(ctx, req, false); err != nil {
 		t.Fatal(err)

@@ -40,11 +40,9 @@ func ParseSyncFlag(s string) (pb.SyncFlag, error) {
 // standard error (a table) or is the last line's search_after (JSON
 // lines, one page per line).
 func (a *App) RecordSearch(ctx context.Context, req *pb.SearchRecordsRequest, all bool) error {
+	// The table starts with the first page that arrives, so a request the
+	// server refuses prints only its error.
 	var tw *tabwriter.Writer
-	if !a.Opts.JSON {
-		tw = tabwriter.NewWriter(a.Out, 0, 4, 2, ' ', 0)
-		row(tw, recordHeader...)
-	}
 	total := 0
 	for {
 		r, err := call(ctx, a, a.RecordService.SearchRecords, req)
@@ -55,6 +53,10 @@ func (a *App) RecordSearch(ctx context.Context, req *pb.SearchRecordsRequest, al
 			return err
 		}
 		total += len(r.GetRecords())
+		if tw == nil && !a.Opts.JSON {
+			tw = tabwriter.NewWriter(a.Out, 0, 4, 2, ' ', 0)
+			row(tw, recordHeader...)
+		}
 		if tw != nil {
 			for _, rec := range r.GetRecords() {
 				recordRow(tw, rec)
