@@ -19,11 +19,14 @@ import (
 type EventFilter struct {
 	Tasks  []uint64
 	Agents []uint32
-	// Kinds are "call", "party", "agent", "error", "pacing", "task".
+	// Kinds are names of EventKinds.
 	Kinds []string
 	// From is the first sequence number to send; 0 = from now on.
 	From uint64
 }
+
+// EventKinds returns the kinds an EventFilter takes, sorted.
+func EventKinds() []string { return EnumNames(pb.EventKind(0).Descriptor()) }
 
 // Request builds the subscription; a bad kind names its flag.
 func (f EventFilter) Request() (*pb.SubscribeRequest, error) {

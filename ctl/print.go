@@ -79,26 +79,42 @@ func EnumName(e protoreflect.Enum) string {
 }
 
 // ParseEnum finds the value of enum type d named s: its short name
-// ("running", "not-ready"), full name or number; what a flag takes.
+// ("running", "not-ready"), full name or number; what a flag takes. An
+// unknown s is an error that lists EnumNames(d).
 func ParseEnum(d protoreflect.EnumDescriptor, flag, s string) (protoreflect.EnumNumber, error) {
 	want := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_"))
-	prefix := ""
-	if z := d.Values().ByNumber(0); z != nil {
-		prefix = strings.TrimSuffix(string(z.Name()), "UNSPECIFIED")
-	}
-	var names []string
+	prefix := enumPrefix(d)
 	for i := range d.Values().Len() {
 		v := d.Values().Get(i)
 		full := string(v.Name())
-		if v.Number() != 0 {
-			names = append(names, strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(full, prefix)), "_", "-"))
-		}
 		if want == full || want == strings.TrimPrefix(full, prefix) || want == fmt.Sprint(int32(v.Number())) {
 			return v.Number(), nil
 		}
 	}
+	return 0, fmt.Errorf("%s: unknown value %q (one of %s)", flag, s, strings.Join(EnumNames(d), ", "))
+}
+
+// EnumNames returns the short names ParseEnum takes for the values of d
+// other than the zero one, sorted: what a flag's help lists.
+func EnumNames(d protoreflect.EnumDescriptor) []string {
+	prefix := enumPrefix(d)
+	var names []string
+	for i := range d.Values().Len() {
+		if v := d.Values().Get(i); v.Number() != 0 {
+			names = append(names, strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(string(v.Name()), prefix)), "_", "-"))
+		}
+	}
 	sort.Strings(names)
-	return 0, fmt.Errorf("%s: unknown value %q (one of %s)", flag, s, strings.Join(names, ", "))
+	return names
+}
+
+// enumPrefix is the prefix every value name of d shares, taken from its
+// zero value (EVENT_KIND_UNSPECIFIED gives "EVENT_KIND_").
+func enumPrefix(d protoreflect.EnumDescriptor) string {
+	if z := d.Values().ByNumber(0); z != nil {
+		return strings.TrimSuffix(string(z.Name()), "UNSPECIFIED")
+	}
+	return ""
 }
 
 // when prints a timestamp in local time, "-" when unset.

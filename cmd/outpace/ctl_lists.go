@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -241,7 +242,7 @@ printed, so nothing is lost. --from SEQ starts at an earlier sequence number
 		RunE: f.run(func(ctx context.Context, a *ctl.App, _ []string) error { return a.Events(ctx, o) }),
 	}
 	tasks := c.Flags().UintSlice("task", nil, "only events of these tasks (agent events name no task: --agent selects them)")
-	c.Flags().StringSliceVar(&o.Kinds, "kind", nil, "only events of these kinds: call, party, agent, error, pacing, task")
+	c.Flags().StringSliceVar(&o.Kinds, "kind", nil, "only events of these kinds: "+strings.Join(ctl.EventKinds(), ", "))
 	c.Flags().Uint64Var(&o.From, "from", 0, "first sequence number (0 = from now on)")
 	c.Flags().IntVar(&o.Limit, "limit", 0, "stop after this many events (0 = follow)")
 	agents := c.Flags().UintSlice("agent", nil, "only events of these agents")

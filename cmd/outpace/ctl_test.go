@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/outpace-dev/outpace/api/apitest"
+	"github.com/outpace-dev/outpace/ctl"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 )
 
@@ -63,5 +64,34 @@ func TestCtlCommandsBindTheirFlags(t *testing.T) {
 	}
 	if out, err := runCtl(t, "blacklist", "add", "--task", "1", "+14155550123"); err != nil || !strings.Contains(out, "task 1's blacklist") {
 		t.Fatalf("blacklist add: %v %s", err, out)
+	}
+}
+
+func TestCtlEventsHelpListsEveryKind(t *testing.T) {
+	out, err := runCtl(t, "events", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ctl.EventFilter{Kinds: []string{"bogus"}}.Request()
+	if err == nil {
+		t.Fatal("kind bogus accepted")
+	}
+	kinds := pb.EventKind(0).Descriptor().Values()
+	for i := range kinds.Len() {
+		v := kinds.Get(i)
+		if v.Number() == 0 {
+			continue
+		}
+		name := ctl.EnumName(pb.EventKind(v.Number()))
+		if _, err := (ctl.EventFilter{Kinds: []string{name}}).Request(); err != nil {
+			t.Errorf("kind %s: %v", name, err)
+		}
+		if !strings.Contains(out, name) || !strings.Contains(err.Error(), name) {
+			t.Errorf("kind %s missing from the help or the error:\n%s\n%v", name, out, err)
+		}
+	}
+	list := strings.Join(ctl.EventKinds(), ", ")
+	if !strings.Contains(out, "kinds: "+list) || !strings.Contains(err.Error(), "(one of "+list+")") {
+		t.Errorf("help and error list different kinds:\n%s\n%v", out, err)
 	}
 }
