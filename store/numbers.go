@@ -1108,3 +1108,42 @@ func (s *Badger) RemoveSchedules(task records.TaskID, phone string, from, to tim
 		return ids, nil
 	})
 }
+
+// CountNumbers implements Lists.
+func (s *Badger) CountNumbers(task records.TaskID) (NumberCounts, error) {
+	ts, err := s.taskState(task)
+	if err != nil {
+		return NumberCounts{}, err
+	}
+	var c NumberCounts
+	err = s.db.View(func(txn *badger.Txn) error {
+		if err := scan(txn, appendTask(nil, kDue, ts.id), func(*badger.Item) error {
+			c.Pending++
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := scan(txn, appendTask(nil, kFlight, ts.id), func(*badger.Item) error {
+			c.Dialing++
+			return nil
+		}); err != nil {
+			return err
+		}
+		// Pending and dialing numbers were counted by their index above.
+		return scan(txn, appendTask(nil, kNum, ts.id), func(item *badger.Item) error {
+			return item.Value(func(v []byte) error {
+				if len(v) < 2 || v[0] != codecVersion {
+					return errCorrupt
+				}
+				switch records.NumberState(v[1]) {
+				case records.NumberDone:
+					c.Done++
+				case records.NumberSkipped:
+					c.Skipped++
+				}
+				return nil
+			})
+		})
+	})
+	return c, err
+}

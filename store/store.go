@@ -170,6 +170,18 @@ type Lists interface {
 	// callback dropped, with r's changes. A number being dialled is refused:
 	// respool it when its call has ended.
 	Respool(r Respool) (records.NumberID, error)
+	// CountNumbers counts the numbers of task by state. It reads only the
+	// task's keys: the due index (pending) and the in-flight index
+	// (dialing) without their values, and the state byte of each number
+	// that has left its imported position (done and skipped), so its cost
+	// is proportional to the task's list, never to the whole store. A
+	// number handed to the engine but not dialled yet counts as pending.
+	CountNumbers(task records.TaskID) (NumberCounts, error)
+}
+
+// NumberCounts is how many numbers of a task are in each state.
+type NumberCounts struct {
+	Pending, Dialing, Done, Skipped int64
 }
 
 // Respool is a number put back in its task's list (seed 001 Respool).

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Blacklist", testBlacklist},
 		{"Schedules", testSchedules},
 		{"Respool", testRespool},
+		{"CountNumbers", testCountNumbers},
 		{"Dispositions", testDispositions},
 		{"RecordQueries", testRecordQueries},
 		{"Events", testEvents},
@@ -1496,5 +1497,62 @@ func testConcurrent(t *testing.T, st store.Store) {
 	}
 	if len(rest)+len(dialled) != 5001 {
 		t.Fatalf("%d due + %d dialled, want 5001", len(rest), len(dialled))
+	}
+}
+
+func testCountNumbers(t *testing.T, st store.Store) {
+	task := newTask(t, st, "acme", records.AlwaysOpen)
+	want := func(w store.NumberCounts) {
+		t.Helper()
+		got, err := st.CountNumbers(task)
+		must(t, err)
+		if got != w {
+			t.Fatalf("counts %+v, want %+v", got, w)
+		}
+	}
+	want(store.NumberCounts{})
+	var nums []records.Number
+	for i := range 6 {
+		nums = append(nums, records.Number{Phone: ny(i)})
+	}
+	_, err := st.ImportNumbers(task, nums)
+	must(t, err)
+	want(store.NumberCounts{Pending: 6})
+	got, err := st.NextNumbers(task, T0, 4, nil)
+	must(t, err)
+	if len(got) != 4 {
+		t.Fatalf("fetched %d numbers, want 4", len(got))
+	}
+	want(store.NumberCounts{Pending: 6}) // handed out, not dialled yet
+	var rd records.Writes
+	for i, n := range got {
+		rd.Numbers = append(rd.Numbers, records.NumberUpdate{At: T0, Task: task, Number: n.ID,
+			State: records.NumberDialing, Call: records.CallID(i + 1), Attempts: 1})
+	}
+	commit(t, st, rd)
+	want(store.NumberCounts{Pending: 2, Dialing: 4})
+	commit(t, st, records.Writes{Numbers: []records.NumberUpdate{
+		{At: T0, Task: task, Number: got[0].ID, State: records.NumberDone, Call: 1, Outcome: records.OutcomeLive, Attempts: 1},
+		{At: T0, Task: task, Number: got[1].ID, State: records.NumberSkipped, Call: 2, Outcome: records.OutcomeBusy, Attempts: 1},
+		{At: T0, Task: task, Number: got[2].ID, State: records.NumberPending, Call: 3, Outcome: records.OutcomeNoAnswer,
+			Attempts: 1, NextAt: T0.Add(time.Hour)},
+	}})
+	want(store.NumberCounts{Pending: 3, Dialing: 1, Done: 1, Skipped: 1})
+	_, err = st.ScheduleCallback(store.Schedule{Task: task, Phone: ny(100), At: T0})
+	must(t, err)
+	n, err := st.RemoveNumbers(task, []string{ny(4), ny(5)})
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("removed %d, want 2", n)
+	}
+	want(store.NumberCounts{Pending: 2, Dialing: 1, Done: 1, Skipped: 1})
+	// Another task's numbers are not counted.
+	other := newTask(t, st, "acme", records.AlwaysOpen)
+	_, err = st.ImportNumbers(other, []records.Number{{Phone: ny(0)}})
+	must(t, err)
+	want(store.NumberCounts{Pending: 2, Dialing: 1, Done: 1, Skipped: 1})
+	_, err = st.CountNumbers(records.TaskID(1 << 40))
+	if err == nil {
+		t.Fatal("CountNumbers of an unknown task: no error")
 	}
 }
