@@ -62,6 +62,10 @@ func TestCampaignThroughTheAPI(t *testing.T) {
 		phones = append(phones, fmt.Sprintf("+1415%07d", 5550000+i))
 	}
 	task := e.createTask(t, ctx, "acme", phones...).GetTask()
+	fresh, err := tasks.GetTaskStats(ctx, &pb.GetTaskStatsRequest{TaskId: task.GetId()})
+	if err != nil || fresh.GetStats().GetNumbersPending() != 40 || fresh.GetStats().GetNumbersDone() != 0 {
+		t.Fatalf("stats of a fresh list: %v %v", fresh, err)
+	}
 
 	// Follow the events from the start.
 	sctx, stop := context.WithCancel(ctx)
@@ -97,6 +101,11 @@ func TestCampaignThroughTheAPI(t *testing.T) {
 	stats, err := tasks.GetTaskStats(ctx, &pb.GetTaskStatsRequest{TaskId: task.GetId()})
 	if err != nil || stats.GetStats().GetAgentsLoggedIn() != 3 || stats.GetStats().GetStatus() != pb.TaskStatus_TASK_STATUS_RUNNING {
 		t.Fatalf("stats: %v %v", stats, err)
+	}
+	// Every number of the list is in exactly one state.
+	st := stats.GetStats()
+	if n := st.GetNumbersPending() + st.GetNumbersDialing() + st.GetNumbersDone() + st.GetNumbersSkipped(); n != 40 {
+		t.Fatalf("numbers by state add up to %d, want 40: %v", n, st)
 	}
 	if _, err := tasks.SetTaskStatus(ctx, &pb.SetTaskStatusRequest{TaskId: task.GetId(), Status: pb.TaskStatus_TASK_STATUS_PAUSED}); err != nil {
 		t.Fatal(err)

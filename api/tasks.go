@@ -428,6 +428,12 @@ func (h *taskService) GetTaskStats(ctx context.Context, req *pb.GetTaskStatsRequ
 		AbandonRate: st.AbandonRate, AbandonRateWindow: st.WindowAbandonRate, AbandonTarget: target, DialLevel: st.Level,
 		Dials: st.Dials,
 	}
+	nc, err := h.s.cfg.Store.CountNumbers(t.Spec.ID)
+	if err != nil {
+		return nil, err
+	}
+	out.NumbersPending, out.NumbersDialing = nc.Pending, nc.Dialing
+	out.NumbersDone, out.NumbersSkipped = nc.Done, nc.Skipped
 	if q, ok := snap.Queues[t.Spec.Queue]; ok {
 		out.AgentsLoggedIn, out.AgentsIdle = int32(q.LoggedIn), int32(q.Idle)
 		out.AgentsBusy, out.AgentsPaused = int32(q.Busy), int32(q.Paused)

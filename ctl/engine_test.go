@@ -112,9 +112,19 @@ func TestCampaignThroughCtl(t *testing.T) {
 	if err := c.TaskStats(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	// The server does not count numbers by state: no zeros that look like
-	// an empty list.
-	mustContain(t, c.take(), "running", "3 logged in", "placed", "— pending", "not counted by this server")
+	out := c.take()
+	mustContain(t, out, "running", "3 logged in", "placed", " pending, ", " dialing, ", " done, ", " skipped")
+	// The 200 numbers by state: each in exactly one, the end of the list
+	// still pending.
+	var pending, dialing, done, skipped int
+	at := strings.Index(out, " pending, ")
+	head := out[strings.LastIndexAny(out[:at], " \t\n")+1:]
+	if _, err := fmt.Sscanf(head, "%d pending, %d dialing, %d done, %d skipped", &pending, &dialing, &done, &skipped); err != nil {
+		t.Fatalf("numbers row of %q: %v", out, err)
+	}
+	if pending+dialing+done+skipped != 200 || pending == 0 {
+		t.Fatalf("numbers %d pending, %d dialing, %d done, %d skipped: want 200 in all, some pending", pending, dialing, done, skipped)
+	}
 	if err := c.CampaignSummary(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -228,14 +228,10 @@ func (a *App) TaskStats(ctx context.Context, id uint64) error {
 	})
 }
 
-// numberCounts shows a task's numbers by state. A server that does not
-// count them sends zeros (see TaskStats in the API reference): all three
-// zero show as "—" with a note, not as a task with no numbers.
+// numberCounts shows a task's numbers by state.
 func numberCounts(s *pb.TaskStats) string {
-	if s.GetNumbersPending() == 0 && s.GetNumbersDone() == 0 && s.GetNumbersSkipped() == 0 {
-		return "— pending, — done, — skipped (not counted by this server)"
-	}
-	return fmt.Sprintf("%d pending, %d done, %d skipped", s.GetNumbersPending(), s.GetNumbersDone(), s.GetNumbersSkipped())
+	return fmt.Sprintf("%d pending, %d dialing, %d done, %d skipped",
+		s.GetNumbersPending(), s.GetNumbersDialing(), s.GetNumbersDone(), s.GetNumbersSkipped())
 }
 
 // TaskExplain says why a number (a phone, or "#ID" / a number id with

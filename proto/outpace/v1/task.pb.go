@@ -1613,12 +1613,15 @@ type TaskStats struct {
 	DialLevel float64 `protobuf:"fixed64,18,opt,name=dial_level,json=dialLevel,proto3" json:"dial_level,omitempty"`
 	// Agent occupancy since the task opened: busy time over logged-in time.
 	Occupancy float64 `protobuf:"fixed64,19,opt,name=occupancy,proto3" json:"occupancy,omitempty"`
-	// Numbers waiting to be dialled (not counted yet: the server sends 0).
+	// Numbers of the task's list waiting to be dialled: fresh, retries and
+	// callbacks, due now or later.
 	NumbersPending int64 `protobuf:"varint,20,opt,name=numbers_pending,json=numbersPending,proto3" json:"numbers_pending,omitempty"`
-	// Numbers finished (not counted yet: the server sends 0).
+	// Numbers finished: connected, or their retries exhausted.
 	NumbersDone int64 `protobuf:"varint,21,opt,name=numbers_done,json=numbersDone,proto3" json:"numbers_done,omitempty"`
-	// Numbers skipped, blacklisted or expired (not counted yet: the server sends 0).
+	// Numbers never to be dialled: blacklisted or past their not-after.
 	NumbersSkipped int64 `protobuf:"varint,22,opt,name=numbers_skipped,json=numbersSkipped,proto3" json:"numbers_skipped,omitempty"`
+	// Numbers with a call in flight.
+	NumbersDialing int64 `protobuf:"varint,23,opt,name=numbers_dialing,json=numbersDialing,proto3" json:"numbers_dialing,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1803,6 +1806,13 @@ func (x *TaskStats) GetNumbersDone() int64 {
 func (x *TaskStats) GetNumbersSkipped() int64 {
 	if x != nil {
 		return x.NumbersSkipped
+	}
+	return 0
+}
+
+func (x *TaskStats) GetNumbersDialing() int64 {
+	if x != nil {
+		return x.NumbersDialing
 	}
 	return 0
 }
@@ -2477,7 +2487,7 @@ const file_outpace_v1_task_proto_rawDesc = "" +
 	"\x11ListTasksResponse\x12&\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x10.outpace.v1.TaskR\x05tasks\".\n" +
 	"\x13GetTaskStatsRequest\x12\x17\n" +
-	"\atask_id\x18\x01 \x01(\x04R\x06taskId\"\xa5\x06\n" +
+	"\atask_id\x18\x01 \x01(\x04R\x06taskId\"\xce\x06\n" +
 	"\tTaskStats\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\x04R\x06taskId\x12.\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x16.outpace.v1.TaskStatusR\x06status\x12.\n" +
@@ -2504,7 +2514,8 @@ const file_outpace_v1_task_proto_rawDesc = "" +
 	"\toccupancy\x18\x13 \x01(\x01R\toccupancy\x12'\n" +
 	"\x0fnumbers_pending\x18\x14 \x01(\x03R\x0enumbersPending\x12!\n" +
 	"\fnumbers_done\x18\x15 \x01(\x03R\vnumbersDone\x12'\n" +
-	"\x0fnumbers_skipped\x18\x16 \x01(\x03R\x0enumbersSkipped\"C\n" +
+	"\x0fnumbers_skipped\x18\x16 \x01(\x03R\x0enumbersSkipped\x12'\n" +
+	"\x0fnumbers_dialing\x18\x17 \x01(\x03R\x0enumbersDialing\"C\n" +
 	"\x14GetTaskStatsResponse\x12+\n" +
 	"\x05stats\x18\x01 \x01(\v2\x15.outpace.v1.TaskStatsR\x05stats\"\x8a\x01\n" +
 	"\fImportHeader\x12\x17\n" +
