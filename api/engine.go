@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,6 +21,16 @@ func (s *Server) engine() (Engine, error) {
 		return nil, errNoEngine
 	}
 	return s.cfg.Engine, nil
+}
+
+// engineNow is the engine's time: its runner's clock when the server has
+// one, else the server's clock. What the dialer would decide now is judged
+// at this time; token expiry and rate limits keep the server's clock.
+func (s *Server) engineNow() time.Time {
+	if s.cfg.Engine != nil {
+		return s.cfg.Engine.Now()
+	}
+	return s.cfg.Now()
 }
 
 // submit steps ev in the engine, stamped with the server's clock.

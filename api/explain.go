@@ -19,7 +19,8 @@ const AbandonLockout = 72 * time.Hour
 // before dialing it, from the store: the task's status, the number's
 // state, its not-before and not-after times, the calling window in each
 // zone its callee may be in, the blacklists, the lockout after an abandon
-// and its retry time.
+// and its retry time. The time judged is the request's, else the engine's
+// clock.
 func (h *taskService) ExplainNumber(ctx context.Context, req *pb.ExplainNumberRequest) (*pb.ExplainNumberResponse, error) {
 	tenant := TenantFrom(ctx)
 	st := h.s.cfg.Store
@@ -41,7 +42,7 @@ func (h *taskService) ExplainNumber(ctx context.Context, req *pb.ExplainNumberRe
 	}
 	now := fromTS(req.GetTime())
 	if now.IsZero() {
-		now = h.s.cfg.Now()
+		now = h.s.engineNow()
 	}
 	out := &pb.ExplainNumberResponse{Number: pbNumber(&info.Number), Time: ts(now)}
 	add := func(rule pb.Rule, passed bool, at time.Time, format string, args ...any) {

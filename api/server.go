@@ -55,6 +55,9 @@ type Engine interface {
 	// Subscribe returns what every step publishes from now on; the channel
 	// is closed when the subscriber falls behind or cancels.
 	Subscribe(buf int) (<-chan runner.Published, func())
+	// Now returns the time of the clock the engine runs on, which may run
+	// faster than the wall clock (a simulated world).
+	Now() time.Time
 }
 
 // Defaults of Config.

@@ -13,8 +13,10 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/outpace-dev/outpace/api/apitest"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 	"github.com/outpace-dev/outpace/records"
+	"github.com/outpace-dev/outpace/runner"
 )
 
 func TestValidationNamesEveryField(t *testing.T) {
@@ -336,6 +338,30 @@ func TestTaskAgentRingTimeout(t *testing.T) {
 		st := wantErr(t, err, codes.InvalidArgument, 301018)
 		if v := badRequest(st); len(v) != 1 || v["task.agent_ring_timeout"] == "" {
 			t.Errorf("agent ring timeout %v: violations %v, want task.agent_ring_timeout", d, v)
+		}
+	}
+}
+
+// TestExplainNumberOnTheEngineClock asks with no time: the answer is
+// judged at the runner's clock (here a manual one, hours from the wall
+// clock), the time the engine decides on, not the server's.
+func TestExplainNumberOnTheEngineClock(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	at := time.Date(2026, 12, 7, 3, 30, 0, 0, ny) // a Monday, 03:30 in New York
+	e := newEnv(t, withWorld(t, apitest.World, 1, runner.NewManual(at)), nil)
+	ctx := e.login(t, "acme")
+	task := e.createTask(t, ctx, "acme", "+12125550100").GetTask().GetId()
+	resp, err := pb.NewTaskServiceClient(e.conn).ExplainNumber(ctx, &pb.ExplainNumberRequest{TaskId: task,
+		Number: &pb.ExplainNumberRequest_Phone{Phone: "+12125550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.GetTime().AsTime(); !got.Equal(at) {
+		t.Errorf("judged at %v, want the engine's %v", got, at)
+	}
+	for _, c := range resp.GetChecks() {
+		if c.GetRule() == pb.Rule_RULE_CALLING_WINDOW && (c.GetPassed() || !strings.Contains(c.GetDetail(), "03:30")) {
+			t.Errorf("window check at the engine's 03:30: %v", c)
 		}
 	}
 }

@@ -252,6 +252,9 @@ func (r *Runner) Err() error {
 // is busy.
 func (r *Runner) Snapshot() *Snapshot { return r.snap.Load() }
 
+// Now returns the time of the runner's clock, the one its engine runs on.
+func (r *Runner) Now() time.Time { return r.clock.Now() }
+
 // Submit steps ev (an API request: administration, agent requests) in the
 // runner's goroutine and returns the Step's error; when it is nil, the
 // writes ev caused are durable and its commands sent. A zero ev.At is set
