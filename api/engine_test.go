@@ -638,3 +638,32 @@ func TestAgentAvailabilityAndStats(t *testing.T) {
 		t.Fatalf("signed out, listed %v", b)
 	}
 }
+
+// A request reaches the engine at the engine's time, not the server's wall
+// clock: a wall time ahead of the engine's would move the engine's time on.
+func TestRequestsAtTheEngineClock(t *testing.T) {
+	at := time.Date(2021, 1, 4, 10, 0, 0, 0, time.UTC) // behind the wall clock
+	e := newEnv(t, withWorld(t, apitest.World, 1, runner.NewManual(at)), nil)
+	ctx := e.login(t, "acme")
+	agents := pb.NewAgentServiceClient(e.conn)
+	a := e.agents[0]
+	if _, err := agents.LogoutAgent(ctx, &pb.LogoutAgentRequest{AgentId: a}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := pb.NewQueueServiceClient(e.conn).ListQueueAgentStats(ctx, &pb.ListQueueAgentStatsRequest{QueueId: e.queues["acme"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range stats.GetAgents() {
+		if s.GetAgentId() == a {
+			found = true
+			if got := s.GetStateChangeTime().AsTime(); !got.Equal(at) {
+				t.Errorf("logged out at %v, want the engine's %v", got, at)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("agent %d not in the queue's stats %v", a, stats)
+	}
+}

@@ -46,7 +46,8 @@ type Store interface {
 // (*runner.Runner implements it).
 type Engine interface {
 	// Submit steps ev in the engine and returns once its effects are
-	// durable; a rejected event returns the engine's *apierr.Error.
+	// durable; a rejected event returns the engine's *apierr.Error. A zero
+	// ev.At is set from the engine's clock.
 	Submit(ctx context.Context, ev engine.Event) error
 	// Inspect calls f with the engine between two steps, to read it.
 	Inspect(ctx context.Context, f func(*engine.Engine)) error
