@@ -46,10 +46,6 @@ func NewLive(sc *Scenario, seed uint64, agents []records.AgentID, wraps bool, cl
 	return l
 }
 
-// ScenarioWraps says whether the agents of sc wrap up after a talk (their
-// wrap time is not a constant zero).
-func ScenarioWraps(sc *Scenario) bool { return scenarioWraps(sc) }
-
 // Run logs the agents in, then delivers the world's events to emit until
 // ctx is done.
 func (l *Live) Run(ctx context.Context, emit func(engine.Event)) error {

@@ -53,10 +53,8 @@ type worldObserver interface {
 
 type simCall struct {
 	gen     uint32
-	live    bool
 	machine bool
 	agent   int // index of the agent it was connected to, or -1
-	number  records.NumberID
 }
 
 type worldAgent struct {
@@ -89,8 +87,9 @@ func newWorld(sc *Scenario, seed uint64, agents []records.AgentID, wraps bool, h
 	return w
 }
 
-// scenarioWraps says whether a scenario's agents wrap up after a talk.
-func scenarioWraps(sc *Scenario) bool {
+// ScenarioWraps says whether the agents of sc wrap up after a talk (their
+// wrap time is not a constant zero).
+func ScenarioWraps(sc *Scenario) bool {
 	return sc.Handling.Wrap.Kind != "constant" || sc.Handling.Wrap.Value > 0
 }
 
@@ -169,7 +168,6 @@ func (w *World) originate(c *engine.Command) {
 		out, d = records.OutcomeInvalid, w.sc.Timing.Invalid.Sample(ring)
 	}
 	sc := w.newCall()
-	sc.number = c.Number
 	w.calls[c.Call] = sc
 	w.host.push(happening{at: now + int64(d), kind: hOutcome, id: uint64(c.Call), gen: sc.gen, out: out})
 }
@@ -179,7 +177,7 @@ func (w *World) newCall() *simCall {
 		c := w.spare[n-1]
 		w.spare = w.spare[:n-1]
 		c.gen++
-		c.live, c.machine = false, false
+		c.machine = false
 		c.agent = -1
 		return c
 	}
@@ -241,8 +239,7 @@ func (w *World) callHappening(h *happening) error {
 	switch h.kind {
 	case hOutcome:
 		if h.out == records.OutcomeLive || h.out == records.OutcomeMachine {
-			c.live = h.out == records.OutcomeLive
-			c.machine = !c.live
+			c.machine = h.out == records.OutcomeMachine
 			return w.host.emit(engine.Event{Kind: engine.EvAnswered, Call: id, Outcome: h.out})
 		}
 		w.forget(id)
