@@ -277,9 +277,7 @@ func (e *Engine) dial(t *task) bool {
 		Call: c.id, Tenant: t.spec.Tenant, Task: t.spec.ID, Number: c.number,
 		CallerID: callerID, Called: c.phone, Queue: t.queue.spec.ID, Start: e.now,
 	}
-	c.flightIdx = len(t.flight)
-	t.flight = append(t.flight, pacing.Call{State: pacing.CallRinging, DialedAt: e.now})
-	t.flightC = append(t.flightC, c)
+	e.enterFlight(c, pacing.CallRinging)
 	t.dials++
 	e.rd.Numbers = append(e.rd.Numbers, records.NumberUpdate{
 		At: e.now, Task: t.spec.ID, Number: c.number, State: records.NumberDialing, Call: c.id, Attempts: c.attempts,
