@@ -303,20 +303,29 @@ func (e *Engine) pickAgent(q *queue) *agent {
 	return best
 }
 
-func (e *Engine) signInOut(ev *Event) error {
+// agentQueue returns the agent and the queue ev names, and the index of
+// the queue among the agent's memberships (-1: not signed in to it).
+func (e *Engine) agentQueue(ev *Event) (*agent, *queue, int, error) {
 	a, err := e.agent(ev.Agent)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	q, ok := e.queues[ev.Queue]
 	if !ok {
-		return apierr.Invalid("queue", "queue %d does not exist", ev.Queue)
+		return nil, nil, 0, apierr.Invalid("queue", "queue %d does not exist", ev.Queue)
 	}
-	idx := -1
 	for i, m := range a.queues {
 		if m.q == q {
-			idx = i
+			return a, q, i, nil
 		}
+	}
+	return a, q, -1, nil
+}
+
+func (e *Engine) signInOut(ev *Event) error {
+	a, q, idx, err := e.agentQueue(ev)
+	if err != nil {
+		return err
 	}
 	if ev.Kind == EvSignIn {
 		if idx >= 0 {
@@ -348,19 +357,9 @@ func (e *Engine) signInOut(ev *Event) error {
 // and counts paused in it while it would be idle; the flag lasts while it
 // is signed in.
 func (e *Engine) availability(ev *Event) error {
-	a, err := e.agent(ev.Agent)
+	a, q, idx, err := e.agentQueue(ev)
 	if err != nil {
 		return err
-	}
-	q, ok := e.queues[ev.Queue]
-	if !ok {
-		return apierr.Invalid("queue", "queue %d does not exist", ev.Queue)
-	}
-	idx := -1
-	for i, m := range a.queues {
-		if m.q == q {
-			idx = i
-		}
 	}
 	if idx < 0 {
 		return apierr.New(apierr.InvalidAgentState, "agent %d is not signed in to queue %d", a.spec.ID, q.spec.ID)
