@@ -164,7 +164,7 @@ type Runner struct {
 	fetches  []engine.Command
 	waiters  []request // submits waiting for their Ready to be durable
 	flushers []request
-	tenants  map[records.TaskID]string
+	tasks    []records.TaskID // created, for the snapshot
 	queues   []records.QueueID
 	qtime    map[records.QueueID]*QueueSnapshot
 	lastAt   time.Time
@@ -219,7 +219,6 @@ func New(cfg Config) *Runner {
 		reqs:     make(chan request, 64),
 		drainCh:  make(chan struct{}),
 		done:     make(chan struct{}),
-		tenants:  make(map[records.TaskID]string),
 		qtime:    make(map[records.QueueID]*QueueSnapshot),
 		inFlight: make(map[records.CallID]struct{}),
 		subs:     make(map[*subscription]struct{}),
@@ -353,9 +352,6 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	default:
 	}
 	r.local = append(r.local, rebuild(&rs)...)
-	for _, t := range rs.Tasks {
-		r.tenants[t.Spec.ID] = t.Spec.Tenant
-	}
 	if err := r.loadBlacklists(&rs); err != nil {
 		return err
 	}
@@ -552,7 +548,7 @@ func (r *Runner) step(ev engine.Event, now time.Time) error {
 	}
 	switch ev.Kind {
 	case engine.EvCreateTask:
-		r.tenants[ev.TaskSpec.ID] = ev.TaskSpec.Tenant
+		r.tasks = append(r.tasks, ev.TaskSpec.ID)
 	case engine.EvCreateQueue:
 		r.queues = append(r.queues, ev.QueueSpec.ID)
 		r.qtime[ev.QueueSpec.ID] = &QueueSnapshot{}
@@ -820,11 +816,11 @@ func (r *Runner) snapshot(force bool) {
 	now := r.clock.Now()
 	r.integrate(now)
 	s := &Snapshot{
-		At: now, Tasks: make(map[records.TaskID]engine.TaskStats, len(r.tenants)),
+		At: now, Tasks: make(map[records.TaskID]engine.TaskStats, len(r.tasks)),
 		Queues:      make(map[records.QueueID]QueueSnapshot, len(r.queues)),
 		ActiveCalls: r.eng.ActiveCalls(), Held: len(r.held), Draining: r.draining,
 	}
-	for id := range r.tenants {
+	for _, id := range r.tasks {
 		if ts, err := r.eng.TaskStats(id); err == nil {
 			s.Tasks[id] = ts
 		}
