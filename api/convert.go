@@ -127,7 +127,7 @@ func pbTask(t *store.Task) *pb.Task {
 		AbandonWindow:     dur(s.AbandonWindow),
 		SafeHarborMessage: s.SafeHarbor,
 		MachineMessage:    s.MachineMsg,
-		Status:            pb.TaskStatus(s2status(t.Status)),
+		Status:            pb.TaskStatus(t.Status),
 		Exhausted:         t.Exhausted,
 		CreateTime:        ts(t.Created),
 		UpdateTime:        ts(t.Updated),
@@ -146,8 +146,6 @@ func pbTask(t *store.Task) *pb.Task {
 	}
 	return out
 }
-
-func s2status(s records.TaskStatus) int32 { return int32(s) }
 
 // engineNumber converts a number of a request; the store validates it.
 func engineNumber(n *pb.Number) records.Number {

@@ -120,7 +120,7 @@ func pbDecision(seq uint64, d *records.Decision) *pb.Event {
 // events.
 func pbTaskChange(seq uint64, t *records.TaskUpdate) *pb.Event {
 	return &pb.Event{Seq: seq, Time: ts(t.At), Body: &pb.Event_Task{Task: &pb.TaskStatusChange{
-		TaskId: uint64(t.Task), Status: pb.TaskStatus(s2status(t.Status)), Exhausted: t.Exhausted}}}
+		TaskId: uint64(t.Task), Status: pb.TaskStatus(t.Status), Exhausted: t.Exhausted}}}
 }
 
 // Subscribe sends the tenant's events from the log from req.from_seq on,
