@@ -30,6 +30,7 @@ package top
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -218,20 +219,11 @@ func (m *Model) snapshot(s Snapshot) {
 	}
 	for _, a := range s.Members {
 		q := a.GetQueueId()
-		if !contains(m.members[q], a.GetAgentId()) {
+		if !slices.Contains(m.members[q], a.GetAgentId()) {
 			m.members[q] = append(m.members[q], a.GetAgentId())
 		}
 		m.agents[a.GetAgentId()] = fromStatus(pb.AgentStatusCode(a.GetStatus()))
 	}
-}
-
-func contains(xs []uint32, x uint32) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // fromStatus reads an agent's device status code.
