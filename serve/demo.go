@@ -146,7 +146,7 @@ func storedDemo(st *store.Badger, sc *sim.Scenario, applySettings bool, log *slo
 	return t, q.Members, nil
 }
 
-// scenarioPart is what a scenario sets of a task.
+// taskSettings is what a scenario sets of a task.
 type taskSettings struct {
 	Pacing                  records.PacingConfig
 	NoAnswer, Deadline, ACW time.Duration

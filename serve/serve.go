@@ -71,20 +71,27 @@ type Config struct {
 	Out io.Writer
 }
 
-// SetUp creates the demo campaign on an empty store of cfg.Data (or
-// finishes one whose set-up was cut short), as Run does first, and returns
-// without serving.
-func SetUp(ctx context.Context, cfg Config) error {
+// defaults returns the logger and the scenario of cfg, or their defaults:
+// a discarding logger and DemoScenario.
+func (cfg *Config) defaults() (*slog.Logger, *sim.Scenario, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sc := cfg.Scenario
-	if sc == nil {
-		var err error
-		if sc, err = sim.ParseScenario(DemoScenario, nil, nil); err != nil {
-			return err
-		}
+	if cfg.Scenario != nil {
+		return log, cfg.Scenario, nil
+	}
+	sc, err := sim.ParseScenario(DemoScenario, nil, nil)
+	return log, sc, err
+}
+
+// SetUp creates the demo campaign on an empty store of cfg.Data (or
+// finishes one whose set-up was cut short), as Run does first, and returns
+// without serving.
+func SetUp(ctx context.Context, cfg Config) error {
+	log, sc, err := cfg.defaults()
+	if err != nil {
+		return err
 	}
 	st, err := store.Open(store.Config{Dir: cfg.Data, Logger: log.With("component", "store")})
 	if err != nil {
@@ -106,16 +113,9 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 	case cfg.Every < 0 || cfg.Drain < 0:
 		return apierr.Invalid("every", "every and drain must not be negative, got %v and %v", cfg.Every, cfg.Drain)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	sc := cfg.Scenario
-	if sc == nil {
-		var err error
-		if sc, err = sim.ParseScenario(DemoScenario, nil, nil); err != nil {
-			return err
-		}
+	log, sc, err := cfg.defaults()
+	if err != nil {
+		return err
 	}
 	var ln net.Listener
 	if cfg.Metrics != "" {
@@ -176,12 +176,14 @@ func Run(ctx context.Context, now <-chan struct{}, cfg Config) error {
 	}
 	seed := sc.Seed + last*0x9e3779b97f4a7c15
 	clock := runner.NewScaled(time.Now().Truncate(time.Millisecond), cfg.Speed)
-	var world runner.Backend = sim.NewLive(sc, seed, agents, task.Spec.ACWTimeout > 0, clock)
+	var world runner.Backend
 	var hub *remote.Hub
-	if cfg.Backend != nil {
+	switch {
+	case cfg.Backend != nil:
 		world = cfg.Backend
-	}
-	if cfg.RemoteBackends {
+	case !cfg.RemoteBackends:
+		world = sim.NewLive(sc, seed, agents, task.Spec.ACWTimeout > 0, clock)
+	default:
 		hub = remote.NewHub(remote.HubConfig{Clock: clock, Logger: log.With("component", "backends")})
 		world = hub
 		log.Info("waiting for backends to attach", "attach", fmt.Sprintf("OUTPACE_ACCESS_KEY=... outpace backend sim --app %s --server %s --speed %g --agents 1-%d",
