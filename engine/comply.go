@@ -122,12 +122,7 @@ func (t *task) openFor(now time.Time, zones []*time.Location) bool {
 	if len(zones) == 0 {
 		zones = utcZones
 	}
-	for _, z := range zones {
-		if !t.window.OpenAt(now, z) {
-			return false
-		}
-	}
-	return true
+	return t.window.OpenIn(now, zones)
 }
 
 // opens returns the first instant after now at which the task's window is

@@ -70,6 +70,16 @@ func (w *Window) OpenAt(now time.Time, loc *time.Location) bool {
 	return tod >= h.From && tod < h.To
 }
 
+// OpenIn reports whether the window is open at now in every one of locs.
+func (w *Window) OpenIn(now time.Time, locs []*time.Location) bool {
+	for _, l := range locs {
+		if !w.OpenAt(now, l) {
+			return false
+		}
+	}
+	return true
+}
+
 // Closes reports whether w is open at t in loc and, if so, when it next
 // closes there, at most horizon. The hours are wall-clock hours: 21:00 is
 // 21:00 local time on the day of a change to or from summer time too. A day

@@ -47,12 +47,7 @@ type bucket struct {
 }
 
 func (b *bucket) open(now time.Time, w *records.Window) bool {
-	for _, l := range b.locs {
-		if !w.OpenAt(now, l) {
-			return false
-		}
-	}
-	return true
+	return w.OpenIn(now, b.locs)
 }
 
 // lower notes a due key inserted into the bucket.
