@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/ctl"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
@@ -169,5 +168,3 @@ func ctlTenantsCmd(f *ctlFlags) *cobra.Command {
 	)
 	return c
 }
-
-func tsOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/ctl"
 	"github.com/outpace-dev/outpace/ctl/top"
@@ -78,7 +79,7 @@ func ctlSchedulesCmd(f *ctlFlags) *cobra.Command {
 			}
 			cb.TaskId, cb.Phone, cb.ClientToken = id, args[1], f.clientToken
 			if !t.IsZero() {
-				cb.Time = tsOf(t)
+				cb.Time = timestamppb.New(t)
 			}
 			return a.ScheduleAdd(ctx, &cb)
 		})}
@@ -171,10 +172,10 @@ the end.`,
 				return err
 			}
 			if !t1.IsZero() {
-				req.From = tsOf(t1)
+				req.From = timestamppb.New(t1)
 			}
 			if !t2.IsZero() {
-				req.To = tsOf(t2)
+				req.To = timestamppb.New(t2)
 			}
 			if req.SyncFlag, err = ctl.ParseSyncFlag(sync); err != nil {
 				return err
