@@ -42,13 +42,17 @@ func (e *Engine) TaskStats(id records.TaskID) (TaskStats, error) {
 	if e.draining { // no task places a call: no level to aim at
 		s.Level = 0
 	}
-	if t.live > 0 {
-		s.AbandonRate = float64(t.abandoned) / float64(t.live)
-	}
-	if wl > 0 {
-		s.WindowAbandonRate = float64(wa) / float64(wl)
-	}
+	s.AbandonRate = abandonRate(t.abandoned, t.live)
+	s.WindowAbandonRate = abandonRate(wa, wl)
 	return s, nil
+}
+
+// abandonRate is abandoned calls over live answers; 0 with no live answer.
+func abandonRate(abandoned, live int64) float64 {
+	if live == 0 {
+		return 0
+	}
+	return float64(abandoned) / float64(live)
 }
 
 // ActiveCalls returns how many calls are active (originated and not ended).

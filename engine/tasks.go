@@ -318,13 +318,8 @@ func (e *Engine) decided(t *task, d *pacing.Decision, placed int) {
 	dec := records.Decision{
 		At: e.now, Tenant: t.spec.Tenant, Task: t.spec.ID, Level: d.Level, Wanted: d.Place, Placed: placed,
 		LoggedIn: s.LoggedIn, Idle: s.Idle, Busy: s.Busy, Paused: s.Paused, Ringing: s.Ringing, Waiting: s.Waiting,
-		AbandonTarget: s.AbandonTarget,
-	}
-	if s.LiveAnswers > 0 {
-		dec.AbandonRate = float64(s.Abandoned) / float64(s.LiveAnswers)
-	}
-	if s.WindowLiveAnswers > 0 {
-		dec.WindowAbandonRate = float64(s.WindowAbandoned) / float64(s.WindowLiveAnswers)
+		AbandonTarget: s.AbandonTarget, AbandonRate: abandonRate(s.Abandoned, s.LiveAnswers),
+		WindowAbandonRate: abandonRate(s.WindowAbandoned, s.WindowLiveAnswers),
 	}
 	if est, ok := t.pacer.(pacing.Estimator); ok {
 		dec.Estimates = est.Estimates()
