@@ -10,8 +10,8 @@ import (
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 )
 
-// tsOrNil is t as a timestamp, nil when zero.
-func tsOrNil(t time.Time) *timestamppb.Timestamp {
+// Timestamp is t as a timestamp, nil when zero (a time flag left empty).
+func Timestamp(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
 	}
@@ -30,7 +30,7 @@ func (a *App) ScheduleAdd(ctx context.Context, req *pb.ScheduleCallbackRequest) 
 
 // ScheduleList prints a task's pending callbacks due in [from, to).
 func (a *App) ScheduleList(ctx context.Context, task uint64, from, to time.Time) error {
-	r, err := call(ctx, a, a.ScheduleService.ListSchedules, &pb.ListSchedulesRequest{TaskId: task, From: tsOrNil(from), To: tsOrNil(to)})
+	r, err := call(ctx, a, a.ScheduleService.ListSchedules, &pb.ListSchedulesRequest{TaskId: task, From: Timestamp(from), To: Timestamp(to)})
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (a *App) ScheduleList(ctx context.Context, task uint64, from, to time.Time)
 // one phone or of all.
 func (a *App) ScheduleRemove(ctx context.Context, task uint64, phone string, from, to time.Time, clientToken string) error {
 	r, err := call(ctx, a, a.ScheduleService.RemoveSchedules, &pb.RemoveSchedulesRequest{TaskId: task, Phone: phone,
-		From: tsOrNil(from), To: tsOrNil(to), ClientToken: clientToken})
+		From: Timestamp(from), To: Timestamp(to), ClientToken: clientToken})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
 )
@@ -237,7 +236,7 @@ func numberCounts(s *pb.TaskStats) string {
 // TaskExplain says why a number (a phone, or "#ID" / a number id with
 // byID) is or is not dialable; at zero = now.
 func (a *App) TaskExplain(ctx context.Context, task uint64, number string, byID bool, at time.Time) error {
-	req := &pb.ExplainNumberRequest{TaskId: task}
+	req := &pb.ExplainNumberRequest{TaskId: task, Time: Timestamp(at)}
 	if byID {
 		id, err := strconv.ParseUint(number, 10, 64)
 		if err != nil {
@@ -246,9 +245,6 @@ func (a *App) TaskExplain(ctx context.Context, task uint64, number string, byID 
 		req.Number = &pb.ExplainNumberRequest_NumberId{NumberId: id}
 	} else {
 		req.Number = &pb.ExplainNumberRequest_Phone{Phone: number}
-	}
-	if !at.IsZero() {
-		req.Time = timestamppb.New(at)
 	}
 	r, err := call(ctx, a, a.TaskService.ExplainNumber, req)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/ctl"
 	"github.com/outpace-dev/outpace/ctl/top"
@@ -78,9 +77,7 @@ func ctlSchedulesCmd(f *ctlFlags) *cobra.Command {
 				return err
 			}
 			cb.TaskId, cb.Phone, cb.ClientToken = id, args[1], f.clientToken
-			if !t.IsZero() {
-				cb.Time = timestamppb.New(t)
-			}
+			cb.Time = ctl.Timestamp(t)
 			return a.ScheduleAdd(ctx, &cb)
 		})}
 	add.Flags().StringVar(&at, "at", "", "when to call (default now)")
@@ -171,12 +168,8 @@ the end.`,
 			if err != nil {
 				return err
 			}
-			if !t1.IsZero() {
-				req.From = timestamppb.New(t1)
-			}
-			if !t2.IsZero() {
-				req.To = timestamppb.New(t2)
-			}
+			req.From = ctl.Timestamp(t1)
+			req.To = ctl.Timestamp(t2)
 			if req.SyncFlag, err = ctl.ParseSyncFlag(sync); err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/outpace-dev/outpace/ctl"
 	pb "github.com/outpace-dev/outpace/proto/outpace/v1"
@@ -189,9 +188,7 @@ func ctlCallsCmd(f *ctlFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !t.IsZero() {
-				d.RescheduleTime = timestamppb.New(t)
-			}
+			d.RescheduleTime = ctl.Timestamp(t)
 			d.RescheduleTaskId = rescheduleTask
 			return a.DispositionSet(ctx, id, &d, f.clientToken)
 		})}
