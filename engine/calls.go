@@ -374,28 +374,25 @@ func (e *Engine) hangup(c *call, ev *Event) {
 		e.countAbandon(c)
 		e.closeCall(c, fsm.CallAbandon, records.OutcomeLive, records.ResultCustomerOnly, end)
 	case fsm.CallOffered, fsm.CallTalk:
-		a := c.agent
-		if c.stage == fsm.CallOffered && ev.Side != SideAgent {
-			// The customer hung up, or the system ended the call, while the
-			// agent's phone rang: nobody spoke to the customer, so only the
-			// customer was connected (seed-004 callresult 1) and the call is
-			// abandoned, as one that ends while waiting. The backend drops
-			// the agent's leg.
-			c.rec.AgentEnd = e.now
-			e.releaseAgentLeg(c)
-			e.afterCall(a, false)
-			e.countAbandon(c)
-			e.closeCall(c, fsm.CallHangup, records.OutcomeLive, records.ResultCustomerOnly, end)
-			return
-		}
 		talked := c.stage == fsm.CallTalk
+		// The customer hung up, or the system ended the call, while the
+		// agent's phone rang: nobody spoke to the customer, so only the
+		// customer was connected (seed-004 callresult 1) and the call is
+		// abandoned, as one that ends while waiting. The backend drops the
+		// agent's leg.
+		abandoned := !talked && ev.Side != SideAgent
 		if talked {
 			t.pacer.Observe(pacing.Observation{At: e.now, Kind: pacing.ObsTalkEnd, Duration: e.now.Sub(c.rec.AgentAnswer)})
 		}
 		c.rec.AgentEnd = e.now
 		e.releaseAgentLeg(c)
-		e.afterCall(a, talked)
-		e.closeCall(c, fsm.CallHangup, records.OutcomeLive, records.ResultBoth, end)
+		e.afterCall(c.agent, talked)
+		res := records.ResultBoth
+		if abandoned {
+			e.countAbandon(c)
+			res = records.ResultCustomerOnly
+		}
+		e.closeCall(c, fsm.CallHangup, records.OutcomeLive, res, end)
 	}
 }
 
